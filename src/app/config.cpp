@@ -1,0 +1,63 @@
+#include "app/config.hpp"
+
+#include <sstream>
+
+namespace orderflow::app {
+namespace {
+
+Error Bad(const std::string& flag, const std::string& message) {
+  return MakeError(ErrorCode::kValidation, flag + ": " + message, flag);
+}
+
+}  // namespace
+
+Status Validate(Config& c) {
+  if (c.db.rfind("sqlite:", 0) == 0) {
+    c.sqlite_path = c.db.substr(7);
+    if (c.sqlite_path.empty()) return Bad("--db", "sqlite: needs a file path, e.g. sqlite:./data/orderflow.db");
+  } else if (c.db.rfind("postgresql://", 0) == 0 || c.db.rfind("postgres://", 0) == 0) {
+    return Bad("--db", "the PostgreSQL back end is not available in this build yet; use sqlite:PATH");
+  } else {
+    return Bad("--db", "expected sqlite:PATH or postgresql://..., got '" + c.db + "'");
+  }
+  auto colon = c.listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) return Bad("--listen", "expected HOST:PORT, got '" + c.listen + "'");
+  c.host = c.listen.substr(0, colon);
+  if (c.host.size() > 2 && c.host.front() == '[' && c.host.back() == ']') c.host = c.host.substr(1, c.host.size() - 2);
+  std::string port = c.listen.substr(colon + 1);
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoi(port) > 65535) {
+    return Bad("--listen", "invalid port '" + port + "'");
+  }
+  c.port = static_cast<unsigned short>(std::stoi(port));
+  if (c.threads < 1 || c.threads > 256) return Bad("--threads", "must be from 1 to 256");
+  if (c.auth != "on" && c.auth != "off") return Bad("--auth", "must be on or off");
+  if (c.payment_gateway != "simulated" && c.payment_gateway.rfind("http://", 0) != 0) {
+    return Bad("--payment-gateway", "must be simulated or an http:// base URL");
+  }
+  if (!(c.ship_delay >= 0 && c.ship_delay <= 86400)) return Bad("--ship-delay", "must be 0 to 86400 seconds");
+  if (!(c.deliver_delay >= 0 && c.deliver_delay <= 86400)) return Bad("--deliver-delay", "must be 0 to 86400 seconds");
+  if (!(c.payment_decline_rate >= 0 && c.payment_decline_rate <= 1)) {
+    return Bad("--payment-decline-rate", "must be from 0 to 1");
+  }
+  if (!(c.low_stock_scan >= 1 && c.low_stock_scan <= 86400)) return Bad("--low-stock-scan", "must be 1 to 86400 seconds");
+  if (c.log_format != "text" && c.log_format != "json") return Bad("--log-format", "must be text or json");
+  if (!(c.rate_limit >= 0 && c.rate_limit <= 1e6)) return Bad("--rate-limit", "must be 0 to 1000000");
+  if (!c.admin_token.empty() && c.admin_token.size() < 16) {
+    return Bad("--admin-token", "must be at least 16 characters");
+  }
+  c.cors_origins.clear();
+  std::stringstream origins(c.cors_origin);
+  for (std::string o; std::getline(origins, o, ',');) {
+    while (!o.empty() && o.front() == ' ') o.erase(0, 1);
+    while (!o.empty() && o.back() == ' ') o.pop_back();
+    if (o.empty()) continue;
+    if (o != "*" && o.rfind("http://", 0) != 0 && o.rfind("https://", 0) != 0) {
+      return Bad("--cors-origin", "origins look like http://localhost:5173, got '" + o + "'");
+    }
+    c.cors_origins.push_back(o);
+  }
+  return OkStatus();
+}
+
+}  // namespace orderflow::app

@@ -1,0 +1,41 @@
+#pragma once
+// Run-time configuration of `orderflow serve` and friends (SPEC §1): every
+// flag has an ORDERFLOW_* environment variable. Validation produces one clear
+// line per problem.
+
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+
+namespace orderflow::app {
+
+struct Config {
+  std::string db = "sqlite:./data/orderflow.db";
+  std::string listen = "127.0.0.1:8080";
+  int threads = 2;
+  std::string admin_token;
+  std::string auth = "on";
+  std::string payment_gateway = "simulated";
+  double ship_delay = 2;      // seconds
+  double deliver_delay = 10;  // seconds
+  double payment_decline_rate = 0;
+  double low_stock_scan = 60;  // seconds
+  std::string log_format = "text";
+  std::string log_level = "info";
+  std::string cors_origin;
+  double rate_limit = 200;
+  bool no_demo = false;
+  std::string web_root;
+
+  // Derived by Validate().
+  std::string sqlite_path;
+  std::string host;
+  unsigned short port = 0;
+  std::vector<std::string> cors_origins;
+};
+
+// Checks every field and fills the derived ones. kValidation names the flag.
+Status Validate(Config& config);
+
+}  // namespace orderflow::app

@@ -1,0 +1,82 @@
+// Composition root of the `orderflow` binary: parses the command line and
+// environment (CLI11), then hands over to one subcommand.
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "app/commands.hpp"
+#include "app/config.hpp"
+
+int main(int argc, char** argv) {
+  using orderflow::app::Config;
+  Config config;
+  CLI::App app{"OrderFlow: multi-store order processing with a durable step engine"};
+  app.require_subcommand(1);
+  app.fallthrough();
+
+  app.add_option("--db", config.db, "Database: sqlite:PATH or a postgresql:// URI")
+      ->envname("ORDERFLOW_DB")->capture_default_str();
+  app.add_option("--listen", config.listen, "HOST:PORT to serve on")
+      ->envname("ORDERFLOW_LISTEN")->capture_default_str();
+  app.add_option("--threads", config.threads, "I/O threads")->envname("ORDERFLOW_THREADS")->capture_default_str();
+  app.add_option("--admin-token", config.admin_token,
+                 "Admin bearer token (default: generated and kept beside the database)")
+      ->envname("ORDERFLOW_ADMIN_TOKEN");
+  app.add_option("--auth", config.auth, "on, or off for local demos only")
+      ->envname("ORDERFLOW_AUTH")->capture_default_str();
+  app.add_option("--payment-gateway", config.payment_gateway, "simulated, or an http:// base URL")
+      ->envname("ORDERFLOW_PAYMENT_GATEWAY")->capture_default_str();
+  app.add_option("--ship-delay", config.ship_delay, "Seconds from fulfilled to shipped")
+      ->envname("ORDERFLOW_SHIP_DELAY")->capture_default_str();
+  app.add_option("--deliver-delay", config.deliver_delay, "Seconds from shipped to delivered")
+      ->envname("ORDERFLOW_DELIVER_DELAY")->capture_default_str();
+  app.add_option("--payment-decline-rate", config.payment_decline_rate,
+                 "Fraction of payments the simulated gateway declines at random (demos)")
+      ->envname("ORDERFLOW_PAYMENT_DECLINE_RATE")->capture_default_str();
+  app.add_option("--low-stock-scan", config.low_stock_scan, "Seconds between low-stock scans")
+      ->envname("ORDERFLOW_LOW_STOCK_SCAN")->capture_default_str();
+  app.add_option("--log-format", config.log_format, "text or json")
+      ->envname("ORDERFLOW_LOG_FORMAT")->capture_default_str();
+  app.add_option("--log-level", config.log_level, "trace, debug, info, warn, error")
+      ->envname("ORDERFLOW_LOG_LEVEL")->capture_default_str();
+  app.add_option("--cors-origin", config.cors_origin,
+                 "Browser origins allowed to call the API, comma-separated (none by default)")
+      ->envname("ORDERFLOW_CORS_ORIGIN");
+  app.add_option("--rate-limit", config.rate_limit, "Default requests/s per new store (burst twice that)")
+      ->envname("ORDERFLOW_RATE_LIMIT")->capture_default_str();
+  app.add_flag("--no-demo", config.no_demo, "Do not seed the demo stores on an empty database")
+      ->envname("ORDERFLOW_NO_DEMO");
+  app.add_option("--web-root", config.web_root, "Directory of the dashboard files")
+      ->envname("ORDERFLOW_WEB_ROOT");
+
+  auto* serve = app.add_subcommand("serve", "Run the HTTP API, the dashboard and the flow");
+  auto* migrate = app.add_subcommand("migrate", "Apply pending schema migrations and exit");
+  auto* seed = app.add_subcommand("seed", "Seed the demo stores and catalogue on an empty database");
+  auto* stores = app.add_subcommand("stores", "Manage stores and their API keys");
+  stores->require_subcommand(1);
+  std::string store_id, store_name, currency = "USD";
+  auto* create = stores->add_subcommand("create", "Create a store and print its API key once");
+  create->add_option("store_id", store_id, "Store id, e.g. W")->required();
+  create->add_option("--name", store_name, "Display name")->required();
+  create->add_option("--currency", currency, "ISO 4217 code")->capture_default_str();
+  auto* rotate = stores->add_subcommand("rotate-key", "Issue a new API key for a store");
+  rotate->add_option("store_id", store_id, "Store id")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  orderflow::Status valid = orderflow::app::Validate(config);
+  if (!valid.ok()) {
+    std::cerr << "orderflow: invalid configuration: " << valid.error().message << std::endl;
+    return 2;
+  }
+  orderflow::app::ConfigureLogging(config);
+  if (*serve) return orderflow::app::Serve(config);
+  if (*migrate) return orderflow::app::Migrate(config);
+  if (*seed) return orderflow::app::Seed(config);
+  if (*create) return orderflow::app::CreateStoreCommand(config, store_id, store_name, currency);
+  if (*rotate) return orderflow::app::RotateKeyCommand(config, store_id);
+  return 1;
+}

@@ -1,0 +1,208 @@
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "app/commands.hpp"
+#include "app/thread_pool.hpp"
+#include "common/ids.hpp"
+#include "engine/flow.hpp"
+#include "http/handlers/api.hpp"
+#include "http/server.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+#include "tenancy/store_admin.hpp"
+#include "tenancy/tenant_directory.hpp"
+
+namespace orderflow::app {
+namespace {
+
+int Fail(const std::string& message) {
+  std::cerr << "orderflow: " << message << std::endl;
+  return 2;
+}
+
+Result<std::unique_ptr<store::Store>> OpenStore(const Config& config) {
+  std::filesystem::path path(config.sqlite_path);
+  std::error_code ec;
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
+  store::SqliteConfig sc;
+  sc.path = config.sqlite_path;
+  sc.readers = std::max(2, config.threads * 2);
+  OF_ASSIGN_OR_RETURN(auto s, store::SqliteStore::Open(sc));
+  return std::unique_ptr<store::Store>(std::move(s));
+}
+
+// The admin token: the flag, else one kept beside the database so that the
+// dashboard URL stays the same across restarts.
+Result<std::string> AdminToken(const Config& config) {
+  if (!config.admin_token.empty()) return config.admin_token;
+  std::filesystem::path file =
+      std::filesystem::path(config.sqlite_path).parent_path() / "admin-token";
+  if (std::ifstream in(file); in) {
+    std::string token;
+    std::getline(in, token);
+    if (token.size() >= 16) return token;
+  }
+  std::string token = RandomHex(24);
+  std::ofstream out(file, std::ios::trunc);
+  if (!out) return MakeError(ErrorCode::kUnavailable, "cannot write " + file.string());
+  out << token << "\n";
+  out.close();
+  std::filesystem::permissions(file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  return token;
+}
+
+std::string WebRoot(const Config& config) {
+  if (!config.web_root.empty()) return config.web_root;
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  for (const auto& candidate : {exe.parent_path() / "web", exe.parent_path().parent_path() / "web",
+                                std::filesystem::path(ORDERFLOW_SOURCE_DIR) / "web"}) {
+    if (std::filesystem::exists(candidate / "index.html", ec)) return candidate.string();
+  }
+  return {};
+}
+
+engine::Flow BuildFlow() {
+  engine::Flow flow;
+  flow.Add({"order-intake", engine::StepKind::kApi, {"POST /api/order"}, {"order.created"},
+            "validate, price from catalogue, persist pending"});
+  return flow;
+}
+
+}  // namespace
+
+int Serve(Config config) {
+  // Signals are taken by one waiting thread instead of an async handler.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  auto opened = OpenStore(config);
+  if (!opened.ok()) return Fail(opened.error().message);
+  std::unique_ptr<store::Store> db = std::move(opened).value();
+  if (!config.no_demo) {
+    auto seeded = tenancy::SeedDemo(*db, SystemClock());
+    if (!seeded.ok()) return Fail("demo seed failed: " + seeded.error().message);
+    if (*seeded > 0) spdlog::info("seeded demo stores X, Y, Z and their catalogue");
+  }
+  std::string admin_token;
+  if (config.auth == "on") {
+    auto token = AdminToken(config);
+    if (!token.ok()) return Fail(token.error().message);
+    admin_token = *token;
+  }
+
+  SystemClock clock;
+  tenancy::TenantDirectory tenants(admin_token, config.auth == "on", clock);
+  Status loaded = db->Read([&tenants](store::ReadTx& tx) -> Status {
+    OF_ASSIGN_OR_RETURN(auto stores, tx.ListStores());
+    for (const auto& s : stores) tenants.Upsert(s);
+    return OkStatus();
+  });
+  if (!loaded.ok()) return Fail(loaded.error().message);
+
+  engine::Flow flow = BuildFlow();
+  ThreadPool blocking(std::max(2, config.threads * 2));
+  http::handlers::Services services{*db, blocking, clock, tenants, flow, nullptr};
+  http::Router router;
+  http::handlers::RegisterHealthRoutes(router, services);
+  http::handlers::RegisterOrderPostRoutes(router, services);
+  http::handlers::RegisterOrderGetRoutes(router, services);
+  http::handlers::RegisterDashboardRoutes(router, services);
+  http::handlers::RegisterProductRoutes(router, services);
+  http::handlers::RegisterStoreRoutes(router, services);
+  http::handlers::RegisterAlertRoutes(router, services);
+
+  http::ServerConfig sc;
+  sc.host = config.host;
+  sc.port = config.port;
+  sc.threads = config.threads;
+  sc.cors_origins = config.cors_origins;
+  sc.static_dir = WebRoot(config);
+  std::unique_ptr<http::Server> server;
+  try {
+    server = std::make_unique<http::Server>(sc, router);
+  } catch (const std::exception& e) {
+    return Fail(e.what());
+  }
+
+  std::thread signal_waiter([&server, signals] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    spdlog::info("received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    server->Stop();
+  });
+
+  std::string url = "http://" + (config.host.find(':') != std::string::npos ? "[" + config.host + "]" : config.host) +
+                    ":" + std::to_string(server->port());
+  std::printf("listening on %s\n", url.c_str());
+  if (!admin_token.empty()) {
+    std::printf("dashboard: %s/#token=%s\n", url.c_str(), admin_token.c_str());
+  } else {
+    std::printf("dashboard: %s/ (auth off)\n", url.c_str());
+  }
+  std::fflush(stdout);
+  server->Run();
+  // Run() returned: either a signal arrived or Stop() was called; wake the
+  // waiter if it is still waiting.
+  pthread_kill(signal_waiter.native_handle(), SIGTERM);
+  signal_waiter.join();
+  spdlog::info("stopped");
+  return 0;
+}
+
+int Migrate(Config config) {
+  auto version = store::MigrateSqlite(config.sqlite_path);
+  if (!version.ok()) return Fail(version.error().message);
+  std::printf("schema version %d (%s)\n", *version, config.sqlite_path.c_str());
+  return 0;
+}
+
+int Seed(Config config) {
+  auto opened = OpenStore(config);
+  if (!opened.ok()) return Fail(opened.error().message);
+  auto seeded = tenancy::SeedDemo(**opened, SystemClock());
+  if (!seeded.ok()) return Fail(seeded.error().message);
+  if (*seeded > 0) {
+    std::printf("seeded %d demo stores\n", *seeded);
+  } else {
+    std::printf("database already has stores; nothing seeded\n");
+  }
+  return 0;
+}
+
+int CreateStoreCommand(Config config, const std::string& store_id, const std::string& name,
+                       const std::string& currency) {
+  auto opened = OpenStore(config);
+  if (!opened.ok()) return Fail(opened.error().message);
+  tenancy::NewStore spec;
+  spec.store_id = store_id;
+  spec.name = name;
+  spec.currency = currency;
+  spec.rate_limit = config.rate_limit;
+  spec.burst = config.rate_limit * 2;
+  auto issued = tenancy::CreateStore(**opened, spec, SystemClock());
+  if (!issued.ok()) return Fail(issued.error().message);
+  std::printf("store %s created\napi key (shown once): %s\n", store_id.c_str(), issued->api_key.c_str());
+  return 0;
+}
+
+int RotateKeyCommand(Config config, const std::string& store_id) {
+  auto opened = OpenStore(config);
+  if (!opened.ok()) return Fail(opened.error().message);
+  auto issued = tenancy::RotateKey(**opened, store_id);
+  if (!issued.ok()) return Fail(issued.error().message);
+  std::printf("new api key for %s (shown once): %s\nrunning servers accept it after a restart\n",
+              store_id.c_str(), issued->api_key.c_str());
+  return 0;
+}
+
+}  // namespace orderflow::app

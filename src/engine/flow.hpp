@@ -1,0 +1,49 @@
+#pragma once
+// The declared shape of the flow: every step's name, kind, subscriptions and
+// permitted emits (SPEC §4). Emitting goes through Flow::Emit, which writes
+// the event and one delivery per subscriber into the caller's transaction
+// (the transactional outbox) and refuses topics the step did not declare.
+
+#include <string>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "common/result.hpp"
+#include "store/store.hpp"
+
+namespace orderflow::engine {
+
+enum class StepKind { kApi, kEvent, kCron };
+const char* ToString(StepKind kind);
+
+struct StepSpec {
+  std::string name;
+  StepKind kind = StepKind::kEvent;
+  std::vector<std::string> subscribes;  // topics or patterns ("order.*"); routes for api steps
+  std::vector<std::string> emits;
+  std::string description;
+};
+
+// True when `topic` matches `pattern`: equal, or pattern "a.*" and topic "a.x".
+bool TopicMatches(const std::string& pattern, const std::string& topic);
+
+class Flow {
+ public:
+  // Adds a step; throws std::logic_error on a duplicate name (start-up bug).
+  void Add(StepSpec spec);
+  const std::vector<StepSpec>& steps() const { return steps_; }
+  const StepSpec* Find(const std::string& name) const;
+  // Names of the event steps subscribed to `topic`, in declaration order.
+  std::vector<std::string> Subscribers(const std::string& topic) const;
+
+  // Writes `event` (emitted by step `from`) into `tx` with its deliveries.
+  // Throws std::logic_error if `from` did not declare the topic: an
+  // undeclared emit is a programming error, not a runtime condition.
+  Result<std::int64_t> Emit(store::WriteTx& tx, const std::string& from,
+                            const store::Event& event) const;
+
+ private:
+  std::vector<StepSpec> steps_;
+};
+
+}  // namespace orderflow::engine

@@ -1,0 +1,67 @@
+#pragma once
+// What every API handler shares: its dependencies (Services) and the small
+// steps each request goes through (authorise, parse, run on the blocking
+// pool, answer with JSON or the error envelope).
+
+#include <boost/json/value.hpp>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "common/clock.hpp"
+#include "common/task_runner.hpp"
+#include "engine/flow.hpp"
+#include "http/request.hpp"
+#include "http/router.hpp"
+#include "store/store.hpp"
+#include "tenancy/tenant_directory.hpp"
+
+namespace orderflow::http::handlers {
+
+// Notified after a write that clients may want to see live (dashboard SSE).
+class ChangeListener {
+ public:
+  virtual ~ChangeListener() = default;
+  virtual void OnChange(const std::string& store_id, const std::string& kind,
+                        const std::string& json) = 0;
+};
+
+struct Services {
+  store::Store& store;
+  TaskRunner& blocking;
+  const Clock& clock;
+  tenancy::TenantDirectory& tenants;
+  const engine::Flow& flow;
+  ChangeListener* changes = nullptr;  // optional
+};
+
+// Authenticates and rate-limits the request. On failure answers it and
+// returns nullopt.
+std::optional<tenancy::Principal> Authorize(Services& services, const Request& request,
+                                            Respond& respond, bool store_required = true);
+
+// Parses the body as JSON: kInvalidJson (with the parser's reason) when it
+// is not, or is nested deeper than 32 levels.
+Result<boost::json::value> ParseJsonBody(const Request& request);
+
+void RespondJson(Respond& respond, int status, const boost::json::value& body);
+void RespondError(Respond& respond, const Error& error);
+
+// Runs `fn` on a read snapshot on the blocking pool, then answers with its
+// JSON (200) or its error.
+void ReadJson(Services& services, Respond respond,
+              std::function<Result<boost::json::value>(store::ReadTx&)> fn);
+
+// Parses ?limit= (1..500, default 50) and ?cursor= (positive integer).
+Status ParsePaging(const Request& request, int& limit, std::int64_t& cursor);
+
+// Registration of each resource's routes.
+void RegisterHealthRoutes(Router& router, Services& services);
+void RegisterOrderPostRoutes(Router& router, Services& services);
+void RegisterOrderGetRoutes(Router& router, Services& services);
+void RegisterDashboardRoutes(Router& router, Services& services);
+void RegisterProductRoutes(Router& router, Services& services);
+void RegisterStoreRoutes(Router& router, Services& services);
+void RegisterAlertRoutes(Router& router, Services& services);
+
+}  // namespace orderflow::http::handlers

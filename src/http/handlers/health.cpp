@@ -1,0 +1,31 @@
+// GET /healthz (process up) and GET /readyz (database reachable).
+
+#include <boost/json.hpp>
+
+#include "http/handlers/api.hpp"
+
+namespace orderflow::http::handlers {
+
+namespace json = boost::json;
+
+void RegisterHealthRoutes(Router& router, Services& services) {
+  router.Add("GET", "/healthz", [](Request&, Respond respond) {
+    RespondJson(respond, 200, json::object{{"status", "ok"}});
+  });
+  router.Add("GET", "/readyz", [&services](Request&, Respond respond) {
+    services.blocking.Post([&services, respond = std::move(respond)]() mutable {
+      Status ping = services.store.Ping();
+      json::object out{{"database", services.store.Backend()}};
+      if (ping.ok()) {
+        out["status"] = "ready";
+        RespondJson(respond, 200, out);
+      } else {
+        out["status"] = "unavailable";
+        out["reason"] = ping.error().message;
+        RespondJson(respond, 503, out);
+      }
+    });
+  });
+}
+
+}  // namespace orderflow::http::handlers

@@ -1,0 +1,67 @@
+#include "store/codec.hpp"
+
+#include <boost/json.hpp>
+
+namespace orderflow::store {
+
+namespace json = boost::json;
+
+std::string EncodeItems(const std::vector<domain::OrderLine>& items) {
+  json::array arr;
+  arr.reserve(items.size());
+  for (const auto& l : items) {
+    arr.push_back(json::object{{"p", l.product_id},   {"n", l.product_name}, {"s", l.sku},
+                               {"q", l.quantity},     {"u", l.unit_price},   {"t", l.line_total}});
+  }
+  return json::serialize(arr);
+}
+
+Result<std::vector<domain::OrderLine>> DecodeItems(const std::string& text) {
+  std::error_code ec;
+  json::value v = json::parse(text, ec);
+  if (ec || !v.is_array()) return MakeError(ErrorCode::kInternal, "corrupt order items");
+  std::vector<domain::OrderLine> out;
+  for (const auto& e : v.get_array()) {
+    const auto& o = e.as_object();
+    out.push_back(domain::OrderLine{
+        std::string(o.at("p").as_string()), std::string(o.at("n").as_string()),
+        std::string(o.at("s").as_string()), o.at("q").as_int64(), o.at("u").as_int64(),
+        o.at("t").as_int64()});
+  }
+  return out;
+}
+
+std::string EncodeFraudSettings(const domain::FraudSettings& s) {
+  return json::serialize(json::object{{"maxTotalCents", s.max_total},
+                                      {"maxUnits", s.max_units},
+                                      {"maxOrdersPerHour", s.max_orders_per_hour},
+                                      {"maxFailedPayments", s.max_failed_payments},
+                                      {"hitsToFlag", s.hits_to_flag}});
+}
+
+domain::FraudSettings DecodeFraudSettings(const std::string& text) {
+  domain::FraudSettings s;
+  std::error_code ec;
+  json::value v = json::parse(text, ec);
+  if (ec || !v.is_object()) return s;
+  const auto& o = v.get_object();
+  auto get = [&o](const char* key, auto& field) {
+    if (const auto* x = o.if_contains(key); x && x->is_int64()) {
+      field = static_cast<std::remove_reference_t<decltype(field)>>(x->get_int64());
+    }
+  };
+  get("maxTotalCents", s.max_total);
+  get("maxUnits", s.max_units);
+  get("maxOrdersPerHour", s.max_orders_per_hour);
+  get("maxFailedPayments", s.max_failed_payments);
+  get("hitsToFlag", s.hits_to_flag);
+  return s;
+}
+
+std::string CustomerKey(const std::string& customer_name) {
+  std::string key = customer_name;
+  for (auto& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return key;
+}
+
+}  // namespace orderflow::store

@@ -1,0 +1,215 @@
+#include "store/sqlite/sqlite_store.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <thread>
+
+#include "store/migrations.hpp"
+#include "store/sqlite/connection.hpp"
+#include "store/sqlite/sqlite_tx.hpp"
+
+namespace orderflow::store {
+
+using sqlite::Connection;
+using sqlite::SqliteTx;
+
+namespace {
+
+Result<int> CurrentVersion(Connection& conn) {
+  OF_RETURN_IF_ERROR(conn.Exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+      "name TEXT NOT NULL, applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ')))"));
+  auto s = conn.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+  OF_ASSIGN_OR_RETURN(bool row, s.Step());
+  return row ? static_cast<int>(s.Int(0)) : 0;
+}
+
+Result<int> ApplyMigrations(Connection& conn) {
+  OF_ASSIGN_OR_RETURN(int version, CurrentVersion(conn));
+  for (const Migration& m : Migrations("sqlite")) {
+    if (m.version <= version) continue;
+    OF_RETURN_IF_ERROR(conn.Exec("BEGIN IMMEDIATE"));
+    Status applied = conn.Exec(m.sql);
+    if (applied.ok()) {
+      auto s = conn.Prepare("INSERT INTO schema_migrations (version, name) VALUES (?, ?)");
+      s.Bind(1, m.version).Bind(2, m.name);
+      applied = s.Run();
+    }
+    if (!applied.ok()) {
+      (void)conn.Exec("ROLLBACK");
+      return MakeError(applied.code(), "migration " + std::string(m.name) + " failed: " +
+                                           applied.error().message);
+    }
+    OF_RETURN_IF_ERROR(conn.Exec("COMMIT"));
+    spdlog::info("applied migration {}", m.name);
+    version = m.version;
+  }
+  return version;
+}
+
+struct WriteUnit {
+  Store::WriteFn fn;
+  Store::DoneFn done;
+};
+
+}  // namespace
+
+struct SqliteStore::Impl {
+  SqliteConfig config;
+  int schema_version = 0;
+
+  std::unique_ptr<Connection> writer;
+  std::mutex queue_mu;
+  std::condition_variable queue_cv;
+  std::deque<WriteUnit> queue;  // GUARDED_BY(queue_mu)
+  bool stopping = false;        // GUARDED_BY(queue_mu)
+  std::thread writer_thread;
+
+  std::mutex readers_mu;
+  std::condition_variable readers_cv;
+  std::vector<std::unique_ptr<Connection>> idle_readers;  // GUARDED_BY(readers_mu)
+
+  void WriterLoop();
+  void CommitBatch(std::vector<WriteUnit>& batch);
+};
+
+void SqliteStore::Impl::WriterLoop() {
+  std::vector<WriteUnit> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(queue_mu);
+      queue_cv.wait(lock, [this] { return stopping || !queue.empty(); });
+      if (queue.empty() && stopping) return;
+      // Everything queued while the previous batch was committing goes into
+      // this one: the group commit.
+      while (!queue.empty() && batch.size() < static_cast<std::size_t>(config.max_batch)) {
+        batch.push_back(std::move(queue.front()));
+        queue.pop_front();
+      }
+    }
+    CommitBatch(batch);
+    batch.clear();
+  }
+}
+
+void SqliteStore::Impl::CommitBatch(std::vector<WriteUnit>& batch) {
+  std::vector<Status> results(batch.size());
+  Status begun = writer->Exec("BEGIN IMMEDIATE");
+  if (!begun.ok()) {
+    for (auto& unit : batch) unit.done(MakeError(ErrorCode::kUnavailable, begun.error().message));
+    return;
+  }
+  SqliteTx tx(*writer);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    Status sp = writer->Exec("SAVEPOINT unit");
+    if (!sp.ok()) {
+      results[i] = sp;
+      continue;
+    }
+    try {
+      results[i] = batch[i].fn(tx);
+    } catch (const std::exception& e) {
+      spdlog::error("write unit threw: {}", e.what());
+      results[i] = MakeError(ErrorCode::kInternal, "internal error");
+    }
+    if (!results[i].ok()) (void)writer->Exec("ROLLBACK TO unit");
+    (void)writer->Exec("RELEASE unit");
+  }
+  Status committed = writer->Exec("COMMIT");
+  if (!committed.ok()) {
+    spdlog::error("group commit failed: {}", committed.error().message);
+    (void)writer->Exec("ROLLBACK");
+    for (auto& r : results) {
+      if (r.ok()) r = MakeError(ErrorCode::kUnavailable, "commit failed; nothing was written");
+    }
+  }
+  for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results[i]));
+}
+
+SqliteStore::SqliteStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+SqliteStore::~SqliteStore() {
+  {
+    std::lock_guard lock(impl_->queue_mu);
+    impl_->stopping = true;
+  }
+  impl_->queue_cv.notify_all();
+  if (impl_->writer_thread.joinable()) impl_->writer_thread.join();
+}
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteConfig& config) {
+  auto impl = std::make_unique<Impl>();
+  impl->config = config;
+  OF_ASSIGN_OR_RETURN(impl->writer, Connection::Open(config.path, false));
+  OF_ASSIGN_OR_RETURN(impl->schema_version, ApplyMigrations(*impl->writer));
+  // Checkpoints run in the writer; a larger WAL between checkpoints keeps
+  // them from stalling every few hundred commits.
+  OF_RETURN_IF_ERROR(impl->writer->Exec("PRAGMA wal_autocheckpoint=4000;"));
+  for (int i = 0; i < std::max(1, config.readers); ++i) {
+    OF_ASSIGN_OR_RETURN(auto reader, Connection::Open(config.path, true));
+    impl->idle_readers.push_back(std::move(reader));
+  }
+  Impl* raw = impl.get();
+  impl->writer_thread = std::thread([raw] { raw->WriterLoop(); });
+  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(impl)));
+}
+
+void SqliteStore::Write(WriteFn fn, DoneFn done) {
+  {
+    std::lock_guard lock(impl_->queue_mu);
+    if (impl_->stopping) {
+      done(MakeError(ErrorCode::kUnavailable, "store is shutting down"));
+      return;
+    }
+    impl_->queue.push_back(WriteUnit{std::move(fn), std::move(done)});
+  }
+  impl_->queue_cv.notify_one();
+}
+
+Status SqliteStore::Read(const ReadFn& fn) {
+  std::unique_ptr<Connection> conn;
+  {
+    std::unique_lock lock(impl_->readers_mu);
+    impl_->readers_cv.wait(lock, [this] { return !impl_->idle_readers.empty(); });
+    conn = std::move(impl_->idle_readers.back());
+    impl_->idle_readers.pop_back();
+  }
+  Status result;
+  // One read transaction gives the whole callback a consistent snapshot.
+  Status begun = conn->Exec("BEGIN");
+  if (!begun.ok()) {
+    result = begun;
+  } else {
+    SqliteTx tx(*conn);
+    try {
+      result = fn(tx);
+    } catch (const std::exception& e) {
+      spdlog::error("read threw: {}", e.what());
+      result = MakeError(ErrorCode::kInternal, "internal error");
+    }
+    (void)conn->Exec("COMMIT");
+  }
+  {
+    std::lock_guard lock(impl_->readers_mu);
+    impl_->idle_readers.push_back(std::move(conn));
+  }
+  impl_->readers_cv.notify_one();
+  return result;
+}
+
+Status SqliteStore::Ping() {
+  return Read([](ReadTx&) { return OkStatus(); });
+}
+
+int SqliteStore::SchemaVersion() const { return impl_->schema_version; }
+
+Result<int> MigrateSqlite(const std::string& path) {
+  OF_ASSIGN_OR_RETURN(auto conn, Connection::Open(path, false));
+  return ApplyMigrations(*conn);
+}
+
+}  // namespace orderflow::store

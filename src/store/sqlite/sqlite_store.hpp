@@ -1,0 +1,45 @@
+#pragma once
+// The embedded default store: one SQLite file in WAL mode with
+// synchronous=FULL. A single writer thread owns the write connection and
+// group-commits queued units of work (one fsync per batch); reads use a small
+// pool of reader connections, so they never wait for the writer.
+
+#include <memory>
+#include <string>
+
+#include "store/store.hpp"
+
+namespace orderflow::store {
+
+struct SqliteConfig {
+  std::string path;       // database file; created when missing
+  int readers = 4;        // reader connections
+  int max_batch = 1024;   // units per group commit
+};
+
+class SqliteStore : public Store {
+ public:
+  // Opens the database, applies pending migrations and starts the writer.
+  static Result<std::unique_ptr<SqliteStore>> Open(const SqliteConfig& config);
+  ~SqliteStore() override;
+
+  void Write(WriteFn fn, DoneFn done) override;
+  Status Read(const ReadFn& fn) override;
+  Status Ping() override;
+  const char* Backend() const override { return "sqlite"; }
+
+  // Highest applied migration version.
+  int SchemaVersion() const;
+
+  struct Impl;
+
+ private:
+  explicit SqliteStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Applies pending migrations to the database at `path` and returns the
+// resulting schema version (for `orderflow migrate`).
+Result<int> MigrateSqlite(const std::string& path);
+
+}  // namespace orderflow::store

@@ -1,0 +1,605 @@
+#include "store/sqlite/sqlite_tx.hpp"
+
+#include "store/codec.hpp"
+
+namespace orderflow::store::sqlite {
+namespace {
+
+using domain::Order;
+using domain::Product;
+
+constexpr std::int64_t kHourMs = 3'600'000;
+
+Error NotFound(const std::string& what) { return MakeError(ErrorCode::kNotFound, what + " not found"); }
+
+const char* kStoreColumns =
+    "store_id, name, color, currency, api_key_hash, rate_limit, burst, settings, created_at";
+
+domain::StoreInfo ReadStore(const Statement& s) {
+  domain::StoreInfo info;
+  info.store_id = s.Text(0);
+  info.name = s.Text(1);
+  info.color = s.Text(2);
+  info.currency = s.Text(3);
+  info.api_key_hash = s.Text(4);
+  info.rate_limit = s.Double(5);
+  info.burst = s.Double(6);
+  info.fraud = DecodeFraudSettings(s.Text(7));
+  info.created_at = s.Int(8);
+  return info;
+}
+
+const char* kProductColumns =
+    "store_id, product_id, product_name, sku, price, stock, reserved, threshold, status, "
+    "low_stock_alerted, created_at, updated_at";
+
+Product ReadProduct(const Statement& s) {
+  Product p;
+  p.store_id = s.Text(0);
+  p.product_id = s.Text(1);
+  p.product_name = s.Text(2);
+  p.sku = s.Text(3);
+  p.price = s.Int(4);
+  p.stock = s.Int(5);
+  p.reserved = s.Int(6);
+  p.threshold = s.Int(7);
+  p.status = domain::ParseProductStatus(s.Text(8)).value_or(domain::ProductStatus::kActive);
+  p.low_stock_alerted = s.Int(9) != 0;
+  p.created_at = s.Int(10);
+  p.updated_at = s.Int(11);
+  return p;
+}
+
+const char* kOrderColumns =
+    "seq, order_id, store_id, customer_name, customer_email, items, total, currency, status, "
+    "payment_status, fulfillment_status, failure_reason, tracking_number, carrier, payment_token, "
+    "request_hash, created_at, updated_at";
+
+Result<Order> ReadOrder(const Statement& s) {
+  Order o;
+  o.seq = s.Int(0);
+  o.order_id = s.Text(1);
+  o.store_id = s.Text(2);
+  o.customer_name = s.Text(3);
+  o.customer_email = s.Text(4);
+  OF_ASSIGN_OR_RETURN(o.items, DecodeItems(s.Text(5)));
+  o.total = s.Int(6);
+  o.currency = s.Text(7);
+  o.status = domain::ParseOrderStatus(s.Text(8)).value_or(domain::OrderStatus::kPending);
+  o.payment_status = s.Text(9);
+  o.fulfillment_status = s.Text(10);
+  o.failure_reason = s.Text(11);
+  o.tracking_number = s.Text(12);
+  o.carrier = s.Text(13);
+  o.payment_token = s.Text(14);
+  o.request_hash = s.Text(15);
+  o.created_at = s.Int(16);
+  o.updated_at = s.Int(17);
+  return o;
+}
+
+const char* kNotificationColumns =
+    "seq, notification_id, store_id, order_id, type, title, message, read, created_at";
+
+domain::Notification ReadNotification(const Statement& s) {
+  domain::Notification n;
+  n.seq = s.Int(0);
+  n.notification_id = s.Text(1);
+  n.store_id = s.Text(2);
+  n.order_id = s.Text(3);
+  std::string type = s.Text(4);
+  n.type = type == "warning"   ? domain::NotificationType::kWarning
+           : type == "error"   ? domain::NotificationType::kError
+           : type == "success" ? domain::NotificationType::kSuccess
+                               : domain::NotificationType::kInfo;
+  n.title = s.Text(5);
+  n.message = s.Text(6);
+  n.read = s.Int(7) != 0;
+  n.created_at = s.Int(8);
+  return n;
+}
+
+// Escapes LIKE wildcards so user text matches literally (ESCAPE '\').
+std::string LikeEscape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '%' || c == '_' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<domain::StoreInfo> SqliteTx::GetStore(const std::string& store_id) {
+  auto s = conn_.Prepare(std::string("SELECT ") + kStoreColumns + " FROM stores WHERE store_id = ?");
+  s.Bind(1, store_id);
+  OF_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return NotFound("store '" + store_id + "'");
+  return ReadStore(s);
+}
+
+Result<std::vector<domain::StoreInfo>> SqliteTx::ListStores() {
+  auto s = conn_.Prepare(std::string("SELECT ") + kStoreColumns + " FROM stores ORDER BY store_id");
+  std::vector<domain::StoreInfo> out;
+  for (;;) {
+    OF_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return out;
+    out.push_back(ReadStore(s));
+  }
+}
+
+Result<Product> SqliteTx::GetProduct(const std::string& store_id, const std::string& product_id) {
+  auto s = conn_.Prepare(std::string("SELECT ") + kProductColumns +
+                         " FROM products WHERE store_id = ? AND product_id = ?");
+  s.Bind(1, store_id).Bind(2, product_id);
+  OF_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return NotFound("product '" + product_id + "'");
+  return ReadProduct(s);
+}
+
+Result<Product> SqliteTx::FindProduct(const std::string& store_id, const std::string& product_name,
+                                      const std::string& sku) {
+  const bool by_name = !product_name.empty();
+  auto s = conn_.Prepare(std::string("SELECT ") + kProductColumns + " FROM products WHERE store_id = ? AND " +
+                         (by_name ? "product_name = ?" : "sku = ?"));
+  s.Bind(1, store_id).Bind(2, by_name ? product_name : sku);
+  OF_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return NotFound("product '" + (by_name ? product_name : sku) + "'");
+  return ReadProduct(s);
+}
+
+Result<std::vector<Product>> SqliteTx::ListProducts(const std::string& store_id) {
+  auto s = conn_.Prepare(std::string("SELECT ") + kProductColumns +
+                         " FROM products WHERE store_id = ? ORDER BY product_name");
+  s.Bind(1, store_id);
+  std::vector<Product> out;
+  for (;;) {
+    OF_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return out;
+    out.push_back(ReadProduct(s));
+  }
+}
+
+Result<std::vector<StockMovement>> SqliteTx::ListMovements(const std::string& store_id,
+                                                           const std::string& product_id,
+                                                           int limit) {
+  auto s = conn_.Prepare(
+      "SELECT id, store_id, product_id, kind, stock_delta, reserved_delta, order_id, note, at "
+      "FROM stock_movements WHERE store_id = ? AND product_id = ? ORDER BY id DESC LIMIT ?");
+  s.Bind(1, store_id).Bind(2, product_id).Bind(3, limit);
+  std::vector<StockMovement> out;
+  for (;;) {
+    OF_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return out;
+    StockMovement m;
+    m.id = s.Int(0);
+    m.store_id = s.Text(1);
+    m.product_id = s.Text(2);
+    std::string kind = s.Text(3);
+    for (auto k : {MovementKind::kReserve, MovementKind::kRelease, MovementKind::kCommit,
+                   MovementKind::kRestock, MovementKind::kAdjust}) {
+      if (kind == ToString(k)) m.kind = k;
+    }
+    m.stock_delta = s.Int(4);
+    m.reserved_delta = s.Int(5);
+    m.order_id = s.Text(6);
+    m.note = s.Text(7);
+    m.at = s.Int(8);
+    out.push_back(std::move(m));
+  }
+}
+
+Result<std::pair<std::int64_t, std::int64_t>> SqliteTx::LedgerTotals(const std::string& store_id,
+                                                                     const std::string& product_id) {
+  auto s = conn_.Prepare(
+      "SELECT COALESCE(SUM(stock_delta), 0), COALESCE(SUM(reserved_delta), 0) "
+      "FROM stock_movements WHERE store_id = ? AND product_id = ?");
+  s.Bind(1, store_id).Bind(2, product_id);
+  OF_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return std::pair<std::int64_t, std::int64_t>{0, 0};
+  return std::pair<std::int64_t, std::int64_t>{s.Int(0), s.Int(1)};
+}
+
+Result<Order> SqliteTx::GetOrder(const std::string& store_id, const std::string& order_id) {
+  Order order;
+  {
+    auto s = conn_.Prepare(std::string("SELECT ") + kOrderColumns +
+                           " FROM orders WHERE order_id = ? AND store_id = ?");
+    s.Bind(1, order_id).Bind(2, store_id);
+    OF_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return NotFound("order '" + order_id + "'");
+    OF_ASSIGN_OR_RETURN(order, ReadOrder(s));
+  }
+  auto h = conn_.Prepare(
+      "SELECT status, detail, at FROM order_history WHERE order_id = ? ORDER BY idx");
+  h.Bind(1, order_id);
+  for (;;) {
+    OF_ASSIGN_OR_RETURN(bool row, h.Step());
+    if (!row) break;
+    order.history.push_back(domain::HistoryEntry{h.Text(0), h.Int(2), h.Text(1)});
+  }
+  return order;
+}
+
+Result<OrderPage> SqliteTx::ListOrders(const OrderFilter& f) {
+  // The statement text depends only on which filters are present, so the
+  // cache holds a bounded number of variants.
+  std::string sql = std::string("SELECT ") + kOrderColumns + " FROM orders WHERE store_id = :store";
+  if (f.status) sql += " AND status = :status";
+  if (!f.payment_status.empty()) sql += " AND payment_status = :payment";
+  if (!f.fulfillment_status.empty()) sql += " AND fulfillment_status = :fulfillment";
+  if (!f.customer.empty()) {
+    sql += f.customer.find('@') != std::string::npos ? " AND customer_email = :customer"
+                                                     : " AND customer_key = :customer";
+  }
+  if (f.from) sql += " AND created_at >= :from";
+  if (f.to) sql += " AND created_at < :to";
+  if (!f.q.empty()) {
+    sql += " AND (order_id LIKE :qprefix ESCAPE '\\' OR customer_name LIKE :qany ESCAPE '\\')";
+  }
+  if (f.before_seq > 0) sql += " AND seq < :before";
+  sql += " ORDER BY seq DESC LIMIT :limit";
+  auto s = conn_.Prepare(sql);
+  s.BindName(":store", f.store_id);
+  if (f.status) s.BindName(":status", std::string(domain::ToString(*f.status)));
+  s.BindName(":payment", f.payment_status);
+  s.BindName(":fulfillment", f.fulfillment_status);
+  s.BindName(":customer", f.customer.find('@') != std::string::npos ? f.customer
+                                                                     : CustomerKey(f.customer));
+  if (f.from) s.BindName(":from", *f.from);
+  if (f.to) s.BindName(":to", *f.to);
+  s.BindName(":qprefix", LikeEscape(CustomerKey(f.q)) + "%");
+  s.BindName(":qany", "%" + LikeEscape(f.q) + "%");
+  s.BindName(":before", f.before_seq);
+  s.BindName(":limit", static_cast<std::int64_t>(f.limit) + 1);
+  OrderPage page;
+  for (;;) {
+    OF_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    OF_ASSIGN_OR_RETURN(Order o, ReadOrder(s));
+    page.items.push_back(std::move(o));
+  }
+  if (page.items.size() > static_cast<std::size_t>(f.limit)) {
+    page.items.pop_back();
+    page.next_seq = page.items.back().seq;
+  }
+  return page;
+}
+
+Result<std::vector<StatusTotals>> SqliteTx::OrderTotals(const std::string& store_id, TimeMs since) {
+  auto s = conn_.Prepare(
+      "SELECT status, SUM(orders), SUM(amount) FROM order_stats "
+      "WHERE store_id = ? AND hour >= ? GROUP BY status");
+  s.Bind(1, store_id).Bind(2, since / kHourMs);
+  std::vector<StatusTotals> out;
+  for (;;) {
+    OF_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return out;
+    auto status = domain::ParseOrderStatus(s.Text(0));
+    if (status) out.push_back(StatusTotals{*status, s.Int(1), s.Int(2)});
+  }
+}
+
+Result<std::int64_t> SqliteTx::CountCustomerOrders(const std::string& store_id,
+                                                   const std::string& customer, TimeMs since) {
+  auto s = conn_.Prepare(
+      "SELECT COUNT(*) FROM orders WHERE store_id = ? AND customer_key = ? AND created_at >= ?");
+  s.Bind(1, store_id).Bind(2, CustomerKey(customer)).Bind(3, since);
+  OF_ASSIGN_OR_RETURN(bool row, s.Step());
+  return row ? s.Int(0) : 0;
+}
+
+Result<std::int64_t> SqliteTx::CountCustomerFailedPayments(const std::string& store_id,
+                                                           const std::string& customer,
+                                                           TimeMs since) {
+  auto s = conn_.Prepare(
+      "SELECT COUNT(*) FROM orders WHERE store_id = ? AND customer_key = ? "
+      "AND payment_failed_at IS NOT NULL AND payment_failed_at >= ?");
+  s.Bind(1, store_id).Bind(2, CustomerKey(customer)).Bind(3, since);
+  OF_ASSIGN_OR_RETURN(bool row, s.Step());
+  return row ? s.Int(0) : 0;
+}
+
+Result<std::optional<IdempotencyRecord>> SqliteTx::GetIdempotency(const std::string& store_id,
+                                                                  const std::string& key) {
+  auto s = conn_.Prepare(
+      "SELECT request_hash, status_code, body, created_at FROM idempotency_keys "
+      "WHERE store_id = ? AND key = ?");
+  s.Bind(1, store_id).Bind(2, key);
+  OF_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return std::optional<IdempotencyRecord>{};
+  return std::optional<IdempotencyRecord>(
+      IdempotencyRecord{s.Text(0), static_cast<int>(s.Int(1)), s.Text(2), s.Int(3)});
+}
+
+Result<NotificationPage> SqliteTx::ListNotifications(const NotificationFilter& f) {
+  std::string sql = std::string("SELECT ") + kNotificationColumns +
+                    " FROM notifications WHERE store_id = :store";
+  if (f.unread_only) sql += " AND read = 0";
+  if (f.before_seq > 0) sql += " AND seq < :before";
+  sql += " ORDER BY seq DESC LIMIT :limit";
+  auto s = conn_.Prepare(sql);
+  s.BindName(":store", f.store_id);
+  s.BindName(":before", f.before_seq);
+  s.BindName(":limit", static_cast<std::int64_t>(f.limit) + 1);
+  NotificationPage page;
+  for (;;) {
+    OF_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    page.items.push_back(ReadNotification(s));
+  }
+  if (page.items.size() > static_cast<std::size_t>(f.limit)) {
+    page.items.pop_back();
+    page.next_seq = page.items.back().seq;
+  }
+  return page;
+}
+
+Result<std::int64_t> SqliteTx::CountUnreadNotifications(const std::string& store_id) {
+  auto s = conn_.Prepare("SELECT value FROM counters WHERE store_id = ? AND name = 'unread_alerts'");
+  s.Bind(1, store_id);
+  OF_ASSIGN_OR_RETURN(bool row, s.Step());
+  return row ? s.Int(0) : 0;
+}
+
+Status SqliteTx::InsertStore(const domain::StoreInfo& st) {
+  auto s = conn_.Prepare(std::string("INSERT INTO stores (") + kStoreColumns +
+                         ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  s.Bind(1, st.store_id).Bind(2, st.name).Bind(3, st.color).Bind(4, st.currency);
+  s.Bind(5, st.api_key_hash).Bind(6, st.rate_limit).Bind(7, st.burst);
+  s.Bind(8, EncodeFraudSettings(st.fraud)).Bind(9, st.created_at);
+  Status r = s.Run();
+  if (!r.ok() && r.code() == ErrorCode::kConflict) {
+    return MakeError(ErrorCode::kConflict, "store '" + st.store_id + "' already exists", "storeId");
+  }
+  return r;
+}
+
+Status SqliteTx::UpdateStore(const domain::StoreInfo& st) {
+  auto s = conn_.Prepare(
+      "UPDATE stores SET name = ?, color = ?, currency = ?, api_key_hash = ?, rate_limit = ?, "
+      "burst = ?, settings = ? WHERE store_id = ?");
+  s.Bind(1, st.name).Bind(2, st.color).Bind(3, st.currency).Bind(4, st.api_key_hash);
+  s.Bind(5, st.rate_limit).Bind(6, st.burst).Bind(7, EncodeFraudSettings(st.fraud));
+  s.Bind(8, st.store_id);
+  OF_RETURN_IF_ERROR(s.Run());
+  if (conn_.Changes() == 0) return NotFound("store '" + st.store_id + "'");
+  return OkStatus();
+}
+
+Status SqliteTx::InsertProduct(const Product& p) {
+  {
+    auto s = conn_.Prepare(std::string("INSERT INTO products (") + kProductColumns +
+                           ") VALUES (?, ?, ?, ?, ?, 0, 0, ?, ?, ?, ?, ?)");
+    s.Bind(1, p.store_id).Bind(2, p.product_id).Bind(3, p.product_name);
+    if (p.sku.empty()) {
+      s.BindNull(4);
+    } else {
+      s.Bind(4, p.sku);
+    }
+    s.Bind(5, p.price).Bind(6, p.threshold).Bind(7, domain::ToString(p.status));
+    s.Bind(8, p.low_stock_alerted ? 1 : 0).Bind(9, p.created_at).Bind(10, p.updated_at);
+    Status r = s.Run();
+    if (!r.ok() && r.code() == ErrorCode::kConflict) {
+      return MakeError(ErrorCode::kConflict,
+                       "a product with this productName or sku already exists in the store",
+                       "productName");
+    }
+    OF_RETURN_IF_ERROR(r);
+  }
+  if (p.stock > 0) {
+    StockMovement m;
+    m.store_id = p.store_id;
+    m.product_id = p.product_id;
+    m.kind = MovementKind::kRestock;
+    m.stock_delta = p.stock;
+    m.note = "initial stock";
+    m.at = p.created_at;
+    OF_RETURN_IF_ERROR(ApplyMovement(m));
+  }
+  return OkStatus();
+}
+
+Status SqliteTx::UpdateProduct(const Product& p) {
+  auto s = conn_.Prepare(
+      "UPDATE products SET product_name = ?, sku = ?, price = ?, threshold = ?, status = ?, "
+      "low_stock_alerted = ?, updated_at = ? WHERE store_id = ? AND product_id = ?");
+  s.Bind(1, p.product_name);
+  if (p.sku.empty()) {
+    s.BindNull(2);
+  } else {
+    s.Bind(2, p.sku);
+  }
+  s.Bind(3, p.price).Bind(4, p.threshold).Bind(5, domain::ToString(p.status));
+  s.Bind(6, p.low_stock_alerted ? 1 : 0).Bind(7, p.updated_at).Bind(8, p.store_id);
+  s.Bind(9, p.product_id);
+  Status r = s.Run();
+  if (!r.ok() && r.code() == ErrorCode::kConflict) {
+    return MakeError(ErrorCode::kConflict, "productName or sku already used in the store",
+                     "productName");
+  }
+  OF_RETURN_IF_ERROR(r);
+  if (conn_.Changes() == 0) return NotFound("product '" + p.product_id + "'");
+  return OkStatus();
+}
+
+Result<Product> SqliteTx::ApplyMovement(const StockMovement& m) {
+  // The WHERE clause keeps 0 <= reserved <= stock; the table's CHECK
+  // constraints are the second line of defence.
+  auto s = conn_.Prepare(
+      "UPDATE products SET stock = stock + ?1, reserved = reserved + ?2, updated_at = ?3 "
+      "WHERE store_id = ?4 AND product_id = ?5 AND stock + ?1 >= 0 AND reserved + ?2 >= 0 "
+      "AND reserved + ?2 <= stock + ?1");
+  s.Bind(1, m.stock_delta).Bind(2, m.reserved_delta).Bind(3, m.at).Bind(4, m.store_id);
+  s.Bind(5, m.product_id);
+  OF_RETURN_IF_ERROR(s.Run());
+  if (conn_.Changes() == 0) {
+    OF_ASSIGN_OR_RETURN(Product p, GetProduct(m.store_id, m.product_id));
+    return MakeError(ErrorCode::kInsufficientStock,
+                     "cannot " + std::string(ToString(m.kind)) + " " +
+                         std::to_string(std::llabs(m.stock_delta ? m.stock_delta : m.reserved_delta)) +
+                         " of '" + p.product_name + "': stock " + std::to_string(p.stock) +
+                         ", reserved " + std::to_string(p.reserved));
+  }
+  auto ins = conn_.Prepare(
+      "INSERT INTO stock_movements (store_id, product_id, kind, stock_delta, reserved_delta, "
+      "order_id, note, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+  ins.Bind(1, m.store_id).Bind(2, m.product_id).Bind(3, ToString(m.kind)).Bind(4, m.stock_delta);
+  ins.Bind(5, m.reserved_delta).Bind(6, m.order_id).Bind(7, m.note).Bind(8, m.at);
+  OF_RETURN_IF_ERROR(ins.Run());
+  return GetProduct(m.store_id, m.product_id);
+}
+
+Status SqliteTx::AddStats(const std::string& store_id, TimeMs created_at,
+                          domain::OrderStatus status, std::int64_t orders, domain::Cents amount) {
+  auto s = conn_.Prepare(
+      "INSERT INTO order_stats (store_id, hour, status, orders, amount) VALUES (?, ?, ?, ?, ?) "
+      "ON CONFLICT (store_id, hour, status) DO UPDATE SET orders = orders + excluded.orders, "
+      "amount = amount + excluded.amount");
+  s.Bind(1, store_id).Bind(2, created_at / kHourMs).Bind(3, domain::ToString(status));
+  s.Bind(4, orders).Bind(5, amount);
+  return s.Run();
+}
+
+Status SqliteTx::AddCounter(const std::string& store_id, const char* name, std::int64_t delta) {
+  auto s = conn_.Prepare(
+      "INSERT INTO counters (store_id, name, value) VALUES (?, ?, ?) "
+      "ON CONFLICT (store_id, name) DO UPDATE SET value = value + excluded.value");
+  s.Bind(1, store_id).Bind(2, name).Bind(3, delta);
+  return s.Run();
+}
+
+Status SqliteTx::AppendHistory(const std::string& order_id, std::size_t first_index,
+                               const std::vector<domain::HistoryEntry>& entries) {
+  auto s = conn_.Prepare(
+      "INSERT INTO order_history (order_id, idx, status, detail, at) VALUES (?, ?, ?, ?, ?)");
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    s.Bind(1, order_id).Bind(2, static_cast<std::int64_t>(first_index + i));
+    s.Bind(3, entries[i].status).Bind(4, entries[i].detail).Bind(5, entries[i].at);
+    OF_RETURN_IF_ERROR(s.Run());
+  }
+  return OkStatus();
+}
+
+Status SqliteTx::InsertOrder(const Order& o) {
+  {
+    auto s = conn_.Prepare(
+        "INSERT INTO orders (order_id, store_id, customer_name, customer_email, customer_key, "
+        "items, total, currency, status, payment_status, fulfillment_status, failure_reason, "
+        "tracking_number, carrier, payment_token, request_hash, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    s.Bind(1, o.order_id).Bind(2, o.store_id).Bind(3, o.customer_name).Bind(4, o.customer_email);
+    s.Bind(5, CustomerKey(o.customer_name)).Bind(6, EncodeItems(o.items)).Bind(7, o.total);
+    s.Bind(8, o.currency).Bind(9, std::string(domain::ToString(o.status)));
+    s.Bind(10, o.payment_status).Bind(11, o.fulfillment_status).Bind(12, o.failure_reason);
+    s.Bind(13, o.tracking_number).Bind(14, o.carrier).Bind(15, o.payment_token);
+    s.Bind(16, o.request_hash).Bind(17, o.created_at).Bind(18, o.updated_at);
+    Status r = s.Run();
+    if (!r.ok() && r.code() == ErrorCode::kConflict) {
+      return MakeError(ErrorCode::kConflict, "order '" + o.order_id + "' already exists", "orderId");
+    }
+    OF_RETURN_IF_ERROR(r);
+  }
+  OF_RETURN_IF_ERROR(AppendHistory(o.order_id, 0, o.history));
+  return AddStats(o.store_id, o.created_at, o.status, 1, o.total);
+}
+
+Status SqliteTx::UpdateOrder(const Order& o, domain::OrderStatus previous,
+                             const std::vector<domain::HistoryEntry>& new_history) {
+  auto s = conn_.Prepare(
+      "UPDATE orders SET status = ?, payment_status = ?, fulfillment_status = ?, "
+      "failure_reason = ?, tracking_number = ?, carrier = ?, updated_at = ?, "
+      "payment_failed_at = CASE WHEN ? = 'failed' THEN COALESCE(payment_failed_at, ?) "
+      "ELSE payment_failed_at END "
+      "WHERE order_id = ? AND store_id = ? AND status = ?");
+  s.Bind(1, std::string(domain::ToString(o.status))).Bind(2, o.payment_status);
+  s.Bind(3, o.fulfillment_status).Bind(4, o.failure_reason).Bind(5, o.tracking_number);
+  s.Bind(6, o.carrier).Bind(7, o.updated_at).Bind(8, o.payment_status).Bind(9, o.updated_at);
+  s.Bind(10, o.order_id).Bind(11, o.store_id).Bind(12, std::string(domain::ToString(previous)));
+  OF_RETURN_IF_ERROR(s.Run());
+  if (conn_.Changes() == 0) {
+    return MakeError(ErrorCode::kConflict,
+                     "order '" + o.order_id + "' is no longer " + std::string(domain::ToString(previous)));
+  }
+  if (!new_history.empty()) {
+    auto c = conn_.Prepare("SELECT COUNT(*) FROM order_history WHERE order_id = ?");
+    c.Bind(1, o.order_id);
+    OF_ASSIGN_OR_RETURN(bool row, c.Step());
+    std::int64_t next = row ? c.Int(0) : 0;
+    OF_RETURN_IF_ERROR(AppendHistory(o.order_id, static_cast<std::size_t>(next), new_history));
+  }
+  if (previous != o.status) {
+    OF_RETURN_IF_ERROR(AddStats(o.store_id, o.created_at, previous, -1, -o.total));
+    OF_RETURN_IF_ERROR(AddStats(o.store_id, o.created_at, o.status, 1, o.total));
+  }
+  return OkStatus();
+}
+
+Status SqliteTx::PutIdempotency(const std::string& store_id, const std::string& key,
+                                const IdempotencyRecord& r) {
+  auto s = conn_.Prepare(
+      "INSERT INTO idempotency_keys (store_id, key, request_hash, status_code, body, created_at) "
+      "VALUES (?, ?, ?, ?, ?, ?)");
+  s.Bind(1, store_id).Bind(2, key).Bind(3, r.request_hash).Bind(4, r.status_code);
+  s.Bind(5, r.body).Bind(6, r.created_at);
+  return s.Run();
+}
+
+Status SqliteTx::InsertNotification(const domain::Notification& n) {
+  auto s = conn_.Prepare(
+      "INSERT INTO notifications (notification_id, store_id, order_id, type, title, message, "
+      "read, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+  s.Bind(1, n.notification_id).Bind(2, n.store_id).Bind(3, n.order_id);
+  s.Bind(4, domain::ToString(n.type)).Bind(5, n.title).Bind(6, n.message);
+  s.Bind(7, n.read ? 1 : 0).Bind(8, n.created_at);
+  OF_RETURN_IF_ERROR(s.Run());
+  if (!n.read) return AddCounter(n.store_id, "unread_alerts", 1);
+  return OkStatus();
+}
+
+Status SqliteTx::MarkNotificationRead(const std::string& store_id, const std::string& id) {
+  auto s = conn_.Prepare(
+      "UPDATE notifications SET read = 1 WHERE store_id = ? AND notification_id = ? AND read = 0");
+  s.Bind(1, store_id).Bind(2, id);
+  OF_RETURN_IF_ERROR(s.Run());
+  if (conn_.Changes() > 0) return AddCounter(store_id, "unread_alerts", -1);
+  auto e = conn_.Prepare("SELECT 1 FROM notifications WHERE store_id = ? AND notification_id = ?");
+  e.Bind(1, store_id).Bind(2, id);
+  OF_ASSIGN_OR_RETURN(bool exists, e.Step());
+  if (!exists) return NotFound("alert '" + id + "'");
+  return OkStatus();
+}
+
+Result<std::int64_t> SqliteTx::MarkAllNotificationsRead(const std::string& store_id) {
+  auto s = conn_.Prepare("UPDATE notifications SET read = 1 WHERE store_id = ? AND read = 0");
+  s.Bind(1, store_id);
+  OF_RETURN_IF_ERROR(s.Run());
+  std::int64_t changed = conn_.Changes();
+  auto c = conn_.Prepare(
+      "INSERT INTO counters (store_id, name, value) VALUES (?, 'unread_alerts', 0) "
+      "ON CONFLICT (store_id, name) DO UPDATE SET value = 0");
+  c.Bind(1, store_id);
+  OF_RETURN_IF_ERROR(c.Run());
+  return changed;
+}
+
+Result<std::int64_t> SqliteTx::InsertEvent(const Event& e, const std::vector<std::string>& steps) {
+  auto s = conn_.Prepare(
+      "INSERT INTO events (store_id, order_id, topic, payload, created_at, due_at) "
+      "VALUES (?, ?, ?, ?, ?, ?)");
+  s.Bind(1, e.store_id).Bind(2, e.order_id).Bind(3, e.topic).Bind(4, e.payload);
+  s.Bind(5, e.created_at).Bind(6, e.due_at);
+  OF_RETURN_IF_ERROR(s.Run());
+  std::int64_t id = conn_.LastInsertRowid();
+  auto d = conn_.Prepare(
+      "INSERT INTO deliveries (event_id, step, state, attempts, next_at, updated_at) "
+      "VALUES (?, ?, 0, 0, ?, ?)");
+  for (const auto& step : steps) {
+    d.Bind(1, id).Bind(2, step).Bind(3, e.due_at).Bind(4, e.created_at);
+    OF_RETURN_IF_ERROR(d.Run());
+  }
+  return id;
+}
+
+}  // namespace orderflow::store::sqlite

@@ -1,0 +1,64 @@
+#pragma once
+// WriteTx over one SQLite connection. Used read-only by readers (only the
+// ReadTx part is reachable through them) and read-write by the writer.
+
+#include "store/sqlite/connection.hpp"
+#include "store/store.hpp"
+
+namespace orderflow::store::sqlite {
+
+class SqliteTx final : public WriteTx {
+ public:
+  explicit SqliteTx(Connection& conn) : conn_(conn) {}
+
+  Result<domain::StoreInfo> GetStore(const std::string& store_id) override;
+  Result<std::vector<domain::StoreInfo>> ListStores() override;
+  Result<domain::Product> GetProduct(const std::string& store_id,
+                                     const std::string& product_id) override;
+  Result<domain::Product> FindProduct(const std::string& store_id, const std::string& product_name,
+                                      const std::string& sku) override;
+  Result<std::vector<domain::Product>> ListProducts(const std::string& store_id) override;
+  Result<std::vector<StockMovement>> ListMovements(const std::string& store_id,
+                                                   const std::string& product_id,
+                                                   int limit) override;
+  Result<std::pair<std::int64_t, std::int64_t>> LedgerTotals(
+      const std::string& store_id, const std::string& product_id) override;
+  Result<domain::Order> GetOrder(const std::string& store_id, const std::string& order_id) override;
+  Result<OrderPage> ListOrders(const OrderFilter& filter) override;
+  Result<std::vector<StatusTotals>> OrderTotals(const std::string& store_id, TimeMs since) override;
+  Result<std::int64_t> CountCustomerOrders(const std::string& store_id, const std::string& customer,
+                                           TimeMs since) override;
+  Result<std::int64_t> CountCustomerFailedPayments(const std::string& store_id,
+                                                   const std::string& customer,
+                                                   TimeMs since) override;
+  Result<std::optional<IdempotencyRecord>> GetIdempotency(const std::string& store_id,
+                                                          const std::string& key) override;
+  Result<NotificationPage> ListNotifications(const NotificationFilter& filter) override;
+  Result<std::int64_t> CountUnreadNotifications(const std::string& store_id) override;
+
+  Status InsertStore(const domain::StoreInfo& store) override;
+  Status UpdateStore(const domain::StoreInfo& store) override;
+  Status InsertProduct(const domain::Product& product) override;
+  Status UpdateProduct(const domain::Product& product) override;
+  Result<domain::Product> ApplyMovement(const StockMovement& movement) override;
+  Status InsertOrder(const domain::Order& order) override;
+  Status UpdateOrder(const domain::Order& order, domain::OrderStatus previous,
+                     const std::vector<domain::HistoryEntry>& new_history) override;
+  Status PutIdempotency(const std::string& store_id, const std::string& key,
+                        const IdempotencyRecord& record) override;
+  Status InsertNotification(const domain::Notification& n) override;
+  Status MarkNotificationRead(const std::string& store_id, const std::string& id) override;
+  Result<std::int64_t> MarkAllNotificationsRead(const std::string& store_id) override;
+  Result<std::int64_t> InsertEvent(const Event& event, const std::vector<std::string>& steps) override;
+
+ private:
+  Status AddStats(const std::string& store_id, TimeMs created_at, domain::OrderStatus status,
+                  std::int64_t orders, domain::Cents amount);
+  Status AddCounter(const std::string& store_id, const char* name, std::int64_t delta);
+  Status AppendHistory(const std::string& order_id, std::size_t first_index,
+                       const std::vector<domain::HistoryEntry>& entries);
+
+  Connection& conn_;
+};
+
+}  // namespace orderflow::store::sqlite

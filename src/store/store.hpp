@@ -1,0 +1,218 @@
+#pragma once
+// The persistence contract. Two implementations (sqlite/, postgres/) pass the
+// same conformance suite (tests/unit/store_conformance_test.cpp).
+//
+// Reads run through Store::Read on a snapshot; writes run through
+// Store::Write as units of work that are group-committed: a unit's changes
+// become durable and visible together, and its completion callback fires only
+// after the commit that contains it reached stable storage. A unit that
+// returns an error is rolled back alone; the others in its batch still commit.
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "common/result.hpp"
+#include "domain/order.hpp"
+
+namespace orderflow::store {
+
+struct OrderFilter {
+  std::string store_id;
+  std::optional<domain::OrderStatus> status;
+  std::string payment_status;      // empty: any
+  std::string fulfillment_status;  // empty: any
+  std::string customer;            // exact customer name or email
+  std::string q;                   // order id prefix or customer name substring
+  std::optional<TimeMs> from;      // createdAt >= from
+  std::optional<TimeMs> to;        // createdAt < to
+  std::int64_t before_seq = 0;     // keyset cursor; 0 = start at the newest
+  int limit = 50;
+};
+
+struct OrderPage {
+  std::vector<domain::Order> items;     // newest first; history not loaded
+  std::optional<std::int64_t> next_seq;  // cursor of the next page, if any
+};
+
+struct StatusTotals {
+  domain::OrderStatus status = domain::OrderStatus::kPending;
+  std::int64_t orders = 0;
+  domain::Cents amount = 0;
+};
+
+struct IdempotencyRecord {
+  std::string request_hash;
+  int status_code = 0;
+  std::string body;
+  TimeMs created_at = 0;
+};
+
+enum class MovementKind { kReserve, kRelease, kCommit, kRestock, kAdjust };
+const char* ToString(MovementKind kind);
+
+// One row of the inventory ledger; stock and reserved always equal the sums
+// of the deltas of a product's movements.
+struct StockMovement {
+  std::int64_t id = 0;
+  std::string store_id;
+  std::string product_id;
+  MovementKind kind = MovementKind::kAdjust;
+  std::int64_t stock_delta = 0;
+  std::int64_t reserved_delta = 0;
+  std::string order_id;
+  std::string note;
+  TimeMs at = 0;
+};
+
+struct NotificationFilter {
+  std::string store_id;
+  bool unread_only = false;
+  std::int64_t before_seq = 0;
+  int limit = 50;
+};
+
+struct NotificationPage {
+  std::vector<domain::Notification> items;
+  std::optional<std::int64_t> next_seq;
+};
+
+// An outbox row: emitted in the transaction of the change that caused it.
+struct Event {
+  std::int64_t id = 0;
+  std::string store_id;
+  std::string order_id;
+  std::string topic;
+  std::string payload;  // JSON text
+  TimeMs created_at = 0;
+  TimeMs due_at = 0;  // not delivered before this time (durable timers)
+};
+
+enum class DeliveryState { kPending, kDone, kDead };
+
+// One (event, subscribing step) pair and its delivery progress.
+struct Delivery {
+  Event event;
+  std::string step;
+  DeliveryState state = DeliveryState::kPending;
+  int attempts = 0;
+  TimeMs next_at = 0;
+  std::string last_error;
+  TimeMs updated_at = 0;
+  TimeMs started_at = 0;   // first attempt, 0 if none
+  TimeMs finished_at = 0;  // done or dead-lettered
+};
+
+class ReadTx {
+ public:
+  virtual ~ReadTx() = default;
+
+  virtual Result<domain::StoreInfo> GetStore(const std::string& store_id) = 0;
+  virtual Result<std::vector<domain::StoreInfo>> ListStores() = 0;
+
+  virtual Result<domain::Product> GetProduct(const std::string& store_id,
+                                             const std::string& product_id) = 0;
+  // Lookup by productName (exact) or SKU; kNotFound when absent.
+  virtual Result<domain::Product> FindProduct(const std::string& store_id,
+                                              const std::string& product_name,
+                                              const std::string& sku) = 0;
+  virtual Result<std::vector<domain::Product>> ListProducts(const std::string& store_id) = 0;
+  virtual Result<std::vector<StockMovement>> ListMovements(const std::string& store_id,
+                                                           const std::string& product_id,
+                                                           int limit) = 0;
+  // Sums of the ledger for one product: {stock, reserved}.
+  virtual Result<std::pair<std::int64_t, std::int64_t>> LedgerTotals(
+      const std::string& store_id, const std::string& product_id) = 0;
+
+  // Order with its full history; kNotFound when absent in that store.
+  virtual Result<domain::Order> GetOrder(const std::string& store_id,
+                                         const std::string& order_id) = 0;
+  virtual Result<OrderPage> ListOrders(const OrderFilter& filter) = 0;
+  // Orders and amounts per status for orders created at or after `since`.
+  virtual Result<std::vector<StatusTotals>> OrderTotals(const std::string& store_id,
+                                                        TimeMs since) = 0;
+  // Orders by this customer (name or email) created at or after `since`.
+  virtual Result<std::int64_t> CountCustomerOrders(const std::string& store_id,
+                                                   const std::string& customer, TimeMs since) = 0;
+  // Orders by this customer whose payment failed at or after `since`.
+  virtual Result<std::int64_t> CountCustomerFailedPayments(const std::string& store_id,
+                                                           const std::string& customer,
+                                                           TimeMs since) = 0;
+
+  virtual Result<std::optional<IdempotencyRecord>> GetIdempotency(const std::string& store_id,
+                                                                  const std::string& key) = 0;
+
+  virtual Result<NotificationPage> ListNotifications(const NotificationFilter& filter) = 0;
+  virtual Result<std::int64_t> CountUnreadNotifications(const std::string& store_id) = 0;
+};
+
+class WriteTx : public ReadTx {
+ public:
+  // kConflict when the storeId exists.
+  virtual Status InsertStore(const domain::StoreInfo& store) = 0;
+  virtual Status UpdateStore(const domain::StoreInfo& store) = 0;
+
+  // kConflict when productName or SKU is taken in the store. The initial
+  // stock is recorded as a restock movement.
+  virtual Status InsertProduct(const domain::Product& product) = 0;
+  // Updates name, sku, price, threshold, status and the low-stock flag; never
+  // stock or reserved (those move only through ApplyMovement).
+  virtual Status UpdateProduct(const domain::Product& product) = 0;
+  // Applies a ledger movement atomically: the product row changes by the
+  // deltas and the movement row is written, or nothing happens.
+  // kInsufficientStock if the result would break 0 <= reserved <= stock.
+  // Returns the product after the change.
+  virtual Result<domain::Product> ApplyMovement(const StockMovement& movement) = 0;
+
+  // kConflict when the orderId exists (in any store). Writes the history too.
+  virtual Status InsertOrder(const domain::Order& order) = 0;
+  // Persists status, payment/fulfilment status, failure reason, tracking and
+  // updated_at, and appends `new_history`. `previous` is the status the caller
+  // read; kConflict if the stored status differs (lost update guard).
+  virtual Status UpdateOrder(const domain::Order& order, domain::OrderStatus previous,
+                             const std::vector<domain::HistoryEntry>& new_history) = 0;
+
+  virtual Status PutIdempotency(const std::string& store_id, const std::string& key,
+                                const IdempotencyRecord& record) = 0;
+
+  virtual Status InsertNotification(const domain::Notification& n) = 0;
+  // kNotFound when absent in that store. Idempotent.
+  virtual Status MarkNotificationRead(const std::string& store_id, const std::string& id) = 0;
+  // Returns how many were marked.
+  virtual Result<std::int64_t> MarkAllNotificationsRead(const std::string& store_id) = 0;
+
+  // Appends an outbox event and one pending delivery per subscribing step.
+  // Returns the event id.
+  virtual Result<std::int64_t> InsertEvent(const Event& event,
+                                           const std::vector<std::string>& steps) = 0;
+};
+
+class Store {
+ public:
+  using WriteFn = std::function<Status(WriteTx&)>;
+  using ReadFn = std::function<Status(ReadTx&)>;
+  using DoneFn = std::function<void(Status)>;
+
+  virtual ~Store() = default;
+
+  // Queues a unit of work for the writer. `done` runs on the writer thread
+  // after the unit's transaction is durable (or with the unit's error, or
+  // kUnavailable when the commit failed). `done` must not block.
+  virtual void Write(WriteFn fn, DoneFn done) = 0;
+  // Runs `fn` on a read snapshot. Blocks the calling thread: call it from a
+  // worker pool, never from an I/O thread.
+  virtual Status Read(const ReadFn& fn) = 0;
+  // Cheap round trip to the database; kUnavailable when it is unreachable.
+  virtual Status Ping() = 0;
+  // "sqlite" or "postgresql".
+  virtual const char* Backend() const = 0;
+};
+
+// Write() and wait for its completion. For CLI tools, tests and the engine's
+// own threads; never call from an I/O thread.
+Status WriteSync(Store& store, Store::WriteFn fn);
+
+}  // namespace orderflow::store
