@@ -10,9 +10,12 @@
 #include "app/commands.hpp"
 #include "app/thread_pool.hpp"
 #include "common/ids.hpp"
+#include "engine/engine.hpp"
 #include "engine/flow.hpp"
 #include "http/handlers/api.hpp"
 #include "http/server.hpp"
+#include "payment/simulated_gateway.hpp"
+#include "steps/steps.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "tenancy/store_admin.hpp"
 #include "tenancy/tenant_directory.hpp"
@@ -25,13 +28,14 @@ int Fail(const std::string& message) {
   return 2;
 }
 
-Result<std::unique_ptr<store::Store>> OpenStore(const Config& config) {
+Result<std::unique_ptr<store::Store>> OpenStore(const Config& config, bool exclusive = false) {
   std::filesystem::path path(config.sqlite_path);
   std::error_code ec;
   if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
   store::SqliteConfig sc;
   sc.path = config.sqlite_path;
   sc.readers = std::max(2, config.threads * 2);
+  sc.exclusive = exclusive;
   OF_ASSIGN_OR_RETURN(auto s, store::SqliteStore::Open(sc));
   return std::unique_ptr<store::Store>(std::move(s));
 }
@@ -67,12 +71,7 @@ std::string WebRoot(const Config& config) {
   return {};
 }
 
-engine::Flow BuildFlow() {
-  engine::Flow flow;
-  flow.Add({"order-intake", engine::StepKind::kApi, {"POST /api/order"}, {"order.created"},
-            "validate, price from catalogue, persist pending"});
-  return flow;
-}
+std::int64_t Millis(double seconds) { return static_cast<std::int64_t>(seconds * 1000.0); }
 
 }  // namespace
 
@@ -85,7 +84,7 @@ int Serve(Config config) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
-  auto opened = OpenStore(config);
+  auto opened = OpenStore(config, true);
   if (!opened.ok()) return Fail(opened.error().message);
   std::unique_ptr<store::Store> db = std::move(opened).value();
   if (!config.no_demo) {
@@ -109,7 +108,20 @@ int Serve(Config config) {
   });
   if (!loaded.ok()) return Fail(loaded.error().message);
 
-  engine::Flow flow = BuildFlow();
+  engine::Flow flow = steps::DeclareFlow();
+  if (config.payment_gateway != "simulated") {
+    return Fail("--payment-gateway: the http gateway client is not available in this build yet");
+  }
+  payment::SimulatedGateway gateway(config.payment_decline_rate);
+  ThreadPool engine_workers(std::max(2, config.threads));
+  engine::Engine engine(*db, flow, engine_workers, clock);
+  steps::StepOptions step_options;
+  step_options.ship_delay_ms = Millis(config.ship_delay);
+  step_options.deliver_delay_ms = Millis(config.deliver_delay);
+  step_options.low_stock_scan_ms = Millis(config.low_stock_scan);
+  steps::InstallSteps(engine, flow, *db, gateway, step_options);
+  db->SetCommitListener([&engine] { engine.Wake(); });
+
   ThreadPool blocking(std::max(2, config.threads * 2));
   http::handlers::Services services{*db, blocking, clock, tenants, flow, nullptr};
   http::Router router;
@@ -120,6 +132,8 @@ int Serve(Config config) {
   http::handlers::RegisterProductRoutes(router, services);
   http::handlers::RegisterStoreRoutes(router, services);
   http::handlers::RegisterAlertRoutes(router, services);
+  http::handlers::RegisterOrderActionRoutes(router, services);
+  http::handlers::RegisterEngineRoutes(router, services);
 
   http::ServerConfig sc;
   sc.host = config.host;
@@ -150,7 +164,9 @@ int Serve(Config config) {
     std::printf("dashboard: %s/ (auth off)\n", url.c_str());
   }
   std::fflush(stdout);
+  engine.Start();
   server->Run();
+  engine.Stop();
   // Run() returned: either a signal arrived or Stop() was called; wake the
   // waiter if it is still waiting.
   pthread_kill(signal_waiter.native_handle(), SIGTERM);

@@ -15,10 +15,10 @@
 namespace orderflow::http {
 
 struct Request {
-  std::string method;  // upper case: GET, POST, PATCH, DELETE, OPTIONS
-  std::string target;  // raw request target
-  std::string path;    // percent-decoded path, without the query
-  std::map<std::string, std::string> query;               // decoded query parameters
+  std::string method;                        // upper case: GET, POST, PATCH, DELETE, OPTIONS
+  std::string target;                        // raw request target
+  std::string path;                          // percent-decoded path, without the query
+  std::map<std::string, std::string> query;  // decoded query parameters
   std::vector<std::pair<std::string, std::string>> headers;  // names lower case
   std::string body;
   std::map<std::string, std::string> params;  // path parameters bound by the router

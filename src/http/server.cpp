@@ -9,6 +9,8 @@
 
 #include "http/server.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -44,8 +46,6 @@
 #include <unordered_set>
 #include <utility>
 #include <vector>
-
-#include <spdlog/spdlog.h>
 
 namespace orderflow::http {
 namespace {
@@ -84,9 +84,9 @@ std::string Lower(std::string_view text) {
 }
 
 bool IEquals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(),
-                    [](char x, char y) { return ToLower(x) == ToLower(y); });
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return ToLower(x) == ToLower(y);
+         });
 }
 
 std::string_view TrimSpaces(std::string_view text) {
@@ -105,8 +105,8 @@ bool IsJsonContentType(std::string_view value) {
 bool IsSaneRequestId(std::string_view id) {
   if (id.empty() || id.size() > 64) return false;
   return std::all_of(id.begin(), id.end(), [](char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-           c == '-' || c == '_' || c == '.';
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' ||
+           c == '_' || c == '.';
   });
 }
 
@@ -129,13 +129,11 @@ Response ErrorOf(ErrorCode code, std::string message, std::string field = {}) {
 }
 
 bool IsRoutedPath(std::string_view path) {
-  return path.rfind("/api/", 0) == 0 || path == "/api" || path == "/healthz" ||
-         path == "/readyz" || path == "/metrics";
+  return path.rfind("/api/", 0) == 0 || path == "/api" || path == "/healthz" || path == "/readyz" ||
+         path == "/metrics";
 }
 
-bool IsBodilessStatus(int status) {
-  return status < 200 || status == 204 || status == 304;
-}
+bool IsBodilessStatus(int status) { return status < 200 || status == 204 || status == 304; }
 
 // ---------------------------------------------------------------------------
 // Static files
@@ -279,6 +277,11 @@ struct ResponseSlot {
   // False when a response was already given.
   bool Complete(Response value);
 
+  bool Done() {
+    std::lock_guard<std::mutex> lock(mutex);
+    return done;
+  }
+
   // The response if it is there; otherwise marks the session as waiting so
   // that Complete will wake it.
   std::optional<Response> TakeOrWait() {
@@ -301,6 +304,8 @@ struct RespondToken {
   std::string description;  // "GET /path", for logs
 
   ~RespondToken() {
+    // Checked first so the common case does not build an unused envelope.
+    if (slot->Done()) return;
     if (slot->Complete(ErrorOf(ErrorCode::kInternal, "the request was not answered"))) {
       spdlog::error("handler for {} dropped its Respond callback without responding", description);
     }
@@ -389,6 +394,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
   asio::awaitable<void> FailRead(beast::error_code ec,
                                  bhttp::request_parser<bhttp::string_body>& parser);
+  // Answers a request that cannot be served and ends the connection.
+  asio::awaitable<void> Reject(Response response,
+                               const bhttp::request<bhttp::string_body>& partial);
   asio::awaitable<bool> Serve(bhttp::request<bhttp::string_body> message);
   Response Dispatch(Request& request, const ReplyContext& context, bool& deferred,
                     std::shared_ptr<ResponseSlot>& slot);
@@ -495,7 +503,8 @@ asio::awaitable<void> Session::Run() {
                                   : std::chrono::seconds(core_.config.idle_timeout_seconds));
       auto [ec, n] = co_await stream_.async_read_some(buffer.prepare(kReadChunk), kTuple);
       if (ec) {
-        if (ec != asio::error::eof) spdlog::debug("connection {}: {}", remote_address_, ec.message());
+        if (ec != asio::error::eof)
+          spdlog::debug("connection {}: {}", remote_address_, ec.message());
         co_return;
       }
       buffer.commit(n);
@@ -509,6 +518,11 @@ asio::awaitable<void> Session::Run() {
     auto [header_ec, header_n] = co_await bhttp::async_read_header(stream_, buffer, parser, kTuple);
     if (header_ec) {
       co_await FailRead(header_ec, parser);
+      co_return;
+    }
+
+    if (parser.get().version() != 10 && parser.get().version() != 11) {
+      co_await Reject(ErrorOf(ErrorCode::kValidation, "unsupported HTTP version"), parser.get());
       co_return;
     }
 
@@ -540,26 +554,31 @@ asio::awaitable<void> Session::Run() {
 
 asio::awaitable<void> Session::FailRead(beast::error_code ec,
                                         bhttp::request_parser<bhttp::string_body>& parser) {
-  if (ec == bhttp::error::body_limit || ec == bhttp::error::header_limit ||
-      (ec.category() == beast::error_code(bhttp::error::end_of_stream).category() &&
-       ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message)) {
-    spdlog::debug("connection {}: rejecting request: {}", remote_address_, ec.message());
-    ReplyContext context = ContextFor(parser.get());
-    context.keep_alive = false;
-    Response response = ec == bhttp::error::body_limit
-                            ? ErrorOf(ErrorCode::kPayloadTooLarge, "request body too large")
-                        : ec == bhttp::error::header_limit
-                            ? ErrorOf(ErrorCode::kValidation, "request header too large")
-                            : ErrorOf(ErrorCode::kValidation, "invalid request");
-    // A preflight from an allowed origin would never get here, and a CORS
-    // header on an error makes it readable to the calling page.
-    co_await Reply(std::move(response), context);
-    co_await LingeringClose();
+  bool parse_error = ec.category() == beast::error_code(bhttp::error::end_of_stream).category() &&
+                     ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message;
+  if (!parse_error) {
+    if (ec != bhttp::error::end_of_stream) {
+      spdlog::debug("connection {}: {}", remote_address_, ec.message());
+    }
     co_return;
   }
-  if (ec != bhttp::error::end_of_stream) {
-    spdlog::debug("connection {}: {}", remote_address_, ec.message());
-  }
+  spdlog::debug("connection {}: rejecting request: {}", remote_address_, ec.message());
+  Response response = ec == bhttp::error::body_limit
+                          ? ErrorOf(ErrorCode::kPayloadTooLarge, "request body too large")
+                      : ec == bhttp::error::header_limit
+                          ? ErrorOf(ErrorCode::kValidation, "request header too large")
+                          : ErrorOf(ErrorCode::kValidation, "invalid request");
+  co_await Reject(std::move(response), parser.get());
+}
+
+asio::awaitable<void> Session::Reject(Response response,
+                                      const bhttp::request<bhttp::string_body>& partial) {
+  // The context comes from whatever part of the header was parsed, so that
+  // an allowed origin can still read the error.
+  ReplyContext context = ContextFor(partial);
+  context.keep_alive = false;
+  co_await Reply(std::move(response), context);
+  co_await LingeringClose();
 }
 
 asio::awaitable<void> Session::LingeringClose() {
@@ -688,7 +707,9 @@ Response Session::Dispatch(Request& request, const ReplyContext& context, bool& 
       }
     };
     try {
-      (*handler)(request, std::move(respond));
+      // A copy, not a move: if the handler throws, the catch below answers
+      // before the token can report a dropped callback.
+      (*handler)(request, respond);
     } catch (const std::exception& e) {
       spdlog::error("handler for {} {} threw: {}", request.method, request.path, e.what());
       slot->Complete(ErrorOf(ErrorCode::kInternal, "internal error"));

@@ -106,6 +106,19 @@ struct Delivery {
   TimeMs finished_at = 0;  // done or dead-lettered
 };
 
+struct StepCounts {
+  std::string step;
+  std::int64_t pending = 0;  // waiting or retrying
+  std::int64_t retrying = 0;  // pending with at least one failed attempt
+  std::int64_t dead = 0;
+  std::int64_t done = 0;
+};
+
+struct DeadLetterPage {
+  std::vector<Delivery> items;  // newest first
+  std::optional<std::int64_t> next_event_id;
+};
+
 class ReadTx {
  public:
   virtual ~ReadTx() = default;
@@ -147,6 +160,22 @@ class ReadTx {
 
   virtual Result<NotificationPage> ListNotifications(const NotificationFilter& filter) = 0;
   virtual Result<std::int64_t> CountUnreadNotifications(const std::string& store_id) = 0;
+
+  // Pending deliveries with next_at <= now, oldest due first.
+  virtual Result<std::vector<Delivery>> ListDueDeliveries(TimeMs now, int limit) = 0;
+  // Earliest next_at of any pending delivery (timers), if there is one.
+  virtual Result<std::optional<TimeMs>> NextDueTime() = 0;
+  virtual Result<Delivery> GetDelivery(std::int64_t event_id, const std::string& step) = 0;
+  // Every event of the order with its deliveries, oldest first.
+  virtual Result<std::vector<Delivery>> ListOrderDeliveries(const std::string& store_id,
+                                                            const std::string& order_id) = 0;
+  // Events of the order that have no delivery (no subscriber), oldest first.
+  virtual Result<std::vector<Event>> ListOrderEvents(const std::string& store_id,
+                                                     const std::string& order_id) = 0;
+  virtual Result<DeadLetterPage> ListDeadLetters(const std::string& store_id,
+                                                 std::int64_t before_event_id, int limit) = 0;
+  // Per-step delivery counts for one store (empty store_id: all stores).
+  virtual Result<std::vector<StepCounts>> CountDeliveries(const std::string& store_id) = 0;
 };
 
 class WriteTx : public ReadTx {
@@ -188,6 +217,22 @@ class WriteTx : public ReadTx {
   // Returns the event id.
   virtual Result<std::int64_t> InsertEvent(const Event& event,
                                            const std::vector<std::string>& steps) = 0;
+
+  // Records that `step` handled the event: state done. kConflict when the
+  // delivery is no longer pending (handled already, or dead-lettered), so a
+  // redelivered event's effects roll back with this unit.
+  virtual Status CompleteDelivery(std::int64_t event_id, const std::string& step, int attempts,
+                                  TimeMs now) = 0;
+  // Records a failed attempt; the delivery is due again at `next_at`.
+  virtual Status RetryDelivery(std::int64_t event_id, const std::string& step, int attempts,
+                               TimeMs next_at, const std::string& error, TimeMs now) = 0;
+  // Moves the delivery to the dead-letter state.
+  virtual Status DeadLetterDelivery(std::int64_t event_id, const std::string& step, int attempts,
+                                    const std::string& error, TimeMs now) = 0;
+  // Makes a dead letter of this store pending again with fresh attempts.
+  // kNotFound when there is no such dead letter in the store.
+  virtual Status RedriveDelivery(const std::string& store_id, std::int64_t event_id,
+                                 const std::string& step, TimeMs now) = 0;
 };
 
 class Store {
@@ -209,6 +254,9 @@ class Store {
   virtual Status Ping() = 0;
   // "sqlite" or "postgresql".
   virtual const char* Backend() const = 0;
+  // Called after every successful commit of a batch (on the writer thread;
+  // must not block). Set once, before the first Write.
+  virtual void SetCommitListener(std::function<void()> listener) = 0;
 };
 
 // Write() and wait for its completion. For CLI tools, tests and the engine's

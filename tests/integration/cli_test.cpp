@@ -3,6 +3,10 @@
 #include <array>
 #include <cstdio>
 #include <string>
+#include <vector>
+
+#include "support/server_process.hpp"
+#include "support/temp_dir.hpp"
 
 namespace {
 
@@ -23,6 +27,97 @@ TEST(Cli, HelpDocumentsTheSubcommands) {
   for (const char* word : {"serve", "migrate", "seed", "--db"}) {
     EXPECT_NE(out.find(word), std::string::npos) << word << " missing from:\n" << out;
   }
+}
+
+// Runs a command and returns its exit status and its stderr alone.
+std::pair<int, std::string> RunForStderr(const std::string& command) {
+  std::string output;
+  FILE* pipe = popen(("{ " + command + " ; } 2>&1 >/dev/null").c_str(), "r");
+  if (pipe == nullptr) return {-1, output};
+  std::array<char, 4096> buf{};
+  while (std::fgets(buf.data(), buf.size(), pipe) != nullptr) output += buf.data();
+  int status = pclose(pipe);
+  return {WEXITSTATUS(status), output};
+}
+
+std::vector<std::string> NonEmptyLines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    if (end > start) lines.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return lines;
+}
+
+TEST(Cli, HelpDocumentsTheConfigurationFlags) {
+  auto [code, out] = RunCommand(std::string(ORDERFLOW_BINARY) + " --help");
+  EXPECT_EQ(code, 0) << out;
+  for (const char* flag : {"--listen", "--threads", "--admin-token", "--auth", "--ship-delay",
+                           "--deliver-delay", "--cors-origin", "--no-demo", "--log-format"}) {
+    EXPECT_NE(out.find(flag), std::string::npos) << flag << " missing from:\n" << out;
+  }
+}
+
+struct BadFlag {
+  const char* args;
+  const char* mentions;
+};
+
+TEST(Cli, EachInvalidFlagFailsAtStartWithOneLineOnStderr) {
+  orderflow::testing::TempDir dir;
+  const BadFlag cases[] = {
+      {"--listen nonsense", "--listen"},
+      {"--listen 127.0.0.1:99999", "--listen"},
+      {"--listen 127.0.0.1:", "--listen"},
+      {"--listen :8080", "--listen"},
+      {"--threads 0", "--threads"},
+      {"--threads 100000", "--threads"},
+      {"--admin-token short", "--admin-token"},
+      {"--auth maybe", "--auth"},
+      {"--cors-origin ftp://example.com", "--cors-origin"},
+      {"--log-format xml", "--log-format"},
+      {"--ship-delay -1", "--ship-delay"},
+      {"--payment-decline-rate 2", "--payment-decline-rate"},
+      {"--payment-gateway carrier-pigeon", "--payment-gateway"},
+      {"--db mysql://nope", "--db"},
+  };
+  for (const auto& c : cases) {
+    // The database flag comes first so that a case that wrongly passes
+    // validation does not write into the working directory; `timeout`
+    // keeps such a case from hanging the suite.
+    std::string command = "timeout 10 " + std::string(ORDERFLOW_BINARY) + " serve --db sqlite:" +
+                          dir.File("cli.db") + " --ship-delay 0 " + c.args;
+    auto [code, err] = RunForStderr(command);
+    EXPECT_NE(code, 0) << c.args;
+    EXPECT_NE(code, 124) << c.args << ": still running after 10 s";
+    std::vector<std::string> lines = NonEmptyLines(err);
+    ASSERT_EQ(lines.size(), 1u) << c.args << " wrote:\n" << err;
+    EXPECT_NE(lines[0].find(c.mentions), std::string::npos) << c.args << ": " << lines[0];
+  }
+}
+
+TEST(Cli, NonNumericThreadsIsRefused) {
+  auto [code, err] = RunForStderr("timeout 10 " + std::string(ORDERFLOW_BINARY) +
+                                  " serve --db sqlite:/nonexistent/x.db --threads abc");
+  EXPECT_NE(code, 0);
+  EXPECT_NE(code, 124);
+  EXPECT_NE(err.find("--threads"), std::string::npos) << err;
+}
+
+TEST(Cli, PortInUseFailsWithAClearLine) {
+  orderflow::testing::ServerProcess server;
+  orderflow::testing::TempDir dir;
+  std::string address = "127.0.0.1:" + std::to_string(server.port());
+  auto [code, err] = RunForStderr("timeout 10 " + std::string(ORDERFLOW_BINARY) + " serve --listen " +
+                                  address + " --db sqlite:" + dir.File("other.db"));
+  EXPECT_NE(code, 0) << err;
+  EXPECT_NE(code, 124) << "a second server started on a port that is in use";
+  std::vector<std::string> lines = NonEmptyLines(err);
+  ASSERT_FALSE(lines.empty());
+  EXPECT_NE(lines.back().find(address), std::string::npos) << err;
 }
 
 TEST(Cli, BadConfigurationFailsWithOneClearLine) {

@@ -14,9 +14,7 @@ namespace {
 // Each route's handler answers with its own name, so a test can tell which
 // route matched.
 Handler Named(std::string name) {
-  return [name = std::move(name)](Request&, Respond respond) {
-    respond(JsonResponse(200, name));
-  };
+  return [name = std::move(name)](Request&, Respond respond) { respond(JsonResponse(200, name)); };
 }
 
 std::string Call(const Handler& handler, Request& request) {
@@ -94,8 +92,8 @@ TEST_F(RouterTest, LiteralSegmentBeatsParameterWhateverTheOrder) {
 TEST_F(RouterTest, UnknownPathIsNotFound) {
   const Handler* handler = nullptr;
   std::string allowed;
-  for (const char* path : {"/api/nope", "/api/orders/1/cancel/now", "/api/orders/1/refund", "/",
-                           "/api"}) {
+  for (const char* path :
+       {"/api/nope", "/api/orders/1/cancel/now", "/api/orders/1/refund", "/", "/api"}) {
     Request request = Make("GET", path);
     EXPECT_EQ(router_.Match(request, &handler, &allowed), Router::MatchResult::kNotFound) << path;
   }
@@ -125,8 +123,8 @@ TEST_F(RouterTest, TrailingSlashIsIgnoredButEmptyParameterIsNot) {
 
 TEST(RouterRequestTest, HeaderQueryAndParamLookups) {
   Request request;
-  request.headers = {{"content-type", "application/json"}, {"x-store-id", "X"},
-                     {"x-store-id", "Y"}};
+  request.headers = {
+      {"content-type", "application/json"}, {"x-store-id", "X"}, {"x-store-id", "Y"}};
   request.query = {{"limit", "10"}};
   request.params = {{"id", "7"}};
   EXPECT_EQ(request.Header("x-store-id"), "X");

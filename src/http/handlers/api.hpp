@@ -63,5 +63,7 @@ void RegisterDashboardRoutes(Router& router, Services& services);
 void RegisterProductRoutes(Router& router, Services& services);
 void RegisterStoreRoutes(Router& router, Services& services);
 void RegisterAlertRoutes(Router& router, Services& services);
+void RegisterOrderActionRoutes(Router& router, Services& services);
+void RegisterEngineRoutes(Router& router, Services& services);
 
 }  // namespace orderflow::http::handlers

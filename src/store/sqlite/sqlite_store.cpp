@@ -2,6 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -58,8 +62,32 @@ struct WriteUnit {
 
 }  // namespace
 
+// An exclusive lock on PATH.lock: one process owns an SQLite database, so
+// two servers can never run the step engine on the same file.
+class ProcessLock {
+ public:
+  static Result<std::unique_ptr<ProcessLock>> Acquire(const std::string& path) {
+    int fd = ::open((path + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) return MakeError(ErrorCode::kUnavailable, "cannot create " + path + ".lock");
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd);
+      return MakeError(ErrorCode::kUnavailable,
+                       "database " + path + " is in use by another orderflow process");
+    }
+    return std::unique_ptr<ProcessLock>(new ProcessLock(fd));
+  }
+  ~ProcessLock() { ::close(fd_); }
+  ProcessLock(const ProcessLock&) = delete;
+  ProcessLock& operator=(const ProcessLock&) = delete;
+
+ private:
+  explicit ProcessLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
 struct SqliteStore::Impl {
   SqliteConfig config;
+  std::unique_ptr<ProcessLock> lock;
   int schema_version = 0;
 
   std::unique_ptr<Connection> writer;
@@ -68,6 +96,7 @@ struct SqliteStore::Impl {
   std::deque<WriteUnit> queue;  // GUARDED_BY(queue_mu)
   bool stopping = false;        // GUARDED_BY(queue_mu)
   std::thread writer_thread;
+  std::function<void()> commit_listener;  // set before the first Write
 
   std::mutex readers_mu;
   std::condition_variable readers_cv;
@@ -128,6 +157,7 @@ void SqliteStore::Impl::CommitBatch(std::vector<WriteUnit>& batch) {
     }
   }
   for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results[i]));
+  if (committed.ok() && commit_listener) commit_listener();
 }
 
 SqliteStore::SqliteStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -144,6 +174,9 @@ SqliteStore::~SqliteStore() {
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteConfig& config) {
   auto impl = std::make_unique<Impl>();
   impl->config = config;
+  if (config.exclusive) {
+    OF_ASSIGN_OR_RETURN(impl->lock, ProcessLock::Acquire(config.path));
+  }
   OF_ASSIGN_OR_RETURN(impl->writer, Connection::Open(config.path, false));
   OF_ASSIGN_OR_RETURN(impl->schema_version, ApplyMigrations(*impl->writer));
   // Checkpoints run in the writer; a larger WAL between checkpoints keeps
@@ -205,9 +238,14 @@ Status SqliteStore::Ping() {
   return Read([](ReadTx&) { return OkStatus(); });
 }
 
+void SqliteStore::SetCommitListener(std::function<void()> listener) {
+  impl_->commit_listener = std::move(listener);
+}
+
 int SqliteStore::SchemaVersion() const { return impl_->schema_version; }
 
 Result<int> MigrateSqlite(const std::string& path) {
+  OF_ASSIGN_OR_RETURN(auto lock, ProcessLock::Acquire(path));
   OF_ASSIGN_OR_RETURN(auto conn, Connection::Open(path, false));
   return ApplyMigrations(*conn);
 }

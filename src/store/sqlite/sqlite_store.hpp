@@ -15,6 +15,10 @@ struct SqliteConfig {
   std::string path;       // database file; created when missing
   int readers = 4;        // reader connections
   int max_batch = 1024;   // units per group commit
+  // Hold PATH.lock for the store's lifetime: the server takes it so that
+  // only one process ever runs the step engine on a database file. CLI
+  // tools that only add rows (stores, dlq) run beside it without it.
+  bool exclusive = true;
 };
 
 class SqliteStore : public Store {
@@ -27,6 +31,7 @@ class SqliteStore : public Store {
   Status Read(const ReadFn& fn) override;
   Status Ping() override;
   const char* Backend() const override { return "sqlite"; }
+  void SetCommitListener(std::function<void()> listener) override;
 
   // Highest applied migration version.
   int SchemaVersion() const;

@@ -35,6 +35,16 @@ class SqliteTx final : public WriteTx {
                                                           const std::string& key) override;
   Result<NotificationPage> ListNotifications(const NotificationFilter& filter) override;
   Result<std::int64_t> CountUnreadNotifications(const std::string& store_id) override;
+  Result<std::vector<Delivery>> ListDueDeliveries(TimeMs now, int limit) override;
+  Result<std::optional<TimeMs>> NextDueTime() override;
+  Result<Delivery> GetDelivery(std::int64_t event_id, const std::string& step) override;
+  Result<std::vector<Delivery>> ListOrderDeliveries(const std::string& store_id,
+                                                    const std::string& order_id) override;
+  Result<std::vector<Event>> ListOrderEvents(const std::string& store_id,
+                                             const std::string& order_id) override;
+  Result<DeadLetterPage> ListDeadLetters(const std::string& store_id, std::int64_t before_event_id,
+                                         int limit) override;
+  Result<std::vector<StepCounts>> CountDeliveries(const std::string& store_id) override;
 
   Status InsertStore(const domain::StoreInfo& store) override;
   Status UpdateStore(const domain::StoreInfo& store) override;
@@ -50,11 +60,20 @@ class SqliteTx final : public WriteTx {
   Status MarkNotificationRead(const std::string& store_id, const std::string& id) override;
   Result<std::int64_t> MarkAllNotificationsRead(const std::string& store_id) override;
   Result<std::int64_t> InsertEvent(const Event& event, const std::vector<std::string>& steps) override;
+  Status CompleteDelivery(std::int64_t event_id, const std::string& step, int attempts,
+                          TimeMs now) override;
+  Status RetryDelivery(std::int64_t event_id, const std::string& step, int attempts, TimeMs next_at,
+                       const std::string& error, TimeMs now) override;
+  Status DeadLetterDelivery(std::int64_t event_id, const std::string& step, int attempts,
+                            const std::string& error, TimeMs now) override;
+  Status RedriveDelivery(const std::string& store_id, std::int64_t event_id, const std::string& step,
+                         TimeMs now) override;
 
  private:
   Status AddStats(const std::string& store_id, TimeMs created_at, domain::OrderStatus status,
                   std::int64_t orders, domain::Cents amount);
   Status AddCounter(const std::string& store_id, const char* name, std::int64_t delta);
+  Result<std::vector<Delivery>> QueryDeliveries(Statement& s);
   Status AppendHistory(const std::string& order_id, std::size_t first_index,
                        const std::vector<domain::HistoryEntry>& entries);
 

@@ -1,0 +1,35 @@
+# OrderFlow: `make run` serves the dashboard on SQLite, `make test` runs every test.
+# Both install what is missing (Debian packages, as root) before building.
+
+BUILD_DIR ?= build
+JOBS ?= $(shell nproc)
+
+.PHONY: all setup build run test bench fuzz format tidy clean
+
+all: build
+
+setup:
+	@bash scripts/setup.sh
+
+build: setup
+	@cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@ninja -C $(BUILD_DIR) -j $(JOBS) orderflow
+
+run: build
+	@mkdir -p data
+	./$(BUILD_DIR)/orderflow serve --db sqlite:./data/orderflow.db
+
+test:
+	@bash scripts/test.sh
+
+bench:
+	@bash scripts/bench.sh
+
+format:
+	@clang-format -i $$(git ls-files '*.cpp' '*.hpp')
+
+tidy: build
+	@clang-tidy -p $(BUILD_DIR) --quiet $$(git ls-files 'src/*.cpp')
+
+clean:
+	rm -rf $(BUILD_DIR) build-asan

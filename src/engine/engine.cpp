@@ -1,0 +1,290 @@
+#include "engine/engine.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/json/parse.hpp>
+#include <stdexcept>
+
+namespace orderflow::engine {
+
+Engine::Engine(store::Store& store, const Flow& flow, TaskRunner& workers, const Clock& clock,
+               EngineOptions options)
+    : store_(store),
+      flow_(flow),
+      workers_(workers),
+      clock_(clock),
+      options_(options),
+      rng_(std::random_device{}()) {}
+
+Engine::~Engine() { Stop(); }
+
+void Engine::AddStep(std::unique_ptr<Step> step) {
+  const StepSpec* declared = flow_.Find(step->spec().name);
+  if (declared == nullptr || declared->kind != StepKind::kEvent) {
+    throw std::logic_error("step " + step->spec().name + " is not declared as an event step");
+  }
+  std::string name = step->spec().name;
+  steps_[name] = std::move(step);
+}
+
+void Engine::AddCron(std::unique_ptr<CronStep> cron) {
+  const StepSpec* declared = flow_.Find(cron->spec().name);
+  if (declared == nullptr || declared->kind != StepKind::kCron) {
+    throw std::logic_error("step " + cron->spec().name + " is not declared as a cron step");
+  }
+  crons_.push_back(Cron{std::move(cron), 0, false});
+}
+
+void Engine::Start() {
+  std::lock_guard lock(mu_);
+  if (running_) return;
+  running_ = true;
+  TimeMs now = clock_.NowMs();
+  for (auto& c : crons_) c.next_run = now + c.step->interval_ms();
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void Engine::Stop() {
+  {
+    std::unique_lock lock(mu_);
+    if (!running_) return;
+    running_ = false;
+    cv_.notify_all();
+  }
+  if (thread_.joinable()) thread_.join();
+  std::unique_lock lock(mu_);
+  idle_cv_.wait(lock, [this] {
+    bool crons_running = false;
+    for (const auto& c : crons_) crons_running = crons_running || c.running;
+    return in_flight_.empty() && !crons_running;
+  });
+}
+
+void Engine::Wake() {
+  std::lock_guard lock(mu_);
+  woken_ = true;
+  idle_ = false;
+  cv_.notify_all();
+}
+
+bool Engine::WaitIdle(std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    bool quiet = false;
+    {
+      std::unique_lock lock(mu_);
+      quiet = in_flight_.empty() && idle_ && !woken_;
+    }
+    if (quiet) {
+      // Confirm against the database: nothing due now.
+      bool none_due = false;
+      Status s = store_.Read([&](store::ReadTx& tx) -> Status {
+        OF_ASSIGN_OR_RETURN(auto due, tx.ListDueDeliveries(clock_.NowMs(), 1));
+        none_due = due.empty();
+        return OkStatus();
+      });
+      if (s.ok() && none_due) {
+        std::lock_guard lock(mu_);
+        if (in_flight_.empty()) return true;
+      }
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    Wake();
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+EngineStats Engine::stats() const {
+  std::lock_guard lock(mu_);
+  return EngineStats{handled_.load(), retried_.load(), dead_.load(),
+                     static_cast<std::int64_t>(in_flight_.size())};
+}
+
+double Engine::Random() {
+  std::lock_guard lock(mu_);
+  return std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
+}
+
+void Engine::Loop() {
+  for (;;) {
+    {
+      std::lock_guard lock(mu_);
+      if (!running_) return;
+      woken_ = false;
+    }
+    TimeMs now = clock_.NowMs();
+    int dispatched = DispatchDue(now);
+    RunDueCrons(now);
+
+    // Sleep until woken by a commit or a finished delivery, the next timer,
+    // the next cron run, or the idle poll interval, whichever comes first.
+    TimeMs wake_at = now + options_.idle_poll_ms;
+    if (dispatched == 0) {
+      Status s = store_.Read([&](store::ReadTx& tx) -> Status {
+        OF_ASSIGN_OR_RETURN(auto next, tx.NextDueTime());
+        if (next) wake_at = std::min(wake_at, std::max(*next, now + 1));
+        return OkStatus();
+      });
+      if (!s.ok()) spdlog::warn("engine: cannot read timers: {}", s.error().message);
+    }
+    std::unique_lock lock(mu_);
+    for (const auto& c : crons_) wake_at = std::min(wake_at, c.next_run);
+    if (dispatched == 0) {
+      idle_ = true;
+      idle_cv_.notify_all();
+    }
+    TimeMs wait_ms = std::max<TimeMs>(0, wake_at - clock_.NowMs());
+    cv_.wait_for(lock, std::chrono::milliseconds(wait_ms), [this] { return woken_ || !running_; });
+  }
+}
+
+int Engine::DispatchDue(TimeMs now) {
+  {
+    std::lock_guard lock(mu_);
+    if (static_cast<int>(in_flight_.size()) >= options_.max_in_flight) return 0;
+  }
+  std::vector<store::Delivery> due;
+  Status s = store_.Read([&](store::ReadTx& tx) -> Status {
+    OF_ASSIGN_OR_RETURN(due, tx.ListDueDeliveries(now, options_.batch));
+    return OkStatus();
+  });
+  if (!s.ok()) {
+    spdlog::warn("engine: cannot read due deliveries: {}", s.error().message);
+    return 0;
+  }
+  int dispatched = 0;
+  for (auto& d : due) {
+    {
+      std::lock_guard lock(mu_);
+      Key key{d.event.id, d.step};
+      if (in_flight_.count(key) != 0) continue;
+      if (!d.event.order_id.empty() && busy_orders_.count(d.event.order_id) != 0) continue;
+      if (static_cast<int>(in_flight_.size()) >= options_.max_in_flight) break;
+      in_flight_.insert(key);
+      if (!d.event.order_id.empty()) busy_orders_.insert(d.event.order_id);
+      idle_ = false;
+    }
+    ++dispatched;
+    workers_.Post([this, d = std::move(d)]() mutable { Process(std::move(d)); });
+  }
+  return dispatched;
+}
+
+void Engine::RunDueCrons(TimeMs now) {
+  for (auto& cron : crons_) {
+    {
+      std::lock_guard lock(mu_);
+      if (cron.running || cron.next_run > now) continue;
+      cron.running = true;
+      cron.next_run = now + cron.step->interval_ms();
+    }
+    workers_.Post([this, &cron] {
+      TimeMs at = clock_.NowMs();
+      Status s = store::WriteSync(store_, [&](store::WriteTx& tx) {
+        StepTx st(tx, flow_, cron.step->spec().name, nullptr, at);
+        return cron.step->Run(st);
+      });
+      if (!s.ok()) spdlog::warn("cron {} failed: {}", cron.step->spec().name, s.error().message);
+      std::lock_guard lock(mu_);
+      cron.running = false;
+      idle_cv_.notify_all();
+    });
+  }
+}
+
+void Engine::Process(store::Delivery delivery) {
+  const int attempt = delivery.attempts + 1;
+  auto it = steps_.find(delivery.step);
+  if (it == steps_.end()) {
+    Fail(delivery, std::numeric_limits<int>::max() / 2, MakeError(ErrorCode::kInternal, "no handler for step " + delivery.step));
+    return;
+  }
+  Step& step = *it->second;
+  std::error_code ec;
+  boost::json::value payload = boost::json::parse(delivery.event.payload, ec);
+  if (ec || !payload.is_object()) {
+    Fail(delivery, step.retry_policy().max_attempts, MakeError(ErrorCode::kInternal, "event payload is not a JSON object"));
+    return;
+  }
+  TimeMs now = clock_.NowMs();
+  StepInput input{delivery, payload.get_object(), now, attempt};
+  Result<Apply> apply = MakeError(ErrorCode::kInternal, "step threw");
+  try {
+    apply = step.Handle(input);
+  } catch (const std::exception& e) {
+    apply = MakeError(ErrorCode::kInternal, std::string("step threw: ") + e.what());
+  }
+  if (!apply.ok()) {
+    Fail(delivery, attempt, apply.error());
+    return;
+  }
+  auto shared = std::make_shared<store::Delivery>(std::move(delivery));
+  auto already_handled = std::make_shared<bool>(false);
+  store_.Write(
+      [this, shared, already_handled, attempt, apply = std::move(apply).value()](
+          store::WriteTx& tx) -> Status {
+        TimeMs at = clock_.NowMs();
+        Status done = tx.CompleteDelivery(shared->event.id, shared->step, attempt, at);
+        if (!done.ok()) {
+          // Redelivery of a handled event: nothing to do, nothing written.
+          if (done.code() == ErrorCode::kConflict) *already_handled = true;
+          return done.code() == ErrorCode::kConflict ? OkStatus() : done;
+        }
+        StepTx st(tx, flow_, shared->step, &shared->event, at);
+        return apply(st);
+      },
+      [this, shared, already_handled, attempt](Status s) {
+        if (!s.ok()) {
+          Fail(*shared, attempt, s.error());
+          return;
+        }
+        if (!*already_handled) ++handled_;
+        Finish(*shared);
+      });
+}
+
+void Engine::Fail(const store::Delivery& delivery, int attempt, const Error& error) {
+  auto it = steps_.find(delivery.step);
+  RetryPolicy policy = it != steps_.end() ? it->second->retry_policy() : RetryPolicy{};
+  const bool dead = attempt >= policy.max_attempts;
+  TimeMs now = clock_.NowMs();
+  TimeMs next_at = now + policy.DelayMs(attempt, Random());
+  std::string message = std::string(ErrorCodeName(error.code)) + ": " + error.message;
+  int recorded_attempts = std::min(attempt, policy.max_attempts);
+  if (dead) {
+    spdlog::warn("dead-lettered event {} ({}) for step {} after {} attempts: {}", delivery.event.id,
+                 delivery.event.topic, delivery.step, recorded_attempts, message);
+  } else {
+    spdlog::info("step {} failed on event {} (attempt {}), retrying: {}", delivery.step,
+                 delivery.event.id, attempt, message);
+  }
+  auto shared = std::make_shared<store::Delivery>(delivery);
+  store_.Write(
+      [shared, dead, recorded_attempts, next_at, message, now](store::WriteTx& tx) {
+        if (dead) return tx.DeadLetterDelivery(shared->event.id, shared->step, recorded_attempts, message, now);
+        return tx.RetryDelivery(shared->event.id, shared->step, recorded_attempts, next_at, message, now);
+      },
+      [this, shared, dead](Status s) {
+        if (!s.ok()) {
+          spdlog::error("cannot record failure of event {} for {}: {}", shared->event.id,
+                        shared->step, s.error().message);
+        } else if (dead) {
+          ++dead_;
+        } else {
+          ++retried_;
+        }
+        Finish(*shared);
+      });
+}
+
+void Engine::Finish(const store::Delivery& delivery) {
+  std::lock_guard lock(mu_);
+  in_flight_.erase(Key{delivery.event.id, delivery.step});
+  if (!delivery.event.order_id.empty()) busy_orders_.erase(delivery.event.order_id);
+  woken_ = true;
+  idle_ = false;
+  cv_.notify_all();
+  idle_cv_.notify_all();
+}
+
+}  // namespace orderflow::engine

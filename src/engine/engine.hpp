@@ -1,0 +1,114 @@
+#pragma once
+// The dispatcher: delivers every pending (event, step) delivery to its step
+// with exactly-once effect (see step.hpp and docs/event_log_format.md),
+// retries with backoff, dead-letters, runs cron steps, and wakes up on
+// commits instead of polling tightly.
+//
+// Threads: one dispatcher thread owned by the Engine (started by Start(),
+// joined by Stop()); step handlers run on the injected worker pool. At most
+// one delivery of an order is in flight at a time, so an order's events are
+// handled in order while different orders proceed in parallel.
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "common/task_runner.hpp"
+#include "engine/flow.hpp"
+#include "engine/step.hpp"
+#include "store/store.hpp"
+
+namespace orderflow::engine {
+
+struct EngineOptions {
+  int batch = 256;             // deliveries fetched per poll
+  int max_in_flight = 512;     // deliveries being handled at once
+  std::int64_t idle_poll_ms = 1000;  // longest sleep without a wake-up
+};
+
+struct EngineStats {
+  std::int64_t handled = 0;       // deliveries completed
+  std::int64_t retried = 0;       // failed attempts scheduled again
+  std::int64_t dead_lettered = 0;
+  std::int64_t in_flight = 0;
+};
+
+class Engine {
+ public:
+  Engine(store::Store& store, const Flow& flow, TaskRunner& workers, const Clock& clock,
+         EngineOptions options = {});
+  ~Engine();  // Stop()s
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Registers a step; its spec must already be in the Flow. Before Start().
+  void AddStep(std::unique_ptr<Step> step);
+  void AddCron(std::unique_ptr<CronStep> cron);
+
+  void Start();
+  // Stops dispatching and waits for the deliveries in flight to finish.
+  void Stop();
+  // Something may be due now (called on commit). Thread-safe, cheap.
+  void Wake();
+
+  // True once nothing is in flight and no delivery is due (tests, benchmarks).
+  bool WaitIdle(std::chrono::milliseconds timeout);
+  EngineStats stats() const;
+
+ private:
+  struct Key {
+    std::int64_t event_id;
+    std::string step;
+    bool operator<(const Key& o) const {
+      return event_id != o.event_id ? event_id < o.event_id : step < o.step;
+    }
+  };
+
+  void Loop();
+  // Fetches due deliveries and hands them to workers; returns how many.
+  int DispatchDue(TimeMs now);
+  void RunDueCrons(TimeMs now);
+  void Process(store::Delivery delivery);
+  void Fail(const store::Delivery& delivery, int attempt, const Error& error);
+  void Finish(const store::Delivery& delivery);
+  double Random();
+
+  store::Store& store_;
+  const Flow& flow_;
+  TaskRunner& workers_;
+  const Clock& clock_;
+  const EngineOptions options_;
+  std::map<std::string, std::unique_ptr<Step>> steps_;  // written before Start() only
+  struct Cron {
+    std::unique_ptr<CronStep> step;
+    TimeMs next_run = 0;
+    bool running = false;
+  };
+  std::vector<Cron> crons_;  // GUARDED_BY(mu_) for next_run/running
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::condition_variable idle_cv_;
+  bool running_ = false;     // GUARDED_BY(mu_)
+  bool woken_ = false;       // GUARDED_BY(mu_)
+  std::set<Key> in_flight_;  // GUARDED_BY(mu_)
+  std::set<std::string> busy_orders_;  // GUARDED_BY(mu_)
+  bool idle_ = false;        // GUARDED_BY(mu_): last poll found nothing due
+  std::mt19937_64 rng_;      // GUARDED_BY(mu_)
+  std::thread thread_;
+
+  std::atomic<std::int64_t> handled_{0};
+  std::atomic<std::int64_t> retried_{0};
+  std::atomic<std::int64_t> dead_{0};
+};
+
+}  // namespace orderflow::engine

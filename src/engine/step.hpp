@@ -1,0 +1,82 @@
+#pragma once
+// What a step of the flow implements. The engine calls Handle() on a worker
+// thread, outside any transaction; Handle may read through the store and
+// make idempotent external calls (payment with the order id as idempotency
+// key), then returns the transactional part, which the engine runs in one
+// unit of work together with the record that this (event, step) is handled.
+// That pairing is what makes the step's effect happen exactly once.
+
+#include <boost/json/object.hpp>
+#include <functional>
+#include <string>
+
+#include "common/clock.hpp"
+#include "common/result.hpp"
+#include "engine/flow.hpp"
+#include "engine/retry_policy.hpp"
+#include "store/store.hpp"
+
+namespace orderflow::engine {
+
+struct EmitOptions {
+  std::string store_id;  // default: the cause's store
+  std::string order_id;  // default: the cause's order
+  std::int64_t delay_ms = 0;  // > 0: a durable timer, delivered no earlier than now + delay
+};
+
+// The transaction a step writes through. Emits are checked against the
+// step's declaration and stored in the same transaction (outbox).
+class StepTx {
+ public:
+  StepTx(store::WriteTx& tx, const Flow& flow, std::string step, const store::Event* cause,
+         TimeMs now)
+      : tx_(tx), flow_(flow), step_(std::move(step)), cause_(cause), now_(now) {}
+
+  store::WriteTx& tx() { return tx_; }
+  TimeMs now() const { return now_; }
+  const store::Event* cause() const { return cause_; }
+
+  Result<std::int64_t> Emit(const std::string& topic, boost::json::object payload,
+                            const EmitOptions& options = {});
+
+ private:
+  store::WriteTx& tx_;
+  const Flow& flow_;
+  std::string step_;
+  const store::Event* cause_;
+  TimeMs now_;
+};
+
+using Apply = std::function<Status(StepTx&)>;
+
+struct StepInput {
+  const store::Delivery& delivery;
+  const boost::json::object& payload;  // the event's payload
+  TimeMs now = 0;
+  int attempt = 1;  // 1 for the first try
+};
+
+class Step {
+ public:
+  virtual ~Step() = default;
+  virtual const StepSpec& spec() const = 0;
+  virtual RetryPolicy retry_policy() const { return {}; }
+  // An error schedules a retry (or dead-letters after the last attempt).
+  virtual Result<Apply> Handle(const StepInput& input) = 0;
+};
+
+// A step run on a schedule rather than by an event. Run() is one unit of work.
+class CronStep {
+ public:
+  virtual ~CronStep() = default;
+  virtual const StepSpec& spec() const = 0;
+  virtual std::int64_t interval_ms() const = 0;
+  virtual Status Run(StepTx& tx) = 0;
+};
+
+// An Apply that writes nothing (the event needs no action in this state).
+inline Apply NoOp() {
+  return [](StepTx&) { return OkStatus(); };
+}
+
+}  // namespace orderflow::engine

@@ -1,0 +1,42 @@
+#pragma once
+// The steps of the order flow (SPEC §4) and the flow declaration that ties
+// them together. DeclareFlow() is the single list of steps, topics and
+// emits; InstallSteps() registers the implementations with the engine.
+
+#include <memory>
+
+#include "common/clock.hpp"
+#include "engine/engine.hpp"
+#include "engine/flow.hpp"
+#include "payment/gateway.hpp"
+#include "store/store.hpp"
+
+namespace orderflow::steps {
+
+struct StepOptions {
+  std::int64_t ship_delay_ms = 2000;
+  std::int64_t deliver_delay_ms = 10000;
+  std::int64_t low_stock_scan_ms = 60000;
+  std::int64_t reconcile_ms = 3'600'000;
+};
+
+engine::Flow DeclareFlow();
+
+// `gateway` and `store` must outlive the engine.
+void InstallSteps(engine::Engine& engine, const engine::Flow& flow, store::Store& store,
+                  payment::PaymentGateway& gateway, const StepOptions& options);
+
+// Individual steps, exposed for tests.
+std::unique_ptr<engine::Step> MakeFraudGuard(const engine::Flow& flow);
+std::unique_ptr<engine::Step> MakeInventoryReserve(const engine::Flow& flow);
+std::unique_ptr<engine::Step> MakePayment(const engine::Flow& flow, store::Store& store,
+                                          payment::PaymentGateway& gateway);
+std::unique_ptr<engine::Step> MakeFulfillment(const engine::Flow& flow);
+std::unique_ptr<engine::Step> MakeDelivery(const engine::Flow& flow, const StepOptions& options);
+std::unique_ptr<engine::Step> MakeCompensation(const engine::Flow& flow, store::Store& store,
+                                               payment::PaymentGateway& gateway);
+std::unique_ptr<engine::Step> MakeAlerts(const engine::Flow& flow);
+std::unique_ptr<engine::CronStep> MakeLowStockScan(const engine::Flow& flow, std::int64_t interval_ms);
+std::unique_ptr<engine::CronStep> MakeStockReconcile(const engine::Flow& flow, std::int64_t interval_ms);
+
+}  // namespace orderflow::steps

@@ -1,0 +1,286 @@
+// Stores, API keys, the admin token, per-store rate limits and --auth off,
+// against the real binary (SPEC §7, §12).
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "support/server_process.hpp"
+
+namespace orderflow::testing {
+namespace {
+
+namespace json = boost::json;
+
+std::string Str(const json::value& v, const char* key) {
+  const json::value* field = v.is_object() ? v.get_object().if_contains(key) : nullptr;
+  return field != nullptr && field->is_string() ? std::string(field->get_string()) : "<missing>";
+}
+
+class AuthTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    try {
+      server_ = new ServerProcess();
+    } catch (const std::exception& e) {
+      start_error_ = e.what();
+    }
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+  }
+
+  void SetUp() override {
+    ASSERT_NE(server_, nullptr) << start_error_;
+    store_ = UniqueStoreId("A");
+    key_ = CreateStore(*server_, store_);
+    ASSERT_FALSE(key_.empty());
+    admin_ = std::make_unique<StoreApi>(server_->port(), server_->admin_token(), store_);
+    ASSERT_EQ(admin_->Post("/api/products", R"({"productName":"Widget","price":10,"stock":1000})")
+                  .status,
+              201);
+  }
+
+  static void ExpectError(const HttpResult& r, int status, const std::string& code) {
+    EXPECT_EQ(r.status, status) << r.body;
+    std::string why;
+    EXPECT_TRUE(IsErrorEnvelope(r.body, &why)) << why << ": " << r.body;
+    EXPECT_EQ(ErrorCodeOf(r.body), code) << r.body;
+  }
+
+  static ServerProcess* server_;
+  static std::string start_error_;
+  std::string store_;
+  std::string key_;
+  std::unique_ptr<StoreApi> admin_;
+};
+
+ServerProcess* AuthTest::server_ = nullptr;
+std::string AuthTest::start_error_;
+
+TEST_F(AuthTest, CreatingAStoreShowsItsKeyOnce) {
+  HttpClient client(server_->port());
+  HttpClient::Headers admin = {{"Authorization", "Bearer " + server_->admin_token()}};
+  HttpResult created =
+      client.Post("/api/stores", R"({"storeId":"shop-1","name":"Shop One","rateLimit":50})", admin);
+  ASSERT_EQ(created.status, 201) << created.body;
+  json::value v = ParseJson(created.body);
+  EXPECT_EQ(Str(v, "storeId"), "shop-1");
+  std::string key = Str(v, "apiKey");
+  EXPECT_GE(key.size(), 24u) << key;
+
+  HttpResult list = client.Get("/api/stores", admin);
+  ASSERT_EQ(list.status, 200) << list.body;
+  EXPECT_EQ(list.body.find(key), std::string::npos) << "the key is shown only once";
+  EXPECT_EQ(list.body.find("apiKey"), std::string::npos) << list.body;
+  std::set<std::string> ids;
+  json::value listed = ParseJson(list.body);
+  for (const auto& s : listed.at("items").as_array()) ids.insert(Str(s, "storeId"));
+  for (const char* id : {"X", "Y", "Z", "shop-1"}) EXPECT_TRUE(ids.count(id)) << id;
+
+  ExpectError(client.Post("/api/stores", R"({"storeId":"shop-1","name":"Again"})", admin), 409,
+              "conflict");
+  HttpResult bad_id = client.Post("/api/stores", R"({"storeId":"bad id!","name":"B"})", admin);
+  ExpectError(bad_id, 400, "validation_failed");
+  EXPECT_EQ(ErrorFieldOf(bad_id.body), "storeId");
+  HttpResult no_name = client.Post("/api/stores", R"({"storeId":"ok"})", admin);
+  ExpectError(no_name, 400, "validation_failed");
+  EXPECT_EQ(ErrorFieldOf(no_name.body), "name");
+  ExpectError(client.Post("/api/stores", R"({"storeId":"ok2","name":"N","rateLimit":"fast"})",
+                          admin),
+              400, "validation_failed");
+}
+
+TEST_F(AuthTest, DemoStoresAreSeeded) {
+  HttpClient client(server_->port());
+  HttpResult list =
+      client.Get("/api/stores", {{"Authorization", "Bearer " + server_->admin_token()}});
+  ASSERT_EQ(list.status, 200) << list.body;
+  std::map<std::string, std::pair<std::string, std::string>> stores;
+  json::value listed = ParseJson(list.body);
+  for (const auto& s : listed.at("items").as_array()) {
+    stores[Str(s, "storeId")] = {Str(s, "name"), Str(s, "color")};
+  }
+  using Pair = std::pair<std::string, std::string>;
+  EXPECT_EQ(stores["X"], (Pair{"Motia Prime", "#2563eb"}));
+  EXPECT_EQ(stores["Y"], (Pair{"Nexus Shop", "#059669"}));
+  EXPECT_EQ(stores["Z"], (Pair{"Aura Luxe", "#e11d48"}));
+}
+
+TEST_F(AuthTest, StoreKeyWorksForItsOwnStore) {
+  StoreApi with_header(server_->port(), key_, store_);
+  HttpResult order = with_header.PostOrder("Kim", "Widget", 2);
+  ASSERT_EQ(order.status, 201) << order.body;
+  std::string id = Str(ParseJson(order.body), "orderId");
+  EXPECT_EQ(with_header.Get("/api/orders/" + id).status, 200);
+  EXPECT_EQ(with_header.Get("/api/dashboard/stats").status, 200);
+  EXPECT_EQ(with_header.Get("/api/products").status, 200);
+
+  // The key names its store, so X-Store-ID may be left out.
+  StoreApi without_header(server_->port(), key_, "");
+  EXPECT_EQ(without_header.OrderCount(), 1);
+  EXPECT_EQ(without_header.Get("/api/order/tracking/" + id).status, 200);
+
+  HttpResult stores = without_header.Get("/api/stores");
+  ASSERT_EQ(stores.status, 200) << stores.body;
+  json::value listed = ParseJson(stores.body);
+  const json::array& items = listed.at("items").as_array();
+  ASSERT_EQ(items.size(), 1u) << stores.body;
+  EXPECT_EQ(Str(items[0], "storeId"), store_);
+}
+
+TEST_F(AuthTest, StoreKeyIsForbiddenForAnotherStore) {
+  StoreApi x_admin(server_->port(), server_->admin_token(), "X");
+  long long x_orders = x_admin.OrderCount();
+  StoreApi cross(server_->port(), key_, "X");
+  ExpectError(cross.Get("/api/orders"), 403, "forbidden");
+  ExpectError(cross.Get("/api/dashboard/stats"), 403, "forbidden");
+  ExpectError(cross.PostOrder("Eve", "Motia Smartwatch V2", 1), 403, "forbidden");
+  ExpectError(cross.Post("/api/products", R"({"productName":"Evil","price":1})"), 403, "forbidden");
+  EXPECT_EQ(x_admin.OrderCount(), x_orders);
+
+  // An order of store X is invisible with this key.
+  HttpResult x_order = x_admin.PostOrder("Xavier", "Motia Smartwatch V2", 1);
+  ASSERT_EQ(x_order.status, 201) << x_order.body;
+  StoreApi own(server_->port(), key_, "");
+  EXPECT_EQ(own.Get("/api/orders/" + Str(ParseJson(x_order.body), "orderId")).status, 404);
+}
+
+TEST_F(AuthTest, StoreKeyCannotAdministerStores) {
+  StoreApi own(server_->port(), key_, "");
+  ExpectError(own.Post("/api/stores", R"({"storeId":"sneaky","name":"S"})"), 403, "forbidden");
+  ExpectError(own.Post("/api/stores/" + store_ + "/rotate-key", ""), 403, "forbidden");
+  ExpectError(own.Post("/api/stores/X/rotate-key", ""), 403, "forbidden");
+  HttpResult list = HttpClient(server_->port())
+                        .Get("/api/stores", {{"Authorization", "Bearer " + server_->admin_token()}});
+  EXPECT_EQ(list.body.find("sneaky"), std::string::npos);
+}
+
+TEST_F(AuthTest, MissingOrInvalidCredentialsAre401) {
+  long long before = admin_->OrderCount();
+  HttpClient client(server_->port());
+  const std::string order = R"({"customerName":"M","items":[{"productName":"Widget","quantity":1}]})";
+  const HttpClient::Headers cases[] = {
+      {{"X-Store-ID", store_}},
+      {{"X-Store-ID", store_}, {"Authorization", "Bearer wrong-key"}},
+      {{"X-Store-ID", store_}, {"Authorization", "Bearer " + key_ + "x"}},
+      {{"X-Store-ID", store_}, {"Authorization", "Bearer " + server_->admin_token() + "x"}},
+      {{"X-Store-ID", store_}, {"Authorization", "Basic " + key_}},
+      {{"X-Store-ID", store_}, {"Authorization", key_}},
+      {{"X-Store-ID", store_}, {"Authorization", "Bearer "}},
+  };
+  for (const auto& headers : cases) {
+    std::string label = headers.size() > 1 ? headers[1].second : "(none)";
+    HttpResult get = client.Get("/api/orders", headers);
+    EXPECT_EQ(get.status, 401) << label << ": " << get.body;
+    EXPECT_EQ(ErrorCodeOf(get.body), "unauthorized") << label;
+    HttpResult post = client.Post("/api/order", order, headers);
+    EXPECT_EQ(post.status, 401) << label << ": " << post.body;
+    EXPECT_EQ(ErrorCodeOf(post.body), "unauthorized") << label;
+    HttpResult stores = client.Post("/api/stores", R"({"storeId":"nope","name":"N"})", headers);
+    EXPECT_EQ(stores.status, 401) << label << ": " << stores.body;
+  }
+  EXPECT_EQ(admin_->OrderCount(), before);
+  // The health endpoints need no credentials.
+  EXPECT_EQ(client.Get("/healthz").status, 200);
+  EXPECT_EQ(client.Get("/readyz").status, 200);
+}
+
+TEST_F(AuthTest, AdminNamesTheStoreWithXStoreId) {
+  StoreApi no_store(server_->port(), server_->admin_token(), "");
+  HttpResult r = no_store.Get("/api/orders");
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(ErrorFieldOf(r.body), "X-Store-ID") << r.body;
+  StoreApi unknown(server_->port(), server_->admin_token(), "NOPE");
+  HttpResult u = unknown.Get("/api/orders");
+  EXPECT_EQ(u.status, 404) << u.body;
+  EXPECT_EQ(ErrorCodeOf(u.body), "not_found");
+  HttpResult order = unknown.PostOrder("N", "Widget", 1);
+  EXPECT_EQ(order.status, 404) << order.body;
+}
+
+TEST_F(AuthTest, RotatingAKeyRetiresTheOldOne) {
+  HttpClient client(server_->port());
+  HttpClient::Headers admin = {{"Authorization", "Bearer " + server_->admin_token()}};
+  HttpResult rotated = client.Post("/api/stores/" + store_ + "/rotate-key", "", admin);
+  ASSERT_EQ(rotated.status, 200) << rotated.body;
+  std::string fresh = Str(ParseJson(rotated.body), "apiKey");
+  ASSERT_NE(fresh, "<missing>");
+  EXPECT_NE(fresh, key_);
+  EXPECT_EQ(StoreApi(server_->port(), key_, "").Get("/api/orders").status, 401);
+  EXPECT_EQ(StoreApi(server_->port(), fresh, "").Get("/api/orders").status, 200);
+  EXPECT_EQ(client.Post("/api/stores/NOPE/rotate-key", "", admin).status, 404);
+}
+
+TEST_F(AuthTest, RateLimitAnswers429WithRetryAfter) {
+  std::string limited = UniqueStoreId("R");
+  std::string key = CreateStore(*server_, limited, R"(,"rateLimit":5)");
+  ASSERT_FALSE(key.empty());
+  StoreApi api(server_->port(), key, "");
+  int ok = 0, limited_count = 0;
+  for (int i = 0; i < 40; ++i) {
+    HttpResult r = api.Get("/api/orders");
+    if (r.status == 200) {
+      ++ok;
+    } else {
+      ASSERT_EQ(r.status, 429) << r.body;
+      ++limited_count;
+      EXPECT_EQ(ErrorCodeOf(r.body), "rate_limited") << r.body;
+      ASSERT_TRUE(r.headers.count("retry-after")) << "429 without Retry-After";
+      EXPECT_GE(std::stoi(r.headers["retry-after"]), 1);
+    }
+  }
+  EXPECT_GE(ok, 5);
+  EXPECT_GT(limited_count, 0);
+  // A rate-limited order is refused before its body is looked at (422 only
+  // if the bucket refilled meanwhile on a slow machine).
+  HttpResult order = api.PostOrder("Q", "Widget", 1);
+  EXPECT_TRUE(order.status == 429 || order.status == 422) << order.status << " " << order.body;
+
+  // The admin token is not rate limited, and other stores are unaffected.
+  StoreApi admin(server_->port(), server_->admin_token(), limited);
+  for (int i = 0; i < 40; ++i) ASSERT_EQ(admin.Get("/api/orders").status, 200) << i;
+  EXPECT_EQ(admin.OrderCount(), 0);
+  StoreApi own(server_->port(), key_, "");
+  EXPECT_EQ(own.Get("/api/orders").status, 200);
+}
+
+TEST(AuthOffTest, XStoreIdAloneSelectsTheStore) {
+  ServerProcess server({.extra_args = {"--auth", "off"}});
+  StoreApi x(server.port(), "", "X");
+  HttpResult order = x.PostOrder("Demo", "Motia Smartwatch V2", 1);
+  ASSERT_EQ(order.status, 201) << order.body;
+  std::string id = Str(ParseJson(order.body), "orderId");
+  EXPECT_EQ(x.Get("/api/orders/" + id).status, 200);
+  EXPECT_EQ(x.OrderCount(), 1);
+  EXPECT_EQ(x.Get("/api/dashboard/stats").status, 200);
+  EXPECT_EQ(x.Get("/api/alerts").status, 200);
+
+  StoreApi y(server.port(), "", "Y");
+  EXPECT_EQ(y.Get("/api/orders/" + id).status, 404);
+  EXPECT_EQ(y.OrderCount(), 0);
+
+  StoreApi none(server.port(), "", "");
+  HttpResult missing = none.Get("/api/orders");
+  EXPECT_EQ(missing.status, 400) << missing.body;
+  EXPECT_EQ(ErrorFieldOf(missing.body), "X-Store-ID");
+}
+
+TEST(NoDemoTest, EmptyDatabaseStaysEmpty) {
+  ServerProcess server({.extra_args = {"--no-demo"}});
+  HttpClient client(server.port());
+  HttpResult stores =
+      client.Get("/api/stores", {{"Authorization", "Bearer " + server.admin_token()}});
+  ASSERT_EQ(stores.status, 200) << stores.body;
+  EXPECT_TRUE(ParseJson(stores.body).at("items").as_array().empty()) << stores.body;
+  StoreApi x(server.port(), server.admin_token(), "X");
+  EXPECT_EQ(x.Get("/api/orders").status, 404);
+}
+
+}  // namespace
+}  // namespace orderflow::testing
