@@ -13,6 +13,7 @@
 #include "engine/engine.hpp"
 #include "engine/flow.hpp"
 #include "http/handlers/api.hpp"
+#include "http/live_hub.hpp"
 #include "http/server.hpp"
 #include "payment/simulated_gateway.hpp"
 #include "steps/steps.hpp"
@@ -122,8 +123,14 @@ int Serve(Config config) {
   steps::InstallSteps(engine, flow, *db, gateway, step_options);
   db->SetCommitListener([&engine] { engine.Wake(); });
 
+  http::LiveHub live(*db, clock);
+  engine.SetObserver([&live](const store::Delivery& d) {
+    if (!d.event.order_id.empty()) live.OrderChanged(d.event.store_id, d.event.order_id);
+    if (d.step == "alerts") live.AlertsChanged(d.event.store_id);
+  });
+
   ThreadPool blocking(std::max(2, config.threads * 2));
-  http::handlers::Services services{*db, blocking, clock, tenants, flow, nullptr};
+  http::handlers::Services services{*db, blocking, clock, tenants, flow, &live};
   http::Router router;
   http::handlers::RegisterHealthRoutes(router, services);
   http::handlers::RegisterOrderPostRoutes(router, services);
@@ -134,6 +141,7 @@ int Serve(Config config) {
   http::handlers::RegisterAlertRoutes(router, services);
   http::handlers::RegisterOrderActionRoutes(router, services);
   http::handlers::RegisterEngineRoutes(router, services);
+  http::RegisterEventStreamRoute(router, services, live);
 
   http::ServerConfig sc;
   sc.host = config.host;
@@ -165,7 +173,9 @@ int Serve(Config config) {
   }
   std::fflush(stdout);
   engine.Start();
+  live.Start();
   server->Run();
+  live.Stop();
   engine.Stop();
   // Run() returned: either a signal arrived or Stop() was called; wake the
   // waiter if it is still waiting.

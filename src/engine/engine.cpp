@@ -35,6 +35,10 @@ void Engine::AddCron(std::unique_ptr<CronStep> cron) {
   crons_.push_back(Cron{std::move(cron), 0, false});
 }
 
+void Engine::SetObserver(std::function<void(const store::Delivery&)> observer) {
+  observer_ = std::move(observer);
+}
+
 void Engine::Start() {
   std::lock_guard lock(mu_);
   if (running_) return;
@@ -238,7 +242,10 @@ void Engine::Process(store::Delivery delivery) {
           Fail(*shared, attempt, s.error());
           return;
         }
-        if (!*already_handled) ++handled_;
+        if (!*already_handled) {
+          ++handled_;
+          if (observer_) observer_(*shared);
+        }
         Finish(*shared);
       });
 }

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -53,6 +54,9 @@ class Engine {
   // Registers a step; its spec must already be in the Flow. Before Start().
   void AddStep(std::unique_ptr<Step> step);
   void AddCron(std::unique_ptr<CronStep> cron);
+  // Called after each delivery whose effect committed (writer thread; must
+  // not block). Before Start().
+  void SetObserver(std::function<void(const store::Delivery&)> observer);
 
   void Start();
   // Stops dispatching and waits for the deliveries in flight to finish.
@@ -88,6 +92,7 @@ class Engine {
   const Clock& clock_;
   const EngineOptions options_;
   std::map<std::string, std::unique_ptr<Step>> steps_;  // written before Start() only
+  std::function<void(const store::Delivery&)> observer_;  // written before Start() only
   struct Cron {
     std::unique_ptr<CronStep> step;
     TimeMs next_run = 0;

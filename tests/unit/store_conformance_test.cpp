@@ -26,6 +26,7 @@
 #include <future>
 #include <limits>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -1589,13 +1590,14 @@ TYPED_TEST(StoreConformance, AcknowledgedWriteIsVisibleToTheNextRead) {
   }
   // Also when the reader waits on the completion callback rather than WriteSync.
   for (int i = 150; i < 200; ++i) {
-    std::promise<Status> acked;
+    auto acked = std::make_shared<std::promise<Status>>();
+    auto acknowledged = acked->get_future();
     this->store().Write(
         [i](WriteTx& tx) {
           return tx.InsertNotification(MakeNotification("A", "n" + std::to_string(i), kNow));
         },
-        [&acked](Status s) { acked.set_value(std::move(s)); });
-    ASSERT_TRUE(acked.get_future().get().ok());
+        [acked](Status s) { acked->set_value(std::move(s)); });
+    ASSERT_TRUE(acknowledged.get().ok());
     ASSERT_EQ(this->Unread("A"), i - 149);
   }
   stop = true;

@@ -6,6 +6,7 @@
 
 #include "common/json.hpp"
 #include "http/handlers/api.hpp"
+#include "http/handlers/stats.hpp"
 #include "http/handlers/views.hpp"
 
 namespace orderflow::http::handlers {
@@ -20,7 +21,10 @@ constexpr OrderStatus kStatuses[] = {OrderStatus::kPending,   OrderStatus::kFlag
                                      OrderStatus::kFulfilled, OrderStatus::kShipped,
                                      OrderStatus::kDelivered, OrderStatus::kCancelled};
 
-Result<json::value> Stats(store::ReadTx& tx, const std::string& store_id, TimeMs now) {
+}  // namespace
+
+Result<json::value> StatsJson(store::ReadTx& tx, const std::string& store_id, TimeMs now,
+                              bool include_recent) {
   OF_ASSIGN_OR_RETURN(auto totals, tx.OrderTotals(store_id, now - kWindowMs));
   std::int64_t total_orders = 0;
   std::int64_t fulfilled = 0;
@@ -47,26 +51,28 @@ Result<json::value> Stats(store::ReadTx& tx, const std::string& store_id, TimeMs
                     ? std::round(static_cast<double>(fulfilled) * 1000.0 / static_cast<double>(total_orders)) / 10.0
                     : 100.0;
   OF_ASSIGN_OR_RETURN(std::int64_t unread, tx.CountUnreadNotifications(store_id));
-  store::OrderFilter filter;
-  filter.store_id = store_id;
-  filter.limit = 50;
-  OF_ASSIGN_OR_RETURN(auto page, tx.ListOrders(filter));
-  json::array recent;
-  for (const auto& o : page.items) recent.push_back(RecentOrderJson(o, now));
-  return json::value(json::object{{"storeId", store_id},
-                                  {"totalOrders", total_orders},
-                                  {"revenue", MoneyJson(revenue)},
-                                  {"revenueCents", revenue},
-                                  {"activeAlerts", unread},
-                                  {"fulfillmentRate", rate},
-                                  {"ordersByStatus", std::move(by_status)},
-                                  {"recentOrders", std::move(recent)},
-                                  {"nextCursor", CursorJson(page.next_seq)},
-                                  {"windowDays", 7},
-                                  {"generatedAt", FormatIso8601(now)}});
+  json::object out{{"storeId", store_id},
+                   {"totalOrders", total_orders},
+                   {"revenue", MoneyJson(revenue)},
+                   {"revenueCents", revenue},
+                   {"activeAlerts", unread},
+                   {"fulfillmentRate", rate},
+                   {"ordersByStatus", std::move(by_status)},
+                   {"windowDays", 7},
+                   {"generatedAt", FormatIso8601(now)}};
+  if (include_recent) {
+    store::OrderFilter filter;
+    filter.store_id = store_id;
+    filter.limit = 50;
+    OF_ASSIGN_OR_RETURN(auto page, tx.ListOrders(filter));
+    json::array recent;
+    for (const auto& o : page.items) recent.push_back(RecentOrderJson(o, now));
+    out["recentOrders"] = std::move(recent);
+    out["nextCursor"] = CursorJson(page.next_seq);
+  }
+  return json::value(std::move(out));
 }
 
-}  // namespace
 
 void RegisterDashboardRoutes(Router& router, Services& services) {
   router.Add("GET", "/api/dashboard/stats", [&services](Request& request, Respond respond) {
@@ -75,7 +81,7 @@ void RegisterDashboardRoutes(Router& router, Services& services) {
     TimeMs now = services.clock.NowMs();
     ReadJson(services, std::move(respond),
              [store_id = principal->store_id, now](store::ReadTx& tx) {
-               return Stats(tx, store_id, now);
+               return StatsJson(tx, store_id, now, true);
              });
   });
 }
