@@ -5,6 +5,7 @@
 #include <string>
 
 #include "app/config.hpp"
+#include "load/load_generator.hpp"
 
 namespace orderflow::app {
 
@@ -14,6 +15,10 @@ int Seed(Config config);
 int CreateStoreCommand(Config config, const std::string& store_id, const std::string& name,
                        const std::string& currency);
 int RotateKeyCommand(Config config, const std::string& store_id);
+int DeadLetterList(Config config, const std::string& store_id);
+int DeadLetterRedrive(Config config, const std::string& store_id, std::int64_t event_id,
+                      const std::string& step);
+int LoadCommand(load::LoadOptions options, const std::string& target);
 
 // Sets up spdlog for text or JSON lines on stderr.
 void ConfigureLogging(const Config& config);

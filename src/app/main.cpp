@@ -6,6 +6,7 @@
 
 #include "app/commands.hpp"
 #include "app/config.hpp"
+#include "load/load_generator.hpp"
 
 int main(int argc, char** argv) {
   using orderflow::app::Config;
@@ -62,11 +63,42 @@ int main(int argc, char** argv) {
   auto* rotate = stores->add_subcommand("rotate-key", "Issue a new API key for a store");
   rotate->add_option("store_id", store_id, "Store id")->required();
 
+  auto* dlq = app.add_subcommand("dlq", "List or redrive dead letters");
+  dlq->require_subcommand(1);
+  std::string dlq_store;
+  std::int64_t dlq_event = 0;
+  std::string dlq_step;
+  auto* dlq_list = dlq->add_subcommand("list", "List dead letters, newest first");
+  dlq_list->add_option("--store", dlq_store, "Only this store");
+  auto* dlq_redrive = dlq->add_subcommand("redrive", "Make a dead letter pending again");
+  dlq_redrive->add_option("--store", dlq_store, "Store of the event")->required();
+  dlq_redrive->add_option("event_id", dlq_event, "Event id")->required();
+  dlq_redrive->add_option("step", dlq_step, "Step name")->required();
+
+  orderflow::load::LoadOptions load_options;
+  std::string target = "127.0.0.1:8080";
+  auto* load = app.add_subcommand("load", "Post orders to a running server and report throughput and latency");
+  load->add_option("--target", target, "HOST:PORT of the server")->capture_default_str();
+  load->add_option("--token", load_options.token, "Admin token or store API key")
+      ->envname("ORDERFLOW_LOAD_TOKEN");
+  load->add_option("--store", load_options.store_id, "Store to order from")->capture_default_str();
+  load->add_option("--connections,-c", load_options.connections, "Keep-alive connections")->capture_default_str();
+  load->add_option("--client-threads", load_options.threads, "Client I/O threads")->capture_default_str();
+  load->add_option("--duration,-d", load_options.duration_s, "Seconds to run (when --count is 0)")->capture_default_str();
+  load->add_option("--count,-n", load_options.count, "Orders to post (0: use --duration)")->capture_default_str();
+  load->add_option("--rate", load_options.rate, "Target orders/s (0: as fast as possible)")->capture_default_str();
+  load->add_option("--product", load_options.product, "Product ordered (one unit per order)")->capture_default_str();
+  load->add_option("--restock", load_options.restock, "Units to add to the product first (admin)")->capture_default_str();
+  load->add_option("--decline-fraction", load_options.decline_fraction, "Share of orders paid with tok_chargeDeclined")
+      ->capture_default_str();
+  load->add_flag("--end-to-end", load_options.end_to_end, "Wait for every order to finish and report created -> delivered");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
+  if (*load) return orderflow::app::LoadCommand(load_options, target);
   orderflow::Status valid = orderflow::app::Validate(config);
   if (!valid.ok()) {
     std::cerr << "orderflow: invalid configuration: " << valid.error().message << std::endl;
@@ -78,5 +110,7 @@ int main(int argc, char** argv) {
   if (*seed) return orderflow::app::Seed(config);
   if (*create) return orderflow::app::CreateStoreCommand(config, store_id, store_name, currency);
   if (*rotate) return orderflow::app::RotateKeyCommand(config, store_id);
+  if (*dlq_list) return orderflow::app::DeadLetterList(config, dlq_store);
+  if (*dlq_redrive) return orderflow::app::DeadLetterRedrive(config, dlq_store, dlq_event, dlq_step);
   return 1;
 }

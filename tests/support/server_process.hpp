@@ -40,7 +40,8 @@ class ServerProcess {
   // Runs the binary named by the ORDERFLOW_BINARY compile definition (the
   // integration test target sets it), else by the environment variable of
   // the same name.
-  explicit ServerProcess(Options options = {})
+  ServerProcess() : ServerProcess(Options{}) {}
+  explicit ServerProcess(Options options)
       : ServerProcess(std::move(options), ORDERFLOW_TESTING_BINARY) {}
   ServerProcess(Options options, std::string binary);
   // Kills the server (SIGKILL) if it is still running and reaps it.

@@ -127,14 +127,16 @@ void SqliteStore::Impl::WriterLoop() {
 
 void SqliteStore::Impl::CommitBatch(std::vector<WriteUnit>& batch) {
   std::vector<Status> results(batch.size());
-  Status begun = writer->Exec("BEGIN IMMEDIATE");
+  Status begun = writer->Prepare("BEGIN IMMEDIATE").Run();
   if (!begun.ok()) {
     for (auto& unit : batch) unit.done(MakeError(ErrorCode::kUnavailable, begun.error().message));
     return;
   }
   SqliteTx tx(*writer);
+  // Each unit runs in its own savepoint so that a failing unit rolls back
+  // alone. The statements are prepared once (sqlite3_exec would re-parse).
   for (std::size_t i = 0; i < batch.size(); ++i) {
-    Status sp = writer->Exec("SAVEPOINT unit");
+    Status sp = writer->Prepare("SAVEPOINT unit").Run();
     if (!sp.ok()) {
       results[i] = sp;
       continue;
@@ -145,10 +147,10 @@ void SqliteStore::Impl::CommitBatch(std::vector<WriteUnit>& batch) {
       spdlog::error("write unit threw: {}", e.what());
       results[i] = MakeError(ErrorCode::kInternal, "internal error");
     }
-    if (!results[i].ok()) (void)writer->Exec("ROLLBACK TO unit");
-    (void)writer->Exec("RELEASE unit");
+    if (!results[i].ok()) (void)writer->Prepare("ROLLBACK TO unit").Run();
+    (void)writer->Prepare("RELEASE unit").Run();
   }
-  Status committed = writer->Exec("COMMIT");
+  Status committed = writer->Prepare("COMMIT").Run();
   if (!committed.ok()) {
     spdlog::error("group commit failed: {}", committed.error().message);
     (void)writer->Exec("ROLLBACK");
