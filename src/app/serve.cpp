@@ -15,6 +15,7 @@
 #include "http/handlers/api.hpp"
 #include "http/live_hub.hpp"
 #include "http/server.hpp"
+#include "payment/http_gateway.hpp"
 #include "payment/simulated_gateway.hpp"
 #include "steps/steps.hpp"
 #include "store/sqlite/sqlite_store.hpp"
@@ -110,17 +111,19 @@ int Serve(Config config) {
   if (!loaded.ok()) return Fail(loaded.error().message);
 
   engine::Flow flow = steps::DeclareFlow();
-  if (config.payment_gateway != "simulated") {
-    return Fail("--payment-gateway: the http gateway client is not available in this build yet");
+  std::unique_ptr<payment::PaymentGateway> gateway;
+  if (config.payment_gateway == "simulated") {
+    gateway = std::make_unique<payment::SimulatedGateway>(config.payment_decline_rate);
+  } else {
+    gateway = std::make_unique<payment::HttpGateway>(config.payment_gateway);
   }
-  payment::SimulatedGateway gateway(config.payment_decline_rate);
   ThreadPool engine_workers(std::max(2, config.threads));
   engine::Engine engine(*db, flow, engine_workers, clock);
   steps::StepOptions step_options;
   step_options.ship_delay_ms = Millis(config.ship_delay);
   step_options.deliver_delay_ms = Millis(config.deliver_delay);
   step_options.low_stock_scan_ms = Millis(config.low_stock_scan);
-  steps::InstallSteps(engine, flow, *db, gateway, step_options);
+  steps::InstallSteps(engine, flow, *db, *gateway, step_options);
   db->SetCommitListener([&engine] { engine.Wake(); });
 
   http::LiveHub live(*db, clock);

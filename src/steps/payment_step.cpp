@@ -20,7 +20,9 @@ class PaymentStep final : public engine::Step {
       : spec_(*flow.Find("payment")), store_(store), gateway_(gateway) {}
 
   const engine::StepSpec& spec() const override { return spec_; }
-  engine::RetryPolicy retry_policy() const override { return {6, 500, 30'000}; }
+  // About two minutes of gateway outage before a dead letter.
+  engine::RetryPolicy retry_policy() const override { return {10, 500, 30'000}; }
+  
 
   Result<engine::Apply> Handle(const engine::StepInput& input) override {
     const store::Event& event = input.delivery.event;

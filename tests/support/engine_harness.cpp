@@ -137,6 +137,8 @@ EngineHarness::~EngineHarness() {
   }
   engines_.clear();
   pool_.reset();
+  faulty_.reset();
+  real_.reset();
 }
 
 store::Store& EngineHarness::store() {
@@ -199,7 +201,8 @@ void EngineHarness::WakeAll() {
 Result<std::string> EngineHarness::PlaceOrder(const std::string& store_id,
                                               const std::string& customer,
                                               const std::vector<LineSpec>& lines,
-                                              const std::string& token) {
+                                              const std::string& token,
+                                              const std::string& wanted_id) {
   domain::OrderRequest req;
   req.customer_name = customer;
   for (const auto& l : lines) req.lines.push_back(domain::RequestedLine{l.product_name, "", l.quantity});
@@ -212,7 +215,7 @@ Result<std::string> EngineHarness::PlaceOrder(const std::string& store_id,
   });
   if (!got_store.ok()) return got_store.error();
 
-  const std::string order_id = NewUuid();
+  const std::string order_id = wanted_id.empty() ? NewUuid() : wanted_id;
   const TimeMs now = clock_.NowMs();
   Status s = store::WriteSync(store(), [&](store::WriteTx& tx) -> Status {
     domain::Order order;

@@ -130,10 +130,12 @@ class EngineHarness {
 
   // The intake (POST /api/order): prices from the catalogue, InsertOrder
   // with ORDER_CREATED, and order.created emitted by order-intake, all in
-  // one unit of work. Returns the order id or the unit's error.
+  // one unit of work. Returns the order id (`order_id`, or a new UUID when
+  // empty) or the unit's error.
   Result<std::string> PlaceOrder(const std::string& store_id, const std::string& customer,
                                  const std::vector<LineSpec>& lines,
-                                 const std::string& token = "tok_visa");
+                                 const std::string& token = "tok_visa",
+                                 const std::string& order_id = "");
   // POST /api/orders/:id/cancel.
   Status Cancel(const std::string& store_id, const std::string& order_id);
   // POST /api/orders/:id/review. The transition table decides.

@@ -1699,6 +1699,9 @@ class Completions {
 TYPED_TEST(StoreConformance, FailingUnitIsRolledBackAloneInsideAGroupCommit) {
   // A first unit holds the writer until every other unit is queued, so those
   // are committed together as one batch.
+  this->Reopen();
+  auto commits = std::make_shared<std::atomic<int>>(0);
+  this->store().SetCommitListener([commits] { ++*commits; });
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
   Completions done;
@@ -1725,6 +1728,9 @@ TYPED_TEST(StoreConformance, FailingUnitIsRolledBackAloneInsideAGroupCommit) {
   }
   release.set_value();
   ASSERT_TRUE(done.WaitFor(kUnits + 1));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // listener runs after `done`
+  EXPECT_GE(commits->load(), 1);
+  EXPECT_LE(commits->load(), 2) << "the units were not group-committed";
   auto results = done.results();
   for (int i = 0; i < kUnits; ++i) {
     if (i == kFailing) {

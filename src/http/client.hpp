@@ -1,0 +1,31 @@
+#pragma once
+// A small synchronous HTTP/1.1 client for calls to other services (the
+// payment gateway, webhooks). One request per call on a fresh connection,
+// with a total timeout. Beast stays in client.cpp.
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/result.hpp"
+
+namespace orderflow::http {
+
+struct ClientResponse {
+  int status = 0;
+  std::string body;
+};
+
+struct ClientRequest {
+  std::string method = "POST";
+  std::string url;  // http://host:port/path
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  int timeout_ms = 5000;
+};
+
+// kUnavailable when the service cannot be reached or does not answer in
+// time; any HTTP status is a successful result.
+Result<ClientResponse> Send(const ClientRequest& request);
+
+}  // namespace orderflow::http

@@ -1,0 +1,228 @@
+// kill -9 under load (SPEC §5, §12): the real server takes orders from four
+// threads, is killed twice mid-run and restarted on the same database. Every
+// order acknowledged with 2xx must exist and reach a terminal state, stock
+// must equal the ledger, nothing may be oversold, no order may be charged
+// twice, and no effect may have been applied twice.
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <atomic>
+#include <boost/json.hpp>
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "support/server_process.hpp"
+
+namespace orderflow::testing {
+namespace {
+
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+const std::vector<std::string> kProducts = {"Motia Smartwatch V2", "Motia IoT Sensor Kit",
+                                            "Motia Pro Headset", "Motia AI Dev Board"};
+
+// A read-only connection to the server's SQLite file, outside the server.
+class SqliteFile {
+ public:
+  explicit SqliteFile(const std::string& path) {
+    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+      throw std::runtime_error("cannot open " + path);
+    }
+    sqlite3_busy_timeout(db_, 5000);
+  }
+  ~SqliteFile() { sqlite3_close(db_); }
+  SqliteFile(const SqliteFile&) = delete;
+  SqliteFile& operator=(const SqliteFile&) = delete;
+
+  // The first column of the first row, as an integer (-1 when no row).
+  std::int64_t Int(const std::string& sql) {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
+      ADD_FAILURE() << "bad SQL (" << sqlite3_errmsg(db_) << "): " << sql;
+      return -1;
+    }
+    std::int64_t value = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : -1;
+    sqlite3_finalize(stmt);
+    return value;
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+std::string Str(const json::value& v, const char* key) {
+  const json::value* field = v.is_object() ? v.get_object().if_contains(key) : nullptr;
+  return field != nullptr && field->is_string() ? std::string(field->get_string()) : "";
+}
+
+struct Acknowledged {
+  std::mutex mu;
+  std::map<std::string, bool> orders;  // order id -> sent with a declined card
+  int posted = 0;
+};
+
+// Posts orders from `writers` threads until the server is killed after
+// `run_for`; records every 2xx.
+void LoadAndKill(ServerProcess& server, int round, std::chrono::milliseconds run_for,
+                 Acknowledged& acked) {
+  constexpr int kWriters = 4;
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> writers;
+  const unsigned short port = server.port();
+  const std::string token = server.admin_token();
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&, w] {
+      StoreApi api(port, token, "X");
+      for (int i = 0; !stop; ++i) {
+        const bool declined = i % 7 == 3;
+        json::object body{
+            {"customerName", "Crash R" + std::to_string(round) + " W" + std::to_string(w) + " #" +
+                                 std::to_string(i)},
+            {"items", json::array{json::object{{"productName", kProducts[(i + w) % 4]},
+                                               {"quantity", 1 + i % 2}}}}};
+        if (declined) body["payment"] = json::object{{"token", "tok_chargeDeclined"}};
+        HttpResult r = api.Post("/api/order", json::serialize(body));
+        if (r.status == 0) break;  // the server is gone
+        std::lock_guard lock(acked.mu);
+        ++acked.posted;
+        if (r.status / 100 != 2) {
+          ADD_FAILURE() << "order refused with " << r.status << ": " << r.body;
+          continue;
+        }
+        std::string id = Str(ParseJson(r.body), "orderId");
+        if (id.empty()) {
+          ADD_FAILURE() << "no orderId in " << r.body;
+          continue;
+        }
+        acked.orders[id] = declined;
+      }
+    });
+  }
+  std::this_thread::sleep_for(run_for);
+  server.Kill9();
+  stop = true;
+  for (auto& t : writers) t.join();
+}
+
+TEST(CrashTest, KillNineTwiceUnderLoadLosesNothingAndDoublesNothing) {
+  ServerProcess server;
+  {
+    StoreApi api(server.port(), server.admin_token(), "X");
+    HttpResult list = api.Get("/api/products");
+    ASSERT_EQ(list.status, 200) << list.body;
+    for (const auto& p : ParseJson(list.body).at("items").as_array()) {
+      HttpResult r = api.Patch("/api/products/" + Str(p, "productId"), R"({"restock":1000000})");
+      ASSERT_EQ(r.status, 200) << r.body;
+    }
+  }
+
+  Acknowledged acked;
+  for (int round = 1; round <= 2; ++round) {
+    const std::size_t before = acked.orders.size();
+    LoadAndKill(server, round, 750ms, acked);
+    ASSERT_GT(acked.orders.size(), before + 20) << "round " << round << " made too little load";
+    server.Restart();
+  }
+  std::printf("[          ] %zu orders acknowledged of %d posted across two kill -9\n",
+              acked.orders.size(), acked.posted);
+
+  // Every acknowledged order exists and reaches a terminal state.
+  StoreApi api(server.port(), server.admin_token(), "X");
+  std::map<std::string, std::string> final_status;
+  std::set<std::string> waiting;
+  for (const auto& [id, declined] : acked.orders) waiting.insert(id);
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (!waiting.empty() && std::chrono::steady_clock::now() < deadline) {
+    for (auto it = waiting.begin(); it != waiting.end();) {
+      HttpResult r = api.Get("/api/orders/" + *it);
+      if (r.status == 404) {
+        ADD_FAILURE() << "acknowledged order " << *it << " was lost";
+        it = waiting.erase(it);
+        continue;
+      }
+      json::value o = ParseJson(r.body);
+      std::string status = Str(o, "status");
+      if (r.status == 200 && (status == "delivered" || status == "failed")) {
+        final_status[*it] = status + "/" + Str(o, "paymentStatus") + "/" + Str(o, "failureReason");
+        it = waiting.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    if (!waiting.empty()) std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_TRUE(waiting.empty()) << waiting.size() << " acknowledged orders never reached a terminal state";
+  for (const auto& [id, declined] : acked.orders) {
+    auto it = final_status.find(id);
+    if (it == final_status.end()) continue;
+    const std::string want = declined ? "failed/failed/payment_declined" : "delivered/paid/";
+    EXPECT_EQ(it->second, want) << id;
+  }
+  EXPECT_GE(api.OrderCount(), static_cast<long long>(acked.orders.size()));
+
+  // Let the engine drain what follows the terminal states (notifications).
+  {
+    SqliteFile db(server.db_path());
+    const auto drain_deadline = std::chrono::steady_clock::now() + 20s;
+    while (db.Int("SELECT COUNT(*) FROM deliveries WHERE state = 0") != 0 &&
+           std::chrono::steady_clock::now() < drain_deadline) {
+      std::this_thread::sleep_for(50ms);
+    }
+  }
+  EXPECT_EQ(server.Terminate(), 0) << server.Output();
+
+  SqliteFile db(server.db_path());
+  EXPECT_EQ(db.Int("SELECT COUNT(*) FROM deliveries WHERE state <> 1"), 0)
+      << "pending or dead deliveries left";
+  // Stock equals the ledger, nothing oversold, nothing left reserved.
+  EXPECT_EQ(db.Int("SELECT COUNT(*) FROM products p WHERE "
+                   "p.stock <> (SELECT COALESCE(SUM(stock_delta), 0) FROM stock_movements m "
+                   "            WHERE m.store_id = p.store_id AND m.product_id = p.product_id) OR "
+                   "p.reserved <> (SELECT COALESCE(SUM(reserved_delta), 0) FROM stock_movements m "
+                   "               WHERE m.store_id = p.store_id AND m.product_id = p.product_id)"),
+            0);
+  EXPECT_EQ(db.Int("SELECT COUNT(*) FROM products WHERE stock < 0 OR reserved < 0 OR reserved > stock"), 0);
+  EXPECT_EQ(db.Int("SELECT COALESCE(SUM(reserved), 0) FROM products WHERE store_id = 'X'"), 0);
+  // Exactly one payment per delivered order; no history entry twice.
+  EXPECT_EQ(db.Int("SELECT COUNT(*) FROM orders o WHERE o.status = 'delivered' AND "
+                   "(SELECT COUNT(*) FROM order_history h WHERE h.order_id = o.order_id "
+                   " AND h.status = 'PAYMENT_RECEIVED') <> 1"),
+            0);
+  EXPECT_EQ(db.Int("SELECT COUNT(*) FROM (SELECT order_id, status FROM order_history "
+                   "GROUP BY order_id, status HAVING COUNT(*) > 1)"),
+            0);
+  // Each order reserved, released and committed each product at most once;
+  // stock was committed for delivered orders only.
+  EXPECT_EQ(db.Int("SELECT COUNT(*) FROM (SELECT order_id, product_id, kind FROM stock_movements "
+                   "WHERE order_id <> '' GROUP BY order_id, product_id, kind HAVING COUNT(*) > 1)"),
+            0);
+  EXPECT_EQ(db.Int("SELECT COUNT(*) FROM orders o WHERE o.status = 'delivered' AND NOT EXISTS "
+                   "(SELECT 1 FROM stock_movements m WHERE m.order_id = o.order_id AND m.kind = 'commit')"),
+            0);
+  EXPECT_EQ(db.Int("SELECT COUNT(*) FROM stock_movements m JOIN orders o ON o.order_id = m.order_id "
+                   "WHERE m.kind = 'commit' AND o.status <> 'delivered'"),
+            0);
+  // One notification of each kind per order.
+  EXPECT_EQ(db.Int("SELECT COUNT(*) FROM (SELECT order_id, title FROM notifications "
+                   "WHERE order_id <> '' AND title <> 'Low Inventory Alert' "
+                   "GROUP BY order_id, title HAVING COUNT(*) > 1)"),
+            0);
+  EXPECT_EQ(db.Int("SELECT COUNT(*) FROM orders o WHERE o.status = 'delivered' AND NOT EXISTS "
+                   "(SELECT 1 FROM notifications n WHERE n.order_id = o.order_id "
+                   " AND n.title = 'Order Delivered')"),
+            0);
+  EXPECT_GE(db.Int("SELECT COUNT(*) FROM orders WHERE store_id = 'X'"),
+            static_cast<std::int64_t>(acked.orders.size()));
+}
+
+}  // namespace
+}  // namespace orderflow::testing
