@@ -148,6 +148,11 @@ function enterApp() {
 }
 
 function wireGlobalEvents() {
+  // The skip link must not change the hash (that is the router's).
+  document.querySelector('.skip-link')?.addEventListener('click', (event) => {
+    event.preventDefault();
+    mainElement()?.focus();
+  });
   window.addEventListener('hashchange', () => {
     const taken = takeTokenFromHash();
     if (taken?.token) {

@@ -50,6 +50,7 @@ CREATE TABLE orders (
   customer_name      TEXT NOT NULL,
   customer_email     TEXT NOT NULL,
   customer_key       TEXT NOT NULL,
+  email_key          TEXT NOT NULL,
   items              TEXT NOT NULL,
   total              INTEGER NOT NULL,
   currency           TEXT NOT NULL,
@@ -69,7 +70,8 @@ CREATE INDEX orders_by_store ON orders(store_id, seq);
 CREATE INDEX orders_by_status ON orders(store_id, status, seq);
 CREATE INDEX orders_by_payment ON orders(store_id, payment_status, seq);
 CREATE INDEX orders_by_fulfillment ON orders(store_id, fulfillment_status, seq);
-CREATE INDEX orders_by_customer ON orders(store_id, customer_key, created_at);
+CREATE INDEX orders_by_customer ON orders(store_id, customer_key, seq);
+CREATE INDEX orders_by_email ON orders(store_id, email_key, seq);
 CREATE INDEX orders_by_created ON orders(store_id, created_at);
 CREATE INDEX orders_failed_payments ON orders(store_id, customer_key, payment_failed_at)
   WHERE payment_failed_at IS NOT NULL;

@@ -164,6 +164,7 @@ Result<OrderRequest> ParseOrderRequest(const json::value& body) {
 
 std::string OrderRequest::CanonicalHash() const {
   json::object o;
+  o["orderId"] = order_id;
   o["customerName"] = customer_name;
   o["customerEmail"] = customer_email;
   json::array items;

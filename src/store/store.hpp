@@ -25,7 +25,7 @@ struct OrderFilter {
   std::optional<domain::OrderStatus> status;
   std::string payment_status;      // empty: any
   std::string fulfillment_status;  // empty: any
-  std::string customer;            // exact customer name or email
+  std::string customer;            // customer name or email, case-insensitive
   std::string q;                   // order id prefix or customer name substring
   std::optional<TimeMs> from;      // createdAt >= from
   std::optional<TimeMs> to;        // createdAt < to
@@ -144,13 +144,15 @@ class ReadTx {
   virtual Result<domain::Order> GetOrder(const std::string& store_id,
                                          const std::string& order_id) = 0;
   virtual Result<OrderPage> ListOrders(const OrderFilter& filter) = 0;
-  // Orders and amounts per status for orders created at or after `since`.
+  // Orders and amounts per status for orders created at or after the start
+  // of the hour that contains `since` (the counters are hourly).
   virtual Result<std::vector<StatusTotals>> OrderTotals(const std::string& store_id,
                                                         TimeMs since) = 0;
-  // Orders by this customer (name or email) created at or after `since`.
+  // Orders by this customer name (case-insensitive) created at or after
+  // `since`, among the customer's newest 1000.
   virtual Result<std::int64_t> CountCustomerOrders(const std::string& store_id,
                                                    const std::string& customer, TimeMs since) = 0;
-  // Orders by this customer whose payment failed at or after `since`.
+  // Orders by this customer name whose payment failed at or after `since`.
   virtual Result<std::int64_t> CountCustomerFailedPayments(const std::string& store_id,
                                                            const std::string& customer,
                                                            TimeMs since) = 0;
@@ -169,7 +171,7 @@ class ReadTx {
   // Every event of the order with its deliveries, oldest first.
   virtual Result<std::vector<Delivery>> ListOrderDeliveries(const std::string& store_id,
                                                             const std::string& order_id) = 0;
-  // Events of the order that have no delivery (no subscriber), oldest first.
+  // Every event of the order, oldest first (with or without deliveries).
   virtual Result<std::vector<Event>> ListOrderEvents(const std::string& store_id,
                                                      const std::string& order_id) = 0;
   virtual Result<DeadLetterPage> ListDeadLetters(const std::string& store_id,

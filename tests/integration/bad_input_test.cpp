@@ -102,7 +102,7 @@ std::vector<BadCase> Cases() {
   add(Post("JsonTrueBody", "true", ""));
 
   // Wrong types and values, field by field.
-  add(Post("CustomerNameMissing", WithItems("[" + kItem + "]"), "customerName"));
+  add(Post("CustomerNameMissing", Order(R"("items":[)" + kItem + "]"), "customerName"));
   add(Post("CustomerNameNull", WithName("null"), "customerName"));
   add(Post("CustomerNameNumber", WithName("42"), "customerName"));
   add(Post("CustomerNameBool", WithName("true"), "customerName"));
@@ -175,7 +175,7 @@ std::vector<BadCase> Cases() {
   add(Json("LoneTrailingSurrogateEscape", WithName(R"("\udc00x")")));
 
   // Nesting.
-  add(Json("DeeplyNestedArrays", std::string(100000, '[')));
+  add(Json("DeeplyNestedArrays", std::string(60000, '[')));
   add(Json("DeeplyNestedBalanced", std::string(5000, '[') + std::string(5000, ']')));
   add(Json("NestedUnknownField",
            ValidPlus(R"(,"extra":)" + std::string(40, '[') + std::string(40, ']'))));

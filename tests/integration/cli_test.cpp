@@ -89,7 +89,7 @@ TEST(Cli, EachInvalidFlagFailsAtStartWithOneLineOnStderr) {
     // validation does not write into the working directory; `timeout`
     // keeps such a case from hanging the suite.
     std::string command = "timeout 10 " + std::string(ORDERFLOW_BINARY) + " serve --db sqlite:" +
-                          dir.File("cli.db") + " --ship-delay 0 " + c.args;
+                          dir.File("cli.db") + " " + c.args;
     auto [code, err] = RunForStderr(command);
     EXPECT_NE(code, 0) << c.args;
     EXPECT_NE(code, 124) << c.args << ": still running after 10 s";

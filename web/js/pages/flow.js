@@ -1,5 +1,5 @@
-// Flow: the step graph from GET /api/flows drawn as SVG boxes in layers
-// (longest path from the entry steps), arrows for emitter → subscriber, and
+// Flow: the step graph from GET /api/flows drawn as SVG boxes in layers,
+// arrows for emitter → subscriber (one per pair, listing its topics), and
 // per-step counts {pending, retrying, dead, done} refreshed every 2 s while
 // the page is visible. Below: the same data as a table, and the dead
 // letters with a Redrive button.
@@ -12,18 +12,31 @@ import { errorBox, loading, pageHeader, pill } from '../ui.js';
 
 const BOX_W = 184;
 const BOX_H = 78;
-const GAP_X = 28;
+const GAP_X = 44;
 const GAP_Y = 58;
 const PAD = 16;
 const REFRESH_MS = 2000;
 
-/** Layer of each step: longest path from a step nobody feeds, ignoring cycles. */
+const DUMMY_W = 14;
+
+/**
+ * Layered drawing (a small Sugiyama): layer = longest path from the steps
+ * nobody feeds (cycles broken by dropping back edges); an edge that skips
+ * layers gets a point in every layer it crosses, so it runs between boxes
+ * rather than through them; order and x position come from the mean
+ * position of each node's neighbours, swept down and up a few times.
+ * Returns {layers: [[id]], nodes: Map(id → {x, y, w, dummy}), chains: [{from, to, topics, path: [id]}]}.
+ */
 export function layout(steps, edges) {
   const names = steps.map((st) => st.name);
   const out = new Map(names.map((n) => [n, []]));
+  const topics = new Map();
   for (const e of edges) {
-    if (e.from === e.to || !out.has(e.from) || !out.has(e.to)) continue;
-    if (!out.get(e.from).includes(e.to)) out.get(e.from).push(e.to);
+    if (!out.has(e.from) || !out.has(e.to)) continue;
+    const key = `${e.from}\u2192${e.to}`;
+    if (!topics.has(key)) topics.set(key, []);
+    topics.get(key).push(e.topic);
+    if (e.from !== e.to && !out.get(e.from).includes(e.to)) out.get(e.from).push(e.to);
   }
   // Drop back edges found by a depth-first search so the rest is a DAG.
   const state = new Map();
@@ -31,7 +44,7 @@ export function layout(steps, edges) {
   const visit = (n) => {
     state.set(n, 1);
     for (const m of out.get(n)) {
-      if (state.get(m) === 1) continue; // back edge
+      if (state.get(m) === 1) continue;
       dag.get(n).push(m);
       if (!state.has(m)) visit(m);
     }
@@ -50,30 +63,101 @@ export function layout(steps, edges) {
       if (indeg.get(m) === 0) queue.push(m);
     }
   }
-  // Steps that only feed one later layer sit just above it (e.g. crons).
+  // A source step (e.g. a cron) sits just above the first step it feeds.
   for (const n of names) {
     const targets = dag.get(n);
-    const incoming = names.some((x) => dag.get(x).includes(n));
-    if (!incoming && targets.length) layer.set(n, Math.max(layer.get(n), Math.min(...targets.map((t) => layer.get(t))) - 1));
+    const fed = names.some((x) => dag.get(x).includes(n));
+    if (!fed && targets.length) layer.set(n, Math.max(layer.get(n), Math.min(...targets.map((x) => layer.get(x))) - 1));
   }
+
+  const nodes = new Map();
   const layers = [];
-  for (const n of names) {
-    const l = layer.get(n);
-    (layers[l] ||= []).push(n);
-  }
-  // Order inside a layer by the mean position of the steps feeding it.
-  const pos = new Map();
-  layers.forEach((row, li) => {
-    if (li > 0) {
-      const bary = (n) => {
-        const parents = names.filter((x) => dag.get(x).includes(n) && pos.has(x));
-        return parents.length ? parents.reduce((a, p) => a + pos.get(p), 0) / parents.length : Infinity;
-      };
-      row.sort((a, b) => bary(a) - bary(b));
+  const add = (id, l, dummy) => {
+    nodes.set(id, { id, layer: l, dummy, w: dummy ? DUMMY_W : 0, x: 0, preds: [], succs: [] });
+    (layers[l] ||= []).push(id);
+  };
+  for (const n of names) add(n, layer.get(n), false);
+  const link = (a, b) => { nodes.get(a).succs.push(b); nodes.get(b).preds.push(a); };
+  const chains = [];
+  let dummies = 0;
+  for (const [key, list] of topics) {
+    const [from, to] = key.split('\u2192');
+    if (from === to || !dag.get(from).includes(to)) {
+      chains.push({ from, to, topics: list, path: [from, to], back: from !== to, self: from === to });
+      continue;
     }
-    row.forEach((n, i) => pos.set(n, i - (row.length - 1) / 2));
-  });
-  return { layers: layers.filter(Boolean), dag };
+    const path = [from];
+    for (let l = layer.get(from) + 1; l < layer.get(to); l += 1) {
+      const id = `\u0000d${dummies += 1}`;
+      add(id, l, true);
+      path.push(id);
+    }
+    path.push(to);
+    for (let i = 1; i < path.length; i += 1) link(path[i - 1], path[i]);
+    chains.push({ from, to, topics: list, path });
+  }
+  for (let l = 0; l < layers.length; l += 1) layers[l] ||= [];
+
+  const mean = (ids, f) => (ids.length ? ids.reduce((a, id) => a + f(id), 0) / ids.length : null);
+  const order = new Map();
+  const renumber = () => layers.forEach((row) => row.forEach((id, i) => order.set(id, i)));
+  renumber();
+  for (let sweep = 0; sweep < 6; sweep += 1) {
+    const down = sweep % 2 === 0;
+    const seq = down ? layers.map((_, i) => i).slice(1) : layers.map((_, i) => i).reverse().slice(1);
+    for (const l of seq) {
+      const key = new Map(layers[l].map((id) => {
+        const n = nodes.get(id);
+        const b = mean(down ? n.preds : n.succs, (x) => order.get(x));
+        return [id, b === null ? order.get(id) : b];
+      }));
+      layers[l].sort((a, b) => key.get(a) - key.get(b));
+      layers[l].forEach((id, i) => order.set(id, i));
+    }
+  }
+  return { layers, nodes, chains };
+}
+
+/** x centres: packed rows, then pulled towards the mean of their neighbours. */
+function placeX(layers, nodes, boxW, gap) {
+  const width = (id) => (nodes.get(id).dummy ? DUMMY_W : boxW);
+  const pack = (row, want) => {
+    // Keep the order; each node as close to its wish as the left neighbour allows,
+    // then shift the row so that on average it sits where it wants.
+    let right = -Infinity;
+    const xs = row.map((id) => {
+      const w = width(id);
+      const x = Math.max(want.get(id), right + gap + w / 2);
+      right = x + w / 2;
+      return x;
+    });
+    const shift = row.reduce((a, id, i) => a + (want.get(id) - xs[i]), 0) / Math.max(1, row.length);
+    row.forEach((id, i) => { nodes.get(id).x = xs[i] + shift; });
+    for (let i = 1; i < row.length; i += 1) {
+      const a = nodes.get(row[i - 1]);
+      const b = nodes.get(row[i]);
+      const min = a.x + width(row[i - 1]) / 2 + gap + width(row[i]) / 2;
+      if (b.x < min) b.x = min;
+    }
+  };
+  for (const row of layers) {
+    const total = row.reduce((a, id) => a + width(id), 0) + gap * Math.max(0, row.length - 1);
+    let x = -total / 2;
+    for (const id of row) { nodes.get(id).x = x + width(id) / 2; x += width(id) + gap; }
+  }
+  for (let sweep = 0; sweep < 8; sweep += 1) {
+    const down = sweep % 2 === 0;
+    const seq = down ? layers.map((_, i) => i).slice(1) : layers.map((_, i) => i).reverse().slice(1);
+    for (const l of seq) {
+      const want = new Map(layers[l].map((id) => {
+        const n = nodes.get(id);
+        const nb = down ? n.preds : n.succs;
+        const m = nb.length ? nb.reduce((a, x) => a + nodes.get(x).x, 0) / nb.length : n.x;
+        return [id, m];
+      }));
+      pack(layers[l], want);
+    }
+  }
 }
 
 function countsText(c) {
@@ -104,71 +188,101 @@ function mount(root) {
   let deadTotal = -1;
 
   function drawGraph(flow) {
-    const { layers } = layout(flow.steps, flow.edges);
-    const widest = Math.max(...layers.map((r) => r.length));
-    const width = PAD * 2 + widest * BOX_W + (widest - 1) * GAP_X;
+    const { layers, nodes: laid, chains } = layout(flow.steps, flow.edges);
+    placeX(layers, laid, BOX_W, GAP_X);
+    let minX = Infinity;
+    let maxX = -Infinity;
+    for (const n of laid.values()) {
+      const w = n.dummy ? DUMMY_W : BOX_W;
+      minX = Math.min(minX, n.x - w / 2);
+      maxX = Math.max(maxX, n.x + w / 2);
+    }
+    const loopRoom = chains.some((c) => c.self || c.back) ? 48 : 0;
+    const width = Math.ceil(maxX - minX + PAD * 2 + loopRoom);
     const height = PAD * 2 + layers.length * BOX_H + (layers.length - 1) * GAP_Y;
-    const at = new Map();
-    layers.forEach((row, li) => {
-      const rowW = row.length * BOX_W + (row.length - 1) * GAP_X;
-      const x0 = (width - rowW) / 2;
-      row.forEach((n, i) => at.set(n, { x: x0 + i * (BOX_W + GAP_X), y: PAD + li * (BOX_H + GAP_Y), layer: li }));
-    });
-    const byName = new Map(flow.steps.map((st) => [st.name, st]));
+    const rowTop = (l) => PAD + l * (BOX_H + GAP_Y);
+    const cx = (id) => laid.get(id).x - minX + PAD;
     const svg = s('svg', {
       class: 'flow-svg', viewBox: `0 0 ${width} ${height}`, width, height, role: 'img',
       'aria-label': `Flow of ${flow.steps.length} steps; the table below lists them`,
     });
-    const defs = s('defs', null,
+    svg.appendChild(s('defs', null,
       s('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' },
-        s('path', { d: 'M0,0 L10,5 L0,10 z', class: 'flow-arrowhead' })));
-    svg.appendChild(defs);
-    // One arrow per (from, to) pair, listing its topics.
-    const pairs = new Map();
-    for (const e of flow.edges) {
-      const key = `${e.from}→${e.to}`;
-      if (!pairs.has(key)) pairs.set(key, { from: e.from, to: e.to, topics: [] });
-      pairs.get(key).topics.push(e.topic);
+        s('path', { d: 'M0,0 L10,5 L0,10 z', class: 'flow-arrowhead' }))));
+
+    // Spread the arrows leaving / entering a box along its edge, in x order.
+    const ports = new Map();
+    const port = (id, side, other) => {
+      const key = `${id}|${side}`;
+      if (!ports.has(key)) ports.set(key, []);
+      ports.get(key).push(other);
+    };
+    const forward = chains.filter((c) => !c.self && !c.back);
+    for (const c of forward) {
+      port(c.path[0], 'out', c.path[1]);
+      port(c.path[c.path.length - 1], 'in', c.path[c.path.length - 2]);
     }
+    const portX = (id, side, other) => {
+      const list = ports.get(`${id}|${side}`) || [other];
+      const sorted = [...new Set(list)].sort((a, b) => cx(a) - cx(b));
+      const i = sorted.indexOf(other);
+      const span = BOX_W * 0.6;
+      return cx(id) + (sorted.length > 1 ? -span / 2 + (span * i) / (sorted.length - 1) : 0);
+    };
+
     const edgeLayer = s('g', { class: 'flow-edges' });
-    for (const p of pairs.values()) {
-      const a = at.get(p.from);
-      const b = at.get(p.to);
-      if (!a || !b) continue;
+    for (const c of chains) {
       let d;
-      if (p.from === p.to) {
-        const x = a.x + BOX_W;
-        d = `M${x},${a.y + 22} C${x + 34},${a.y + 4} ${x + 34},${a.y + BOX_H - 4} ${x},${a.y + BOX_H - 22}`;
-      } else if (b.layer > a.layer) {
-        const x1 = a.x + BOX_W / 2;
-        const y1 = a.y + BOX_H;
-        const x2 = b.x + BOX_W / 2;
-        const y2 = b.y;
-        const bend = Math.max(30, (y2 - y1) / 2);
-        d = `M${x1},${y1} C${x1},${y1 + bend} ${x2},${y2 - bend} ${x2},${y2}`;
+      if (c.self || c.back) {
+        const a = laid.get(c.from);
+        const b = laid.get(c.to);
+        const x1 = cx(c.from) + BOX_W / 2;
+        const y1 = rowTop(a.layer) + 22;
+        const x2 = cx(c.to) + BOX_W / 2;
+        const y2 = rowTop(b.layer) + BOX_H - 22;
+        const reach = 36;
+        d = c.self
+          ? `M${x1},${y1} C${x1 + reach},${y1 - 14} ${x2 + reach},${y2 + 14} ${x2},${y2}`
+          : `M${x1},${y1} C${x1 + 80},${y1} ${x2 + 80},${y2} ${x2},${y2}`;
       } else {
-        // Upward or same-layer edge: leave from the side and come back around.
-        const x1 = a.x;
-        const y1 = a.y + BOX_H / 2;
-        const x2 = b.x;
-        const y2 = b.y + BOX_H / 2;
-        d = `M${x1},${y1} C${x1 - 60},${y1} ${x2 - 60},${y2} ${x2},${y2}`;
+        const first = c.path[0];
+        const last = c.path[c.path.length - 1];
+        let x = portX(first, 'out', c.path[1]);
+        let y = rowTop(laid.get(first).layer) + BOX_H;
+        d = `M${x.toFixed(1)},${y}`;
+        for (let i = 1; i < c.path.length; i += 1) {
+          const id = c.path[i];
+          const n = laid.get(id);
+          const nx = id === last ? portX(last, 'in', c.path[i - 1]) : cx(id);
+          const ny = rowTop(n.layer);
+          const bend = (ny - y) / 2;
+          d += ` C${x.toFixed(1)},${(y + bend).toFixed(1)} ${nx.toFixed(1)},${(ny - bend).toFixed(1)} ${nx.toFixed(1)},${ny}`;
+          x = nx;
+          y = ny;
+          if (n.dummy) {
+            y = ny + BOX_H;
+            d += ` L${x.toFixed(1)},${y}`;
+          }
+        }
       }
       edgeLayer.appendChild(s('path', { class: 'flow-edge', d, 'marker-end': 'url(#arrow)' },
-        s('title', null, `${p.from} → ${p.to}: ${p.topics.join(', ')}`)));
+        s('title', null, `${c.from} \u2192 ${c.to}: ${c.topics.join(', ')}`)));
     }
     svg.appendChild(edgeLayer);
+
     nodes = new Map();
-    for (const [name, { x, y }] of at) {
-      const st = byName.get(name);
+    for (const st of flow.steps) {
+      const n = laid.get(st.name);
+      const x = cx(st.name) - BOX_W / 2;
+      const y = rowTop(n.layer);
+      const name = st.name;
       const countsEl = s('text', { class: 'flow-counts', x: x + 12, y: y + 52 });
       const doneEl = s('text', { class: 'flow-done', x: x + 12, y: y + 68 });
       const deadBg = s('rect', { class: 'flow-dead-bg', x: x + BOX_W - 58, y: y + 10, width: 48, height: 18, rx: 9 });
       const deadEl = s('text', { class: 'flow-dead', x: x + BOX_W - 34, y: y + 19, 'text-anchor': 'middle', 'dominant-baseline': 'central' });
-      const box = s('rect', { class: 'flow-box', x, y, width: BOX_W, height: BOX_H, rx: 10 });
       const g = s('g', { class: `flow-node kind-${st.kind}`, dataset: { step: name } },
-        s('title', null, `${name} (${st.kind})\nsubscribes: ${(st.subscribes || []).join(', ') || '—'}\nemits: ${(st.emits || []).join(', ') || '—'}${st.description ? `\n${st.description}` : ''}`),
-        box,
+        s('title', null, `${name} (${st.kind})\nsubscribes: ${(st.subscribes || []).join(', ') || '\u2014'}\nemits: ${(st.emits || []).join(', ') || '\u2014'}${st.description ? `\n${st.description}` : ''}`),
+        s('rect', { class: 'flow-box', x, y, width: BOX_W, height: BOX_H, rx: 10 }),
         s('text', { class: 'flow-name', x: x + 12, y: y + 22 }, name),
         s('text', { class: 'flow-kind', x: x + 12, y: y + 37 }, st.kind),
         countsEl, doneEl, deadBg, deadEl);

@@ -126,6 +126,7 @@ function mount(root, [orderId]) {
         pill(o.status), h('span', { class: 'mono muted select-all' }, o.orderId),
         o.failureReason ? h('span', { class: 'error-text' }, `Reason: ${label(o.failureReason)}`) : null),
       h('div', { class: 'detail-grid' },
+        h('div', { class: 'detail-col' },
         h('section', { class: 'card', 'aria-labelledby': 'h-summary' },
           h('h2', { class: 'card-title', id: 'h-summary' }, 'Summary'),
           dl([
@@ -151,7 +152,7 @@ function mount(root, [orderId]) {
               h('td', { class: 'num' }, money(l.lineTotal, currency))))),
             h('tfoot', null, h('tr', null,
               h('th', { scope: 'row', colspan: 3 }, 'Total'),
-              h('td', { class: 'num strong' }, money(o.totalAmount, currency))))))),
+              h('td', { class: 'num strong' }, money(o.totalAmount, currency)))))))),
         h('section', { class: 'card', 'aria-labelledby': 'h-history' },
           h('h2', { class: 'card-title', id: 'h-history' }, 'History'),
           timeline(o.history))),

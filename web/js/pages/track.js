@@ -13,15 +13,23 @@ import { timeline } from './order-detail.js';
 const STAGES = ['pending', 'paid', 'fulfilled', 'shipped', 'delivered'];
 const STAGE_LABELS = { pending: 'Placed', paid: 'Paid', fulfilled: 'Packed', shipped: 'Shipped', delivered: 'Delivered' };
 
-function progress(status) {
-  const failed = status === 'failed' || status === 'cancelled';
+const HISTORY_STAGE = { ORDER_CREATED: 0, PAYMENT_RECEIVED: 1, FULFILLED: 2, SHIPPED: 3, DELIVERED: 4 };
+
+/** The five stages; a failed or cancelled order shows where it stopped. */
+function progress(status, history) {
+  const stopped = status === 'failed' || status === 'cancelled';
   let reached = STAGES.indexOf(status === 'flagged' ? 'pending' : status);
-  if (failed) reached = -1;
-  return h('ol', { class: `progress ${failed ? 'progress-stopped' : ''}`, 'aria-label': 'Progress' },
+  if (stopped) {
+    reached = 0;
+    for (const entry of history || []) reached = Math.max(reached, HISTORY_STAGE[entry.status] ?? 0);
+  }
+  const stopAt = stopped ? reached + 1 : -1;
+  return h('ol', { class: 'progress', 'aria-label': 'Progress' },
     STAGES.map((stage, i) => h('li', {
-      class: `progress-step ${i <= reached ? 'done' : ''} ${i === reached ? 'current' : ''}`,
-      'aria-current': i === reached ? 'step' : null,
-    }, h('span', { class: 'progress-dot', 'aria-hidden': 'true' }), h('span', null, STAGE_LABELS[stage]))));
+      class: `progress-step ${i <= reached ? 'done' : ''} ${i === reached && !stopped ? 'current' : ''} ${i === stopAt ? 'stopped' : ''}`,
+      'aria-current': i === reached && !stopped ? 'step' : null,
+    }, h('span', { class: 'progress-dot', 'aria-hidden': 'true' }),
+    h('span', null, i === stopAt ? label(status) : STAGE_LABELS[stage]))));
 }
 
 function mount(root, [routeId]) {
@@ -49,7 +57,7 @@ function mount(root, [routeId]) {
           h('p', { class: 'muted small' }, 'Order'),
           h('h2', { class: 'track-title' }, h('a', { class: 'mono', href: `#/orders/${t.orderId}` }, shortId(t.orderId)))),
         h('div', { class: 'track-status' }, h('span', { class: 'muted small' }, 'Status'), h('span', { id: 'track-status' }, pill(t.status)))),
-      progress(t.status),
+      progress(t.status, t.history),
       t.trackingNumber
         ? h('p', { class: 'tracking-number' }, 'Tracking number ', h('strong', { class: 'mono' }, t.trackingNumber), t.carrier ? ` · ${t.carrier}` : '')
         : null,

@@ -1,0 +1,143 @@
+// The http payment gateway end to end: orderflow serve talking to the real
+// orderflow-payment-gateway process over loopback, including an outage of
+// the payment service while orders wait in the payment step.
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <thread>
+
+#include "support/server_process.hpp"
+
+namespace orderflow::testing {
+namespace {
+
+// The payment service as a child process on a kernel-chosen port.
+class GatewayProcess {
+ public:
+  explicit GatewayProcess(unsigned short port = 0) { Start(port); }
+  ~GatewayProcess() { Kill(); }
+
+  void Start(unsigned short port) {
+    int fds[2];
+    ASSERT_EQ(pipe(fds), 0);
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(fds[1], STDOUT_FILENO);
+      close(fds[0]);
+      std::string listen = "127.0.0.1:" + std::to_string(port);
+      execl(ORDERFLOW_GATEWAY_BINARY, ORDERFLOW_GATEWAY_BINARY, "--listen", listen.c_str(), nullptr);
+      _exit(127);
+    }
+    close(fds[1]);
+    FILE* out = fdopen(fds[0], "r");
+    char line[256] = {0};
+    ASSERT_NE(std::fgets(line, sizeof line, out), nullptr) << "gateway did not start";
+    std::string text(line);
+    auto colon = text.rfind(':');
+    ASSERT_NE(colon, std::string::npos) << text;
+    port_ = static_cast<unsigned short>(std::stoi(text.substr(colon + 1)));
+    fclose(out);
+  }
+  void Kill() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+      pid_ = -1;
+    }
+  }
+  unsigned short port() const { return port_; }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  pid_t pid_ = -1;
+  unsigned short port_ = 0;
+};
+
+std::string StatusOf(StoreApi& api, const std::string& order_id) {
+  auto r = api.Get("/api/order/tracking/" + order_id);
+  auto v = ParseJson(r.body);
+  if (!v.is_object() || !v.as_object().contains("status")) return "";
+  return std::string(v.at("status").as_string());
+}
+
+std::string WaitForStatus(StoreApi& api, const std::string& order_id,
+                          const std::vector<std::string>& wanted, std::chrono::seconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::string status;
+  while (std::chrono::steady_clock::now() < deadline) {
+    status = StatusOf(api, order_id);
+    for (const auto& w : wanted) {
+      if (status == w) return status;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return status;
+}
+
+std::string PostOrder(StoreApi& api, const std::string& token) {
+  std::string body = R"({"customerName":"Gateway Test","items":[{"productName":"Motia Pro Headset","quantity":1}])";
+  if (!token.empty()) body += R"(,"payment":{"token":")" + token + "\"}";
+  body += "}";
+  auto r = api.Post("/api/order", body);
+  EXPECT_EQ(r.status, 201) << r.body;
+  return std::string(ParseJson(r.body).at("orderId").as_string());
+}
+
+TEST(PaymentGateway, ChargesAndDeclinesThroughTheHttpService) {
+  GatewayProcess gateway;
+  ServerProcess server({{"--payment-gateway", gateway.url()}});
+  StoreApi api(server.port(), server.admin_token(), "X");
+
+  std::string paid = PostOrder(api, "");
+  std::string declined = PostOrder(api, "tok_chargeDeclined");
+  EXPECT_EQ(WaitForStatus(api, paid, {"delivered"}, std::chrono::seconds(15)), "delivered");
+  EXPECT_EQ(WaitForStatus(api, declined, {"failed"}, std::chrono::seconds(15)), "failed");
+
+  HttpClient gw(gateway.port());
+  auto stats = ParseJson(gw.Get("/api/stats").body);
+  EXPECT_EQ(stats.at("captured").as_int64(), 1);
+}
+
+TEST(PaymentGateway, OrdersWaitOutAnOutageAndAreChargedOnce) {
+  auto gateway = std::make_unique<GatewayProcess>();
+  unsigned short port = gateway->port();
+  ServerProcess server({{"--payment-gateway", gateway->url()}});
+  StoreApi api(server.port(), server.admin_token(), "X");
+  gateway->Kill();
+
+  std::string order = PostOrder(api, "");
+  // Reserved but not paid while the payment service is down.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_EQ(StatusOf(api, order), "pending");
+  auto trace = ParseJson(api.Get("/api/orders/" + order + "/trace").body);
+  bool retrying = false;
+  for (const auto& e : trace.at("events").as_array()) {
+    for (const auto& d : e.at("deliveries").as_array()) {
+      if (d.at("step").as_string() == "payment" && d.at("attempts").as_int64() >= 1 &&
+          d.at("state").as_string() == "pending") {
+        retrying = true;
+      }
+    }
+  }
+  EXPECT_TRUE(retrying) << "the payment step should be retrying: " << api.Get("/api/orders/" + order + "/trace").body;
+
+  gateway = std::make_unique<GatewayProcess>(port);
+  EXPECT_EQ(WaitForStatus(api, order, {"delivered"}, std::chrono::seconds(30)), "delivered");
+  HttpClient gw(port);
+  EXPECT_EQ(ParseJson(gw.Get("/api/stats").body).at("captured").as_int64(), 1);
+  auto order_json = ParseJson(api.Get("/api/orders/" + order).body);
+  int payments = 0;
+  for (const auto& h : order_json.at("history").as_array()) {
+    payments += h.at("status").as_string() == "PAYMENT_RECEIVED";
+  }
+  EXPECT_EQ(payments, 1);
+}
+
+}  // namespace
+}  // namespace orderflow::testing
