@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 ORDERFLOW_SETUP_EXTRA="postgres browser" bash scripts/setup.sh
 JOBS=$(nproc)
 
+echo "== browser test dependencies (npm ci)"
+(cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
+
 echo "== build (Release)"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 ninja -C build -j "$JOBS"

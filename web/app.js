@@ -35,6 +35,7 @@ const ROUTES = [
 const app = document.getElementById('app');
 let cleanup = null;
 let shellReady = false;
+let navigated = false; // false until the first page has been shown
 
 function currentPath() {
   const hash = location.hash.replace(/^#/, '');
@@ -86,11 +87,11 @@ function route() {
   document.title = `${entry.page.title} · ${session.store?.name || 'OrderFlow'}`;
   // Move focus to the new page's heading for keyboard and screen-reader users,
   // but not on first load (keeps the natural tab order from the top).
-  if (route.navigated) {
+  if (navigated) {
     const heading = pageRoot.querySelector('.page-title');
     if (heading) heading.focus({ preventScroll: true });
   }
-  route.navigated = true;
+  navigated = true;
 }
 
 /** Pulls "#token=…(&store=…)" out of the URL and strips it from the address bar. */

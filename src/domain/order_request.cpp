@@ -15,13 +15,6 @@ Error Invalid(std::string field, std::string message) {
   return MakeError(ErrorCode::kValidation, std::move(message), std::move(field));
 }
 
-std::string Trim(const std::string& s) {
-  std::size_t b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return {};
-  std::size_t e = s.find_last_not_of(" \t\r\n");
-  return s.substr(b, e - b + 1);
-}
-
 std::size_t Utf8Length(const std::string& s) {
   std::size_t n = 0;
   for (unsigned char c : s) n += (c & 0xC0) != 0x80;
@@ -56,6 +49,13 @@ Result<std::int64_t> Quantity(const json::value& v, const std::string& field) {
 }
 
 }  // namespace
+
+std::string Trim(const std::string& s) {
+  std::size_t b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return {};
+  std::size_t e = s.find_last_not_of(" \t\r\n");
+  return s.substr(b, e - b + 1);
+}
 
 Status ValidateText(const std::string& value, const std::string& field, std::size_t max_len,
                     bool required) {
@@ -187,7 +187,7 @@ Result<std::vector<OrderLine>> PriceOrder(const OrderRequest& request, const Cat
   for (std::size_t i = 0; i < request.lines.size(); ++i) {
     const RequestedLine& line = request.lines[i];
     std::string field = "items[" + std::to_string(i) + "]";
-    std::optional<Product> p = catalogue.Find(line);
+    OF_ASSIGN_OR_RETURN(std::optional<Product> p, catalogue.Find(line));
     const std::string& label = line.product_name.empty() ? line.sku : line.product_name;
     if (!p || p->status == ProductStatus::kArchived) {
       return MakeError(ErrorCode::kUnknownProduct, "unknown product '" + label + "'",

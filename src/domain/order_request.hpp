@@ -46,11 +46,15 @@ Result<OrderRequest> ParseOrderRequest(const boost::json::value& body);
 Status ValidateText(const std::string& value, const std::string& field, std::size_t max_len,
                     bool required);
 
-// Looks up a product by name or SKU; returns nullopt when unknown.
+// Without leading and trailing blanks (space, tab, CR, LF).
+std::string Trim(const std::string& text);
+
+// Looks up a product by name or SKU: nullopt when unknown, an error when
+// the lookup itself failed (which PriceOrder passes on unchanged).
 class Catalogue {
  public:
   virtual ~Catalogue() = default;
-  virtual std::optional<Product> Find(const RequestedLine& line) const = 0;
+  virtual Result<std::optional<Product>> Find(const RequestedLine& line) const = 0;
 };
 
 // Prices every line from the catalogue (server-side prices only), checks the

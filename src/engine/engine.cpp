@@ -139,6 +139,11 @@ void Engine::Loop() {
     }
     TimeMs wait_ms = std::max<TimeMs>(0, wake_at - clock_.NowMs());
     cv_.wait_for(lock, std::chrono::milliseconds(wait_ms), [this] { return woken_ || !running_; });
+    // Under load every finished delivery wakes the loop; a short pause lets
+    // those wake-ups coalesce into one poll instead of one query each.
+    if (running_ && !in_flight_.empty()) {
+      cv_.wait_for(lock, std::chrono::microseconds(500), [this] { return !running_; });
+    }
   }
 }
 
@@ -146,6 +151,10 @@ int Engine::DispatchDue(TimeMs now) {
   {
     std::lock_guard lock(mu_);
     if (static_cast<int>(in_flight_.size()) >= options_.max_in_flight) return 0;
+  }
+  {
+    std::lock_guard lock(mu_);
+    recently_finished_.clear();
   }
   std::vector<store::Delivery> due;
   Status s = store_.Read([&](store::ReadTx& tx) -> Status {
@@ -156,13 +165,24 @@ int Engine::DispatchDue(TimeMs now) {
     spdlog::warn("engine: cannot read due deliveries: {}", s.error().message);
     return 0;
   }
+  // An order's events are handled in event order: only its oldest due
+  // event is eligible in this round.
+  std::map<std::string, std::int64_t> oldest_event;
+  for (const auto& d : due) {
+    if (d.event.order_id.empty()) continue;
+    auto [it, inserted] = oldest_event.emplace(d.event.order_id, d.event.id);
+    if (!inserted) it->second = std::min(it->second, d.event.id);
+  }
   int dispatched = 0;
   for (auto& d : due) {
     {
       std::lock_guard lock(mu_);
       Key key{d.event.id, d.step};
-      if (in_flight_.count(key) != 0) continue;
-      if (!d.event.order_id.empty() && busy_orders_.count(d.event.order_id) != 0) continue;
+      if (in_flight_.count(key) != 0 || recently_finished_.count(key) != 0) continue;
+      if (!d.event.order_id.empty() &&
+          (busy_orders_.count(d.event.order_id) != 0 || oldest_event[d.event.order_id] != d.event.id)) {
+        continue;
+      }
       if (static_cast<int>(in_flight_.size()) >= options_.max_in_flight) break;
       in_flight_.insert(key);
       if (!d.event.order_id.empty()) busy_orders_.insert(d.event.order_id);
@@ -287,6 +307,7 @@ void Engine::Fail(const store::Delivery& delivery, int attempt, const Error& err
 void Engine::Finish(const store::Delivery& delivery) {
   std::lock_guard lock(mu_);
   in_flight_.erase(Key{delivery.event.id, delivery.step});
+  recently_finished_.insert(Key{delivery.event.id, delivery.step});
   if (!delivery.event.order_id.empty()) busy_orders_.erase(delivery.event.order_id);
   woken_ = true;
   idle_ = false;

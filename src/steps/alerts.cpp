@@ -39,6 +39,7 @@ class Alerts final : public SimpleStep {
     std::string customer;
     if (!event.order_id.empty()) {
       auto order = tx.GetOrder(event.store_id, event.order_id);
+      if (!order.ok() && order.code() != ErrorCode::kNotFound) return order.error();
       if (order.ok()) {
         amount = domain::FormatCents(order->total) + " " + order->currency;
         customer = order->customer_name;

@@ -29,6 +29,9 @@ class InventoryReserve final : public SimpleStep {
     for (const auto& line : order.items) wanted[line.product_id] += line.quantity;
     for (const auto& [product_id, quantity] : wanted) {
       auto product = tx.GetProduct(order.store_id, product_id);
+      // Only a product that is gone counts as unavailable; any other error
+      // is transient and retried, never turned into a failed order.
+      if (!product.ok() && product.code() != ErrorCode::kNotFound) return product.error();
       std::int64_t available = product.ok() ? product->available() : 0;
       bool archived = product.ok() && product->status == domain::ProductStatus::kArchived;
       if (available >= quantity && !archived) continue;

@@ -12,7 +12,7 @@ import { chromium } from 'playwright-core';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BINARY = process.env.ORDERFLOW_BINARY || path.join(REPO, 'build', 'orderflow');
-export const SCREENSHOTS = path.join(REPO, 'build', 'screenshots');
+export const SCREENSHOTS = process.env.ORDERFLOW_SCREENSHOTS || path.join(REPO, 'build', 'screenshots');
 
 /** Starts the server; resolves once it prints "listening on http://…". */
 export async function startServer(extraArgs = []) {
@@ -136,12 +136,14 @@ export async function newPage(browser, { colorScheme = 'light', viewport = { wid
 /** Opens the dashboard signed in through the /#token= link, then goes to `hash`. */
 export async function signIn(page, server, hash = '#/overview', { store } = {}) {
   await page.goto(`${server.url}/#token=${server.token}${store ? `&store=${store}` : ''}`);
-  await page.waitForSelector('#store-name');
+  await page.waitForSelector('#main', { state: 'attached' });
   if (hash !== '#/overview') await page.evaluate((h) => { location.hash = h; }, hash);
   await page.waitForSelector('.page-title');
 }
 
-export async function screenshot(page, name) {
+/** Saves build/screenshots/<name>.png; toasts are cleared first unless `toasts` is set. */
+export async function screenshot(page, name, { toasts = false } = {}) {
   mkdirSync(SCREENSHOTS, { recursive: true });
+  if (!toasts) await page.evaluate(() => document.querySelectorAll('#toasts > *').forEach((t) => t.remove()));
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
 }

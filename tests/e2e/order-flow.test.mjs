@@ -78,7 +78,7 @@ test('a declined payment shows an error toast', async () => {
   const border = await toast.evaluate((el) => getComputedStyle(el).borderLeftColor);
   const [r, g, b] = border.match(/\d+/g).map(Number);
   assert.ok(r > 150 && g < 100 && b < 100, `border colour ${border}`);
-  await screenshot(page, 'toast-error');
+  await screenshot(page, 'toast-error', { toasts: true });
   await waitFor(async () => (await page.getAttribute('#track-card', 'data-status')) === 'failed', { message: 'order failed' });
   assert.deepEqual(page.errors, []);
   await page.context().close();

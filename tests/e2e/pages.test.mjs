@@ -91,6 +91,52 @@ test('the flow page draws every step and edge with live counts', async () => {
   await waitFor(async () => (await page.textContent('[data-step="fraud-guard"] .flow-done')) === `${done + 1} done`,
     { timeout: 10000, message: 'counts refreshed' });
   assert.match(await page.textContent('#dead-letters'), /No dead letters/);
+
+  // A transient payment error shows up as a retrying delivery, in the graph
+  // and in the order's trace with its attempts and last error.
+  const retried = await placeOrder(server, { customerName: 'Retry Rita', token: 'tok_processingError' });
+  await waitFor(async () => /[1-9]\d* retrying/.test(await page.textContent('[data-step="payment"] .flow-counts')),
+    { timeout: 15000, message: 'payment retrying' });
+  await page.evaluate((id) => { location.hash = `#/orders/${id}`; }, retried.orderId);
+  await page.waitForSelector('#trace-table');
+  await waitFor(async () => /processing error/.test(await page.textContent('#trace-table')), { message: 'last error in trace' });
+  const attempts = await page.$eval('#trace-table tr:has(td:text-is("payment")) td.num', (td) => Number(td.textContent));
+  assert.ok(attempts >= 1, `attempts ${attempts}`);
+  await page.waitForSelector('#retry-notice');
+  await page.$eval('#h-trace', (el) => el.scrollIntoView());
+  await screenshot(page, 'order-retrying');
+  // Cancel it (two-step confirmation), which ends the retries.
+  await page.click('#cancel-order');
+  assert.equal(await page.textContent('#cancel-order'), 'Confirm cancel');
+  await page.click('#cancel-order');
+  await waitFor(async () => (await page.textContent('.detail-status .pill')) === 'Cancelled', { message: 'cancelled' });
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test('dead letters are listed with a Redrive button that calls the API', async () => {
+  const page = await newPage(browser);
+  const letter = {
+    eventId: 4242, topic: 'payment.failed', step: 'compensation', state: 'dead', attempts: 8,
+    lastError: 'refund service unavailable', orderId, emittedAt: new Date().toISOString(),
+  };
+  let redriven = null;
+  // The engine needs minutes of failures to dead-letter for real; the list
+  // and the button are what is under test here.
+  await page.route('**/api/dead-letters?*', (route) => route.fulfill({
+    status: 200, contentType: 'application/json', body: JSON.stringify({ items: redriven ? [] : [letter], nextCursor: null }),
+  }));
+  await page.route('**/api/dead-letters/*/*/redrive', (route) => {
+    redriven = new URL(route.request().url()).pathname;
+    return route.fulfill({ status: 200, contentType: 'application/json', body: '{"success":true}' });
+  });
+  await signIn(page, server, '#/flow');
+  await page.waitForSelector('#dead-table');
+  assert.match(await page.textContent('#dead-table'), /refund service unavailable/);
+  await page.getByRole('button', { name: 'Redrive event 4242 for compensation' }).click();
+  await waitFor(() => redriven, { message: 'redrive request' });
+  assert.equal(redriven, '/api/dead-letters/4242/compensation/redrive');
+  await page.waitForSelector('text=No dead letters');
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });

@@ -3,7 +3,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, newPage, signIn, screenshot, waitFor } from './harness.mjs';
+import { startServer, launchBrowser, newPage, signIn, api, screenshot, waitFor } from './harness.mjs';
 
 let server;
 let browser;
@@ -84,7 +84,7 @@ test('dark mode toggles, is persisted and follows prefers-color-scheme by defaul
   await page.click('#theme-toggle');
   assert.equal(await theme(), 'dark');
   assert.equal(await page.getAttribute('#theme-toggle', 'aria-pressed'), 'true');
-  assert.notEqual(await background(), lightBg);
+  await waitFor(async () => (await background()) !== lightBg, { message: 'dark background' });
   assert.equal(await page.evaluate(() => localStorage.getItem('orderflow.theme')), 'dark');
   await page.reload();
   await page.waitForSelector('#store-name');
@@ -100,4 +100,24 @@ test('dark mode toggles, is persisted and follows prefers-color-scheme by defaul
   assert.equal(await dark.evaluate(() => document.documentElement.dataset.theme), 'dark');
   assert.deepEqual(dark.errors, []);
   await dark.context().close();
+});
+
+test('a store API key signs in to its own store only', async () => {
+  const created = await api(server, '/api/stores', { method: 'POST', store: null, body: { storeId: 'W', name: 'Widget Works', color: '#7c3aed' } });
+  assert.equal(created.status, 201);
+  const page = await newPage(browser);
+  await page.goto(`${server.url}/`);
+  await page.fill('#token', created.body.apiKey);
+  await page.press('#token', 'Enter');
+  await page.waitForSelector('#store-name');
+  assert.equal(await page.textContent('#store-name'), 'Widget Works');
+  assert.ok(await page.isDisabled('#store-select'));
+  assert.deepEqual(await page.$$eval('#store-select option', (os) => os.map((o) => o.value)), ['W']);
+  await page.evaluate(() => { location.hash = '#/orders'; });
+  await page.waitForSelector('#orders-empty');
+  assert.equal(await page.textContent('#orders-empty'), 'No orders yet');
+  await page.evaluate(() => { location.hash = '#/products'; });
+  await page.waitForSelector('text=No products yet');
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
 });

@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "support/server_process.hpp"
 
@@ -73,9 +75,9 @@ TEST_F(ApiTest, JsonWithCharsetIsAccepted) {
   ASSERT_FALSE(CreateStore(*server_, store).empty());
   StoreApi api(server_->port(), server_->admin_token(), store);
   ASSERT_EQ(api.Post("/api/products", R"({"productName":"Mug","price":7,"stock":9})").status, 201);
-  HttpResult r = api.Post("/api/order",
-                          R"({"customerName":"C","items":[{"productName":"Mug","quantity":1}]})",
-                          {{"Content-Type", "application/json; charset=utf-8"}});
+  HttpResult r =
+      api.Post("/api/order", R"({"customerName":"C","items":[{"productName":"Mug","quantity":1}]})",
+               {{"Content-Type", "application/json; charset=utf-8"}});
   EXPECT_EQ(r.status, 201) << r.body;
   // A trailing slash addresses the same resource.
   EXPECT_EQ(api.Get("/api/orders/").status, 200);
@@ -112,6 +114,69 @@ TEST_F(ApiTest, AlertsListAndMarkRead) {
   HttpResult missing = api.Post("/api/alerts/00000000-0000-4000-8000-000000000000/read", "");
   EXPECT_EQ(missing.status, 404) << missing.body;
   EXPECT_EQ(ErrorCodeOf(missing.body), "not_found") << missing.body;
+}
+
+// The alert of an order, once the flow has written it (polls for up to
+// 10 s); a JSON null if none appeared.
+json::value AlertOf(StoreApi& api, const std::string& order_id, const std::string& title) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  do {
+    HttpResult r = api.Get("/api/alerts?limit=500");
+    if (r.status != 200) return nullptr;
+    json::value v = ParseJson(r.body);
+    for (const auto& a : v.at("alerts").as_array()) {
+      if (Str(a, "orderId") == order_id && Str(a, "title") == title) return a;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  } while (std::chrono::steady_clock::now() < deadline);
+  return nullptr;
+}
+
+TEST_F(ApiTest, AlertsFollowOrdersAndStayInTheirStore) {
+  std::string store = UniqueStoreId("H");
+  std::string other = UniqueStoreId("H");
+  ASSERT_FALSE(CreateStore(*server_, store).empty());
+  ASSERT_FALSE(CreateStore(*server_, other).empty());
+  StoreApi api(server_->port(), server_->admin_token(), store);
+  StoreApi intruder(server_->port(), server_->admin_token(), other);
+  ASSERT_EQ(api.Post("/api/products", R"({"productName":"Mug","price":7,"stock":100})").status,
+            201);
+  HttpResult order = api.PostOrder("Alerted", "Mug", 1);
+  ASSERT_EQ(order.status, 201) << order.body;
+  std::string order_id = Str(ParseJson(order.body), "orderId");
+
+  // The delivery alert is the flow's last word on the order; after it the
+  // counts stand still.
+  ASSERT_TRUE(AlertOf(api, order_id, "Order Delivered").is_object())
+      << "no 'Order Delivered' alert for " << order_id;
+  json::value alert = AlertOf(api, order_id, "New Order Created");
+  ASSERT_TRUE(alert.is_object()) << "no 'New Order Created' alert for " << order_id;
+  EXPECT_EQ(Str(alert, "type"), "info");
+  EXPECT_EQ(alert.at("read"), json::value(false));
+  std::string id = Str(alert, "notificationId");
+  EXPECT_EQ(Str(alert, "id"), id);
+
+  // Another store can neither see nor mark it.
+  HttpResult theirs = intruder.Get("/api/alerts?limit=500");
+  ASSERT_EQ(theirs.status, 200);
+  EXPECT_EQ(theirs.body.find(id), std::string::npos);
+  HttpResult cross = intruder.Post("/api/alerts/" + id + "/read", "");
+  EXPECT_EQ(cross.status, 404) << cross.body;
+  EXPECT_EQ(ErrorCodeOf(cross.body), "not_found");
+
+  HttpResult before = api.Get("/api/alerts?unread=true&limit=500");
+  ASSERT_NE(before.body.find(id), std::string::npos) << "still unread after the other store's try";
+  std::int64_t active =
+      ParseJson(api.Get("/api/dashboard/stats").body).at("activeAlerts").as_int64();
+  EXPECT_GE(active, 1);
+
+  HttpResult read = api.Post("/api/alerts/" + id + "/read", "");
+  EXPECT_EQ(read.status, 200) << read.body;
+  EXPECT_EQ(api.Post("/api/alerts/" + id + "/read", "").status, 200) << "marking twice";
+  HttpResult unread = api.Get("/api/alerts?unread=true&limit=500");
+  EXPECT_EQ(unread.body.find(id), std::string::npos) << unread.body;
+  EXPECT_EQ(ParseJson(api.Get("/api/dashboard/stats").body).at("activeAlerts").as_int64(),
+            active - 1);
 }
 
 TEST_F(ApiTest, ErrorsForUnknownRoutesAndMethods) {

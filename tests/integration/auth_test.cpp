@@ -41,9 +41,9 @@ class AuthTest : public ::testing::Test {
     key_ = CreateStore(*server_, store_);
     ASSERT_FALSE(key_.empty());
     admin_ = std::make_unique<StoreApi>(server_->port(), server_->admin_token(), store_);
-    ASSERT_EQ(admin_->Post("/api/products", R"({"productName":"Widget","price":10,"stock":1000})")
-                  .status,
-              201);
+    ASSERT_EQ(
+        admin_->Post("/api/products", R"({"productName":"Widget","price":10,"stock":1000})").status,
+        201);
   }
 
   static void ExpectError(const HttpResult& r, int status, const std::string& code) {
@@ -91,9 +91,9 @@ TEST_F(AuthTest, CreatingAStoreShowsItsKeyOnce) {
   HttpResult no_name = client.Post("/api/stores", R"({"storeId":"ok"})", admin);
   ExpectError(no_name, 400, "validation_failed");
   EXPECT_EQ(ErrorFieldOf(no_name.body), "name");
-  ExpectError(client.Post("/api/stores", R"({"storeId":"ok2","name":"N","rateLimit":"fast"})",
-                          admin),
-              400, "validation_failed");
+  ExpectError(
+      client.Post("/api/stores", R"({"storeId":"ok2","name":"N","rateLimit":"fast"})", admin), 400,
+      "validation_failed");
 }
 
 TEST_F(AuthTest, DemoStoresAreSeeded) {
@@ -156,15 +156,17 @@ TEST_F(AuthTest, StoreKeyCannotAdministerStores) {
   ExpectError(own.Post("/api/stores", R"({"storeId":"sneaky","name":"S"})"), 403, "forbidden");
   ExpectError(own.Post("/api/stores/" + store_ + "/rotate-key", ""), 403, "forbidden");
   ExpectError(own.Post("/api/stores/X/rotate-key", ""), 403, "forbidden");
-  HttpResult list = HttpClient(server_->port())
-                        .Get("/api/stores", {{"Authorization", "Bearer " + server_->admin_token()}});
+  HttpResult list =
+      HttpClient(server_->port())
+          .Get("/api/stores", {{"Authorization", "Bearer " + server_->admin_token()}});
   EXPECT_EQ(list.body.find("sneaky"), std::string::npos);
 }
 
 TEST_F(AuthTest, MissingOrInvalidCredentialsAre401) {
   long long before = admin_->OrderCount();
   HttpClient client(server_->port());
-  const std::string order = R"({"customerName":"M","items":[{"productName":"Widget","quantity":1}]})";
+  const std::string order =
+      R"({"customerName":"M","items":[{"productName":"Widget","quantity":1}]})";
   const HttpClient::Headers cases[] = {
       {{"X-Store-ID", store_}},
       {{"X-Store-ID", store_}, {"Authorization", "Bearer wrong-key"}},
@@ -215,6 +217,30 @@ TEST_F(AuthTest, RotatingAKeyRetiresTheOldOne) {
   EXPECT_EQ(StoreApi(server_->port(), key_, "").Get("/api/orders").status, 401);
   EXPECT_EQ(StoreApi(server_->port(), fresh, "").Get("/api/orders").status, 200);
   EXPECT_EQ(client.Post("/api/stores/NOPE/rotate-key", "", admin).status, 404);
+}
+
+// SPEC §7: every mutating POST honours Idempotency-Key; a retried store
+// creation or key rotation must not fail or issue a second key.
+TEST_F(AuthTest, StoreCreationAndRotationHonourIdempotencyKey) {
+  HttpClient client(server_->port());
+  HttpClient::Headers admin = {{"Authorization", "Bearer " + server_->admin_token()},
+                               {"Idempotency-Key", "create-shop-idem"}};
+  const std::string body = R"({"storeId":"shop-idem","name":"Idem"})";
+  HttpResult first = client.Post("/api/stores", body, admin);
+  ASSERT_EQ(first.status, 201) << first.body;
+  HttpResult again = client.Post("/api/stores", body, admin);
+  EXPECT_EQ(again.status, 201) << again.body;
+  EXPECT_EQ(again.body, first.body);
+
+  admin[1].second = "rotate-shop-idem";
+  HttpResult rotated = client.Post("/api/stores/shop-idem/rotate-key", "", admin);
+  ASSERT_EQ(rotated.status, 200) << rotated.body;
+  HttpResult retried = client.Post("/api/stores/shop-idem/rotate-key", "", admin);
+  EXPECT_EQ(retried.status, 200) << retried.body;
+  EXPECT_EQ(retried.body, rotated.body);
+  // The key handed out by the first answer is the one that works.
+  std::string key = Str(ParseJson(rotated.body), "apiKey");
+  EXPECT_EQ(StoreApi(server_->port(), key, "").Get("/api/orders").status, 200);
 }
 
 TEST_F(AuthTest, RateLimitAnswers429WithRetryAfter) {

@@ -85,11 +85,12 @@ TEST(Cli, EachInvalidFlagFailsAtStartWithOneLineOnStderr) {
       {"--db mysql://nope", "--db"},
   };
   for (const auto& c : cases) {
-    // The database flag comes first so that a case that wrongly passes
-    // validation does not write into the working directory; `timeout`
+    // A database in the temporary directory, so that a case that wrongly
+    // passes validation does not write into the working directory; `timeout`
     // keeps such a case from hanging the suite.
-    std::string command = "timeout 10 " + std::string(ORDERFLOW_BINARY) + " serve --db sqlite:" +
-                          dir.File("cli.db") + " " + c.args;
+    std::string args = c.args;
+    if (args.find("--db") == std::string::npos) args += " --db sqlite:" + dir.File("cli.db");
+    std::string command = "timeout 10 " + std::string(ORDERFLOW_BINARY) + " serve " + args;
     auto [code, err] = RunForStderr(command);
     EXPECT_NE(code, 0) << c.args;
     EXPECT_NE(code, 124) << c.args << ": still running after 10 s";
@@ -111,8 +112,9 @@ TEST(Cli, PortInUseFailsWithAClearLine) {
   orderflow::testing::ServerProcess server;
   orderflow::testing::TempDir dir;
   std::string address = "127.0.0.1:" + std::to_string(server.port());
-  auto [code, err] = RunForStderr("timeout 10 " + std::string(ORDERFLOW_BINARY) + " serve --listen " +
-                                  address + " --db sqlite:" + dir.File("other.db"));
+  auto [code, err] =
+      RunForStderr("timeout 10 " + std::string(ORDERFLOW_BINARY) + " serve --listen " + address +
+                   " --db sqlite:" + dir.File("other.db"));
   EXPECT_NE(code, 0) << err;
   EXPECT_NE(code, 124) << "a second server started on a port that is in use";
   std::vector<std::string> lines = NonEmptyLines(err);

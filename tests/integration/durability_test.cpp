@@ -58,8 +58,9 @@ TEST(DurabilityTest, CleanRestartKeepsOrdersStoresAndKeys) {
   EXPECT_EQ(ParseJson(p.body).at("priceCents").as_int64(), 250);
 
   // The demo seed runs only on an empty database.
-  HttpResult stores = HttpClient(server.port())
-                          .Get("/api/stores", {{"Authorization", "Bearer " + server.admin_token()}});
+  HttpResult stores =
+      HttpClient(server.port())
+          .Get("/api/stores", {{"Authorization", "Bearer " + server.admin_token()}});
   ASSERT_EQ(stores.status, 200);
   EXPECT_EQ(ParseJson(stores.body).at("items").as_array().size(), 4u) << stores.body;
 }
@@ -96,9 +97,9 @@ TEST(DurabilityTest, KillNineUnderConcurrentLoadLosesNoAcknowledgedOrder) {
   ASSERT_FALSE(CreateStore(server, store).empty());
   {
     StoreApi api(server.port(), server.admin_token(), store);
-    ASSERT_EQ(api.Post("/api/products", R"({"productName":"Bolt","price":0.1,"stock":1000000})")
-                  .status,
-              201);
+    ASSERT_EQ(
+        api.Post("/api/products", R"({"productName":"Bolt","price":0.1,"stock":1000000})").status,
+        201);
   }
 
   constexpr int kWriters = 4;

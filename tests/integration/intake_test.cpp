@@ -135,8 +135,8 @@ TEST_F(IntakeTest, TrackingHasTheSeedShape) {
   json::value t = ParseJson(r.body);
   ASSERT_TRUE(t.is_object()) << r.body;
   for (const auto& member : t.get_object()) {
-    static const std::set<std::string> kAllowed = {"orderId", "status", "trackingNumber",
-                                                   "carrier", "history"};
+    static const std::set<std::string> kAllowed = {"orderId", "status", "trackingNumber", "carrier",
+                                                   "history"};
     EXPECT_TRUE(kAllowed.count(std::string(member.key()))) << "unexpected key " << member.key();
   }
   EXPECT_EQ(Str(t, "orderId"), id);
@@ -158,8 +158,8 @@ TEST_F(IntakeTest, TrackingHasTheSeedShape) {
 }
 
 TEST_F(IntakeTest, GetOrderByIdReturnsTheStoredOrder) {
-  HttpResult created = api_->Post(
-      "/api/order", R"({"customerName":"Bob","items":[{"sku":"WID-1","quantity":3}]})");
+  HttpResult created =
+      api_->Post("/api/order", R"({"customerName":"Bob","items":[{"sku":"WID-1","quantity":3}]})");
   ASSERT_EQ(created.status, 201) << created.body;
   json::value c = ParseJson(created.body);
   std::string id = Str(c, "orderId");
@@ -204,8 +204,9 @@ TEST_F(IntakeTest, ReplayOfTheSameOrderIdAndBodyReturnsTheExistingOrder) {
 
   // Key order and whitespace do not make a different request.
   HttpResult reordered = api_->Post(
-      "/api/order", R"({ "orderId" : ")" + id +
-                        R"(", "items":[{"quantity":2,"productName":"Widget"}], "customerName":"Alice"})");
+      "/api/order",
+      R"({ "orderId" : ")" + id +
+          R"(", "items":[{"quantity":2,"productName":"Widget"}], "customerName":"Alice"})");
   EXPECT_EQ(reordered.status, 200) << reordered.body;
   EXPECT_EQ(api_->OrderCount(), 1);
 }
@@ -268,8 +269,9 @@ TEST_F(IntakeTest, UnknownProductIsRefusedWithTheField) {
   EXPECT_EQ(ErrorCodeOf(by_name.body), "unknown_product") << by_name.body;
   EXPECT_EQ(ErrorFieldOf(by_name.body), "items[0].productName");
 
-  HttpResult by_sku = api_->Post("/api/order",
-                                 R"({"customerName":"A","items":[{"productName":"Widget","quantity":1},
+  HttpResult by_sku =
+      api_->Post("/api/order",
+                 R"({"customerName":"A","items":[{"productName":"Widget","quantity":1},
                                    {"sku":"NOPE-1","quantity":1}]})");
   EXPECT_EQ(by_sku.status, 422) << by_sku.body;
   EXPECT_EQ(ErrorCodeOf(by_sku.body), "unknown_product") << by_sku.body;
@@ -284,8 +286,8 @@ TEST_F(IntakeTest, UnknownProductIsRefusedWithTheField) {
 }
 
 TEST_F(IntakeTest, QuantityAboveStockIsInsufficientStock) {
-  HttpResult r = api_->Post("/api/order",
-                            R"({"customerName":"A","items":[{"productName":"Gadget","quantity":4}]})");
+  HttpResult r = api_->Post(
+      "/api/order", R"({"customerName":"A","items":[{"productName":"Gadget","quantity":4}]})");
   EXPECT_EQ(r.status, 409) << r.body;
   EXPECT_EQ(ErrorCodeOf(r.body), "insufficient_stock") << r.body;
 
@@ -302,12 +304,12 @@ TEST_F(IntakeTest, QuantityAboveStockIsInsufficientStock) {
 }
 
 TEST_F(IntakeTest, UnicodeAndInjectionTextIsStoredVerbatim) {
-  const std::string names[] = {"Zoë 山田 🚀", "Robert'); DROP TABLE orders;--",
-                               "\" OR \"\"=\"", "%_\\ LIKE"};
+  const std::string names[] = {"Zoë 山田 🚀", "Robert'); DROP TABLE orders;--", "\" OR \"\"=\"",
+                               "%_\\ LIKE"};
   for (const std::string& name : names) {
-    json::object body{{"customerName", name},
-                      {"items", json::array{json::object{{"productName", "Widget"},
-                                                         {"quantity", 1}}}}};
+    json::object body{
+        {"customerName", name},
+        {"items", json::array{json::object{{"productName", "Widget"}, {"quantity", 1}}}}};
     HttpResult r = api_->Post("/api/order", json::serialize(body));
     ASSERT_EQ(r.status, 201) << r.body;
     std::string id = Str(ParseJson(r.body), "orderId");

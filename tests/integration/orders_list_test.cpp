@@ -231,8 +231,8 @@ TEST_F(OrdersListTest, DashboardStatsSummariseTheStore) {
 
   const json::object& by_status = s.at("ordersByStatus").as_object();
   std::int64_t sum = 0;
-  for (const char* status : {"pending", "flagged", "paid", "failed", "fulfilled", "shipped",
-                             "delivered", "cancelled"}) {
+  for (const char* status :
+       {"pending", "flagged", "paid", "failed", "fulfilled", "shipped", "delivered", "cancelled"}) {
     ASSERT_TRUE(by_status.contains(status)) << status;
     sum += by_status.at(status).as_int64();
   }

@@ -103,9 +103,9 @@ TEST_F(ProductsTest, DemoCatalogueIsSeeded) {
 }
 
 TEST_F(ProductsTest, CreateListAndGet) {
-  HttpResult r = api_->Post(
-      "/api/products",
-      R"({"productName":"Lamp","sku":"LMP-1","price":19.99,"stock":7,"threshold":2})");
+  HttpResult r =
+      api_->Post("/api/products",
+                 R"({"productName":"Lamp","sku":"LMP-1","price":19.99,"stock":7,"threshold":2})");
   ASSERT_EQ(r.status, 201) << r.body;
   json::value p = ParseJson(r.body);
   EXPECT_EQ(Str(p, "productName"), "Lamp");
@@ -199,8 +199,8 @@ TEST_F(ProductsTest, DuplicateNameOrSkuIsAConflict) {
 }
 
 TEST_F(ProductsTest, UnknownProductIsNotFound) {
-  for (const std::string& id : {std::string("00000000-0000-4000-8000-000000000000"),
-                                std::string("nope")}) {
+  for (const std::string& id :
+       {std::string("00000000-0000-4000-8000-000000000000"), std::string("nope")}) {
     HttpResult get = api_->Get("/api/products/" + id);
     EXPECT_EQ(get.status, 404) << get.body;
     EXPECT_EQ(ErrorCodeOf(get.body), "not_found") << get.body;
@@ -269,8 +269,8 @@ TEST_F(ProductsTest, InvalidPatchValuesAre400AndChangeNothing) {
       {R"({"status":3})", "status"},
       {R"({"note":5,"restock":1})", "note"},
       {R"({"productName":7})", "productName"},
-      {R"({"productName":""})", "productName"},
-      {R"({"productName":"  "})", "productName"},
+      {R"({"productName":"A\u0000"})", "productName"},
+      {R"({"sku":false})", "sku"},
   };
   for (const auto& c : cases) {
     HttpResult r = api_->Patch("/api/products/" + id, c.body);
@@ -286,6 +286,34 @@ TEST_F(ProductsTest, InvalidPatchValuesAre400AndChangeNothing) {
   EXPECT_EQ(after.at("threshold").as_int64(), before.at("threshold").as_int64());
   EXPECT_EQ(after.at("movements").as_array().size(), before.at("movements").as_array().size());
   EXPECT_EQ(Str(after, "updatedAt"), Str(before, "updatedAt"));
+}
+
+// SPEC §7: every mutating POST honours Idempotency-Key.
+TEST_F(ProductsTest, CreateHonoursIdempotencyKey) {
+  HttpClient::Headers key = {{"Idempotency-Key", "create-plate-1"}};
+  const std::string body = R"({"productName":"Plate","price":6,"stock":2})";
+  HttpResult first = api_->Post("/api/products", body, key);
+  ASSERT_EQ(first.status, 201) << first.body;
+  HttpResult again = api_->Post("/api/products", body, key);
+  EXPECT_EQ(again.status, 201) << again.body;
+  EXPECT_EQ(again.body, first.body);
+  EXPECT_EQ(ProductCount(), 1u);
+  HttpResult misuse =
+      api_->Post("/api/products", R"({"productName":"Saucer","price":6,"stock":2})", key);
+  EXPECT_EQ(misuse.status, 409) << misuse.body;
+  EXPECT_EQ(ErrorCodeOf(misuse.body), "conflict") << misuse.body;
+  EXPECT_EQ(ProductCount(), 1u);
+}
+
+// A product name is required at creation, so a PATCH must not blank it.
+TEST_F(ProductsTest, PatchCannotBlankTheProductName) {
+  std::string id = Create(R"({"productName":"Vase","price":8,"stock":4})");
+  for (const char* body : {R"({"productName":""})", R"({"productName":"  "})"}) {
+    HttpResult r = api_->Patch("/api/products/" + id, body);
+    EXPECT_EQ(r.status, 400) << body << " -> " << r.body;
+    EXPECT_EQ(ErrorFieldOf(r.body), "productName") << body << " -> " << r.body;
+  }
+  EXPECT_EQ(Str(Product(id), "productName"), "Vase");
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 
 #include "common/ids.hpp"
 #include "domain/order_request.hpp"
+#include "steps/order_intake.hpp"
 #include "steps/order_ops.hpp"
 #include "tenancy/store_admin.hpp"
 
@@ -46,21 +47,6 @@ class WrappedStep final : public engine::Step {
   std::unique_ptr<engine::Step> inner_;
   std::shared_ptr<StepGate> gate_;
   bool fast_;
-};
-
-// Catalogue lookups inside the intake's unit of work, as the intake does.
-class TxCatalogue final : public domain::Catalogue {
- public:
-  TxCatalogue(store::WriteTx& tx, std::string store_id) : tx_(tx), store_id_(std::move(store_id)) {}
-  std::optional<domain::Product> Find(const domain::RequestedLine& line) const override {
-    auto p = tx_.FindProduct(store_id_, line.product_name, line.sku);
-    if (!p.ok()) return std::nullopt;
-    return std::move(p).value();
-  }
-
- private:
-  store::WriteTx& tx_;
-  std::string store_id_;
 };
 
 bool Contains(const std::vector<std::string>& v, const std::string& s) {
@@ -110,7 +96,8 @@ EngineHarness::EngineHarness(HarnessOptions options)
   config.path = db_path_;
   config.readers = 4;
   auto opened = store::SqliteStore::Open(config);
-  if (!opened.ok()) throw std::runtime_error("cannot open " + db_path_ + ": " + opened.error().message);
+  if (!opened.ok())
+    throw std::runtime_error("cannot open " + db_path_ + ": " + opened.error().message);
   real_ = std::move(opened).value();
   if (options_.seed_demo) {
     auto seeded = tenancy::SeedDemo(*real_, clock_);
@@ -120,7 +107,8 @@ EngineHarness::EngineHarness(HarnessOptions options)
 
   pool_ = std::make_unique<app::ThreadPool>(std::max(1, options_.workers));
   for (int i = 0; i < std::max(1, options_.engines); ++i) {
-    auto engine = std::make_unique<engine::Engine>(store(), flow_, *pool_, clock_, options_.engine_options);
+    auto engine =
+        std::make_unique<engine::Engine>(store(), flow_, *pool_, clock_, options_.engine_options);
     if (options_.install_order_steps) InstallOrderSteps(*engine);
     engines_.push_back(std::move(engine));
   }
@@ -205,7 +193,8 @@ Result<std::string> EngineHarness::PlaceOrder(const std::string& store_id,
                                               const std::string& wanted_id) {
   domain::OrderRequest req;
   req.customer_name = customer;
-  for (const auto& l : lines) req.lines.push_back(domain::RequestedLine{l.product_name, "", l.quantity});
+  for (const auto& l : lines)
+    req.lines.push_back(domain::RequestedLine{l.product_name, "", l.quantity});
   req.payment_token = token;
   std::string currency = "USD";
   Status got_store = real_->Read([&](store::ReadTx& tx) -> Status {
@@ -215,40 +204,15 @@ Result<std::string> EngineHarness::PlaceOrder(const std::string& store_id,
   });
   if (!got_store.ok()) return got_store.error();
 
-  const std::string order_id = wanted_id.empty() ? NewUuid() : wanted_id;
+  req.order_id = wanted_id.empty() ? NewUuid() : wanted_id;
   const TimeMs now = clock_.NowMs();
-  Status s = store::WriteSync(store(), [&](store::WriteTx& tx) -> Status {
-    domain::Order order;
-    TxCatalogue catalogue(tx, store_id);
-    OF_ASSIGN_OR_RETURN(order.items, domain::PriceOrder(req, catalogue, order.total));
-    order.store_id = store_id;
-    order.order_id = order_id;
-    order.customer_name = customer;
-    order.currency = currency;
-    order.payment_token = token;
-    order.request_hash = req.CanonicalHash();
-    order.created_at = now;
-    order.updated_at = now;
-    order.history.push_back(domain::HistoryEntry{
-        "ORDER_CREATED", now,
-        "Order received: " + std::to_string(order.items.size()) + " line(s), total " +
-            domain::FormatCents(order.total) + " " + order.currency});
-    OF_RETURN_IF_ERROR(tx.InsertOrder(order));
-    store::Event event;
-    event.store_id = store_id;
-    event.order_id = order_id;
-    event.topic = "order.created";
-    event.payload = json::serialize(json::object{{"orderId", order_id},
-                                                 {"storeId", store_id},
-                                                 {"customerName", customer},
-                                                 {"totalCents", order.total},
-                                                 {"createdAt", now}});
-    event.created_at = now;
-    event.due_at = now;
-    OF_ASSIGN_OR_RETURN(std::int64_t id, flow_.Emit(tx, "order-intake", event));
-    (void)id;
-    return OkStatus();
+  // The real intake unit, as POST /api/order runs it.
+  steps::IntakeOutcome outcome;
+  Status s = store::WriteSync(store(), [&](store::WriteTx& tx) {
+    return steps::IntakeOrder(tx, flow_, req, store_id, currency, "", now,
+                              [](const domain::Order&, bool) { return std::string(); }, outcome);
   });
+  const std::string& order_id = req.order_id;
   if (!s.ok()) return s.error();
   return order_id;
 }
@@ -258,8 +222,8 @@ Status EngineHarness::Cancel(const std::string& store_id, const std::string& ord
   return store::WriteSync(store(), [&](store::WriteTx& tx) -> Status {
     OF_ASSIGN_OR_RETURN(domain::Order order, tx.GetOrder(store_id, order_id));
     order.failure_reason = "cancelled";
-    OF_RETURN_IF_ERROR(steps::Transition(tx, order, OrderStatus::kCancelled, "CANCELLED",
-                                         "Cancelled", now));
+    OF_RETURN_IF_ERROR(
+        steps::Transition(tx, order, OrderStatus::kCancelled, "CANCELLED", "Cancelled", now));
     store::Event event;
     event.store_id = store_id;
     event.order_id = order_id;
@@ -473,7 +437,7 @@ std::vector<store::StockMovement> EngineHarness::Movements(const std::string& st
 }
 
 std::pair<std::int64_t, std::int64_t> EngineHarness::Ledger(const std::string& store_id,
-                                                             const std::string& product_id) {
+                                                            const std::string& product_id) {
   std::pair<std::int64_t, std::int64_t> out{-1, -1};
   Status s = real_->Read([&](store::ReadTx& tx) -> Status {
     OF_ASSIGN_OR_RETURN(out, tx.LedgerTotals(store_id, product_id));
@@ -592,8 +556,8 @@ std::vector<std::string> EngineHarness::HistoryStatuses(const domain::Order& ord
       auto ledger = Ledger(sid, p.product_id);
       if (ledger.first != p.stock || ledger.second != p.reserved) {
         problem(label + ": product (" + std::to_string(p.stock) + ", " +
-                std::to_string(p.reserved) + ") != ledger (" + std::to_string(ledger.first) +
-                ", " + std::to_string(ledger.second) + ")");
+                std::to_string(p.reserved) + ") != ledger (" + std::to_string(ledger.first) + ", " +
+                std::to_string(ledger.second) + ")");
       }
       std::int64_t running_stock = 0, running_reserved = 0;
       for (const auto& m : Movements(sid, p.product_id)) {
@@ -606,10 +570,18 @@ std::vector<std::string> EngineHarness::HistoryStatuses(const domain::Order& ord
         if (m.order_id.empty()) continue;
         OrderMoves& om = by_order[{m.order_id, p.product_id}];
         switch (m.kind) {
-          case store::MovementKind::kReserve: ++om.reserve; break;
-          case store::MovementKind::kRelease: ++om.release; break;
-          case store::MovementKind::kCommit: ++om.commit; break;
-          default: ++om.other; break;
+          case store::MovementKind::kReserve:
+            ++om.reserve;
+            break;
+          case store::MovementKind::kRelease:
+            ++om.release;
+            break;
+          case store::MovementKind::kCommit:
+            ++om.commit;
+            break;
+          default:
+            ++om.other;
+            break;
         }
         om.stock += m.stock_delta;
         om.reserved += m.reserved_delta;
@@ -625,8 +597,8 @@ std::vector<std::string> EngineHarness::HistoryStatuses(const domain::Order& ord
     }
 
     for (const auto& o : Orders(sid)) {
-      const std::string label = "order " + o.order_id.substr(0, 8) + " (" +
-                                std::string(domain::ToString(o.status)) + ")";
+      const std::string label =
+          "order " + o.order_id.substr(0, 8) + " (" + std::string(domain::ToString(o.status)) + ")";
       const auto history = HistoryStatuses(o);
       auto has = [&](const char* s) { return Contains(history, s); };
       if (history.empty() || history.front() != "ORDER_CREATED") {
@@ -644,8 +616,8 @@ std::vector<std::string> EngineHarness::HistoryStatuses(const domain::Order& ord
 
       // Per-status consistency.
       if (o.status == OrderStatus::kDelivered) {
-        for (const char* s : {"INVENTORY_RESERVED", "PAYMENT_RECEIVED", "FULFILLED", "SHIPPED",
-                              "DELIVERED"}) {
+        for (const char* s :
+             {"INVENTORY_RESERVED", "PAYMENT_RECEIVED", "FULFILLED", "SHIPPED", "DELIVERED"}) {
           if (!has(s)) problem(label + ": delivered without " + s);
         }
         if (o.payment_status != domain::kPaymentPaid) problem(label + ": delivered but not paid");
@@ -655,8 +627,10 @@ std::vector<std::string> EngineHarness::HistoryStatuses(const domain::Order& ord
       }
       if (o.status == OrderStatus::kFailed) {
         if (o.failure_reason == "insufficient_stock") {
-          if (!has("INVENTORY_FAILED")) problem(label + ": insufficient_stock without INVENTORY_FAILED");
-          if (has("INVENTORY_RESERVED")) problem(label + ": insufficient_stock after a reservation");
+          if (!has("INVENTORY_FAILED"))
+            problem(label + ": insufficient_stock without INVENTORY_FAILED");
+          if (has("INVENTORY_RESERVED"))
+            problem(label + ": insufficient_stock after a reservation");
         } else if (o.failure_reason == "payment_declined") {
           if (!has("PAYMENT_FAILED") || o.payment_status != domain::kPaymentFailed) {
             problem(label + ": payment_declined without PAYMENT_FAILED / paymentStatus failed");
@@ -671,9 +645,11 @@ std::vector<std::string> EngineHarness::HistoryStatuses(const domain::Order& ord
       if (has("PAYMENT_RECEIVED") || has("REFUNDED")) ++captured_orders;
       if (has("REFUNDED")) {
         ++refunded_orders;
-        if (o.payment_status != domain::kPaymentRefunded) problem(label + ": REFUNDED but paymentStatus " + o.payment_status);
+        if (o.payment_status != domain::kPaymentRefunded)
+          problem(label + ": REFUNDED but paymentStatus " + o.payment_status);
       }
-      if (has("PAYMENT_RECEIVED") && has("PAYMENT_FAILED")) problem(label + ": both paid and failed");
+      if (has("PAYMENT_RECEIVED") && has("PAYMENT_FAILED"))
+        problem(label + ": both paid and failed");
 
       // Ledger by order: each kind at most once per product; terminal orders hold nothing.
       std::map<std::string, std::int64_t> qty;
@@ -686,8 +662,10 @@ std::vector<std::string> EngineHarness::HistoryStatuses(const domain::Order& ord
                   std::to_string(om.release) + ", commit " + std::to_string(om.commit) +
                   " (each must be at most one)");
         }
-        if (om.release + om.commit > om.reserve) problem(label + ": released/committed without a reservation");
-        if (settled && om.reserved != 0) problem(label + ": still holds a reservation of " + std::to_string(om.reserved));
+        if (om.release + om.commit > om.reserve)
+          problem(label + ": released/committed without a reservation");
+        if (settled && om.reserved != 0)
+          problem(label + ": still holds a reservation of " + std::to_string(om.reserved));
         const bool committed = has("FULFILLED");
         const std::int64_t want_stock = committed && o.status != OrderStatus::kCancelled ? -q : 0;
         if (settled && om.stock != want_stock) {
@@ -695,7 +673,8 @@ std::vector<std::string> EngineHarness::HistoryStatuses(const domain::Order& ord
                   std::to_string(want_stock));
         }
         if (committed && om.commit != 1) problem(label + ": fulfilled without exactly one commit");
-        if (!has("INVENTORY_RESERVED") && om.reserve != 0) problem(label + ": reserved without INVENTORY_RESERVED");
+        if (!has("INVENTORY_RESERVED") && om.reserve != 0)
+          problem(label + ": reserved without INVENTORY_RESERVED");
       }
 
       // Notifications: exactly one per notifying event of the order (SPEC §6).
@@ -709,7 +688,8 @@ std::vector<std::string> EngineHarness::HistoryStatuses(const domain::Order& ord
       std::map<std::string, int> got_notes = notes[o.order_id];
       const int low = got_notes["Low Inventory Alert"];
       got_notes.erase("Low Inventory Alert");
-      if (low > static_cast<int>(qty.size())) problem(label + ": " + std::to_string(low) + " low-stock alerts");
+      if (low > static_cast<int>(qty.size()))
+        problem(label + ": " + std::to_string(low) + " low-stock alerts");
       for (auto it = got_notes.begin(); it != got_notes.end();) {
         it = it->second == 0 ? got_notes.erase(it) : std::next(it);
       }
@@ -725,7 +705,8 @@ std::vector<std::string> EngineHarness::HistoryStatuses(const domain::Order& ord
     std::map<std::string, std::string> totals;
     for (const auto& o : Orders(sid)) totals[o.order_id] = domain::FormatCents(o.total);
     for (const auto& n : Notifications(sid)) {
-      if (n.order_id.empty() || n.title == "Low Inventory Alert" || n.title == "Inventory Error") continue;
+      if (n.order_id.empty() || n.title == "Low Inventory Alert" || n.title == "Inventory Error")
+        continue;
       auto it = totals.find(n.order_id);
       if (it == totals.end()) {
         problem("notification '" + n.title + "' for an order that does not exist");
@@ -737,7 +718,8 @@ std::vector<std::string> EngineHarness::HistoryStatuses(const domain::Order& ord
   }
 
   auto [pending, dead] = PendingAndDead();
-  if (!options.allow_in_progress && pending != 0) problem(std::to_string(pending) + " deliveries still pending");
+  if (!options.allow_in_progress && pending != 0)
+    problem(std::to_string(pending) + " deliveries still pending");
   if (!options.allow_dead_letters && dead != 0) problem(std::to_string(dead) + " dead letters");
   if (options.check_gateway) {
     if (gateway_.captured() != captured_orders) {
@@ -750,7 +732,8 @@ std::vector<std::string> EngineHarness::HistoryStatuses(const domain::Order& ord
     }
   }
   if (problem_count == 0) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << problem_count << " invariant violation(s):" << problems.str();
+  return ::testing::AssertionFailure()
+         << problem_count << " invariant violation(s):" << problems.str();
 }
 
 }  // namespace orderflow::testing

@@ -141,8 +141,8 @@ class EngineHarness {
   // POST /api/orders/:id/review. The transition table decides.
   Status Review(const std::string& store_id, const std::string& order_id, bool approve);
   // POST /api/products; returns the product id.
-  std::string AddProduct(const std::string& store_id, const std::string& name,
-                         domain::Cents price, std::int64_t stock, std::int64_t threshold = 10);
+  std::string AddProduct(const std::string& store_id, const std::string& name, domain::Cents price,
+                         std::int64_t stock, std::int64_t threshold = 10);
   // PATCH /api/products/:id {"restock": n} or {"adjust": n}.
   Status Restock(const std::string& store_id, const std::string& product_id, std::int64_t units);
   Status Adjust(const std::string& store_id, const std::string& product_id, std::int64_t delta);

@@ -178,8 +178,8 @@ class FaultyWriteTx final : public store::WriteTx {
     OF_RETURN_IF_ERROR(faults_.OnCall("CompleteDelivery"));
     return tx_.CompleteDelivery(event_id, step, attempts, now);
   }
-  Status RetryDelivery(std::int64_t event_id, const std::string& step, int attempts,
-                       TimeMs next_at, const std::string& error, TimeMs now) override {
+  Status RetryDelivery(std::int64_t event_id, const std::string& step, int attempts, TimeMs next_at,
+                       const std::string& error, TimeMs now) override {
     OF_RETURN_IF_ERROR(faults_.OnCall("RetryDelivery"));
     return tx_.RetryDelivery(event_id, step, attempts, next_at, error, now);
   }
@@ -221,8 +221,17 @@ void FaultyStore::Disarm() {
 
 std::string FaultyStore::last_failed_call() const { return last_failed_.load(); }
 
+std::map<std::string, std::int64_t> FaultyStore::calls_by_method() const {
+  std::lock_guard lock(by_method_mu_);
+  return by_method_;
+}
+
 Status FaultyStore::OnCall(const char* method) {
   const std::int64_t index = ++calls_;
+  {
+    std::lock_guard lock(by_method_mu_);
+    ++by_method_[method];
+  }
   const std::int64_t nth = fail_nth_.load();
   const std::int64_t every = fail_every_.load();
   if ((nth > 0 && index == nth) || (every > 0 && index % every == 0)) {

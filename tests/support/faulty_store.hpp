@@ -16,6 +16,8 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
+#include <mutex>
 #include <string>
 
 #include "store/store.hpp"
@@ -44,6 +46,8 @@ class FaultyStore final : public store::Store {
   std::int64_t injected() const { return injected_.load(); }
   // Name of the WriteTx method that received the last injected fault.
   std::string last_failed_call() const;
+  // WriteTx calls so far by method name.
+  std::map<std::string, std::int64_t> calls_by_method() const;
 
   // Counts one WriteTx call; returns the injected error when it must fail.
   Status OnCall(const char* method);
@@ -65,6 +69,8 @@ class FaultyStore final : public store::Store {
   std::atomic<std::int64_t> fail_every_{0};
   std::atomic<std::int64_t> fail_nth_read_{0};
   std::atomic<const char*> last_failed_{""};
+  mutable std::mutex by_method_mu_;
+  std::map<std::string, std::int64_t> by_method_;  // GUARDED_BY(by_method_mu_)
 };
 
 }  // namespace orderflow::testing

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 
 extern char** environ;
 
@@ -30,7 +32,7 @@ namespace json = boost::json;
 constexpr auto kReadyTimeout = std::chrono::seconds(10);
 constexpr auto kExitTimeout = std::chrono::seconds(10);
 constexpr auto kPollInterval = std::chrono::milliseconds(5);
-constexpr std::string_view kListening = "listening on http://127.0.0.1:";
+constexpr std::string_view kListening = "listening on http://";
 
 std::string RandomToken() {
   std::random_device device;
@@ -75,6 +77,14 @@ ServerProcess::ServerProcess(Options options, std::string binary)
   }
   dir_ = std::make_unique<TempDir>();
   admin_token_ = RandomToken();
+  for (std::size_t i = 0; i < options_.extra_args.size(); ++i) {
+    const std::string& arg = options_.extra_args[i];
+    if (arg == "--admin-token" && i + 1 < options_.extra_args.size()) {
+      admin_token_ = options_.extra_args[i + 1];
+    } else if (arg.rfind("--admin-token=", 0) == 0) {
+      admin_token_ = arg.substr(14);
+    }
+  }
   db_path_ = options_.db_path.empty() ? dir_->File("of.db") : options_.db_path;
   log_path_ = dir_->File("server.log");
   Launch();
@@ -83,18 +93,23 @@ ServerProcess::ServerProcess(Options options, std::string binary)
 ServerProcess::~ServerProcess() { Kill9(); }
 
 void ServerProcess::Launch() {
-  std::vector<std::string> args = {binary_,
-                                   "serve",
-                                   "--listen",
-                                   "127.0.0.1:0",
-                                   "--admin-token",
-                                   admin_token_,
-                                   "--db",
-                                   "sqlite:" + db_path_,
-                                   "--ship-delay",
-                                   "0",
-                                   "--deliver-delay",
-                                   "0"};
+  const std::vector<std::pair<std::string, std::string>> defaults = {
+      {"--listen", "127.0.0.1:0"},
+      {"--admin-token", admin_token_},
+      {"--db", "sqlite:" + db_path_},
+      {"--ship-delay", "0"},
+      {"--deliver-delay", "0"}};
+  std::vector<std::string> args = {binary_, "serve"};
+  for (const auto& [flag, value] : defaults) {
+    bool overridden = false;
+    for (const auto& extra : options_.extra_args) {
+      if (extra == flag || extra.rfind(flag + "=", 0) == 0) overridden = true;
+    }
+    if (!overridden) {
+      args.push_back(flag);
+      args.push_back(value);
+    }
+  }
   args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
 
   // The caller's ORDERFLOW_* variables must not change what is tested.
@@ -133,6 +148,10 @@ void ServerProcess::Launch() {
     ::dup2(log_fd, STDERR_FILENO);
     int devnull = ::open("/dev/null", O_RDONLY);
     if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);
+    // The test's own sockets must not stay open in the server.
+    if (::syscall(SYS_close_range, 3u, ~0u, 0u) != 0) {
+      for (int fd = 3; fd < 4096; ++fd) ::close(fd);
+    }
     ::execve(argv[0], argv.data(), envp.data());
     static constexpr char kMessage[] = "ServerProcess: execve failed\n";
     [[maybe_unused]] auto ignored = ::write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
@@ -146,10 +165,10 @@ void ServerProcess::Launch() {
   while (true) {
     std::string out = ReadFrom(log_path_, offset);
     if (auto at = out.find(kListening); at != std::string::npos) {
-      auto begin = at + kListening.size();
-      auto end = out.find('\n', begin);
+      auto end = out.find('\n', at);
       if (end != std::string::npos) {
-        int port = std::atoi(out.substr(begin, end - begin).c_str());
+        auto colon = out.rfind(':', end);
+        int port = colon > at + kListening.size() ? std::atoi(out.c_str() + colon + 1) : 0;
         if (port <= 0 || port > 65535) {
           Kill9();
           throw std::runtime_error("ServerProcess: cannot parse the port from:\n" + out);
@@ -308,19 +327,19 @@ long long StoreApi::OrderCount() {
 
 HttpResult StoreApi::PostOrder(const std::string& customer, const std::string& product_name,
                                int quantity, const HttpClient::Headers& extra) {
-  json::object body{{"customerName", customer},
-                    {"items", json::array{json::object{{"productName", product_name},
-                                                       {"quantity", quantity}}}}};
+  json::object body{
+      {"customerName", customer},
+      {"items", json::array{json::object{{"productName", product_name}, {"quantity", quantity}}}}};
   return Post("/api/order", json::serialize(body), extra);
 }
 
 std::string CreateStore(ServerProcess& server, const std::string& store_id,
                         const std::string& extra_fields) {
   HttpClient client(server.port());
-  std::string body =
-      R"({"storeId":")" + store_id + R"(","name":"Test store )" + store_id + "\"" + extra_fields + "}";
-  HttpResult r = client.Post("/api/stores", body,
-                             {{"Authorization", "Bearer " + server.admin_token()}});
+  std::string body = R"({"storeId":")" + store_id + R"(","name":"Test store )" + store_id + "\"" +
+                     extra_fields + "}";
+  HttpResult r =
+      client.Post("/api/stores", body, {{"Authorization", "Bearer " + server.admin_token()}});
   if (r.status != 201) {
     ADD_FAILURE() << "POST /api/stores " << store_id << " gave " << r.status << ": " << r.body;
     return {};

@@ -25,13 +25,17 @@
 namespace orderflow::testing {
 
 // One `orderflow serve` child process. The constructor returns once the
-// server has printed its `listening on http://127.0.0.1:PORT` line; it throws
+// server has printed its `listening on http://HOST:PORT` line; it throws
 // std::runtime_error (with the captured output) when the binary exits early
-// or is not ready within 10 s. Not thread-safe.
+// or is not ready within 10 s. Not thread-safe. The child gets SIGKILL when
+// the thread that started it (constructor or Restart) exits, so a crashed
+// test leaves no server behind: start servers on the test's main thread.
 class ServerProcess {
  public:
   struct Options {
-    // Appended after the defaults, so they may override them.
+    // Appended to the defaults (--listen 127.0.0.1:0, --admin-token,
+    // --db, --ship-delay 0, --deliver-delay 0); naming one of those flags
+    // here replaces its default.
     std::vector<std::string> extra_args = {};
     // SQLite file; empty: `of.db` in the process's temporary directory.
     std::string db_path = {};

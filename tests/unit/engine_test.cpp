@@ -27,7 +27,7 @@ using namespace std::chrono_literals;
 
 // Demo catalogue of store X (SPEC §9): price 99.00 each.
 const std::string kX = "X";
-const std::string kWatch = "Motia Smartwatch V2";   // stock 50, threshold 15
+const std::string kWatch = "Motia Smartwatch V2";    // stock 50, threshold 15
 const std::string kSensor = "Motia IoT Sensor Kit";  // stock 30, threshold 10
 const std::string kBoard = "Motia AI Dev Board";     // stock 15, threshold 5
 
@@ -110,8 +110,8 @@ TEST(EngineFlowTest, DeclinedPaymentFailsAndReleasesTheReservation) {
   EXPECT_EQ(o.payment_status, domain::kPaymentFailed);
   EXPECT_EQ(o.failure_reason, "payment_declined");
   EXPECT_EQ(o.fulfillment_status, domain::kFulfillmentReleased);
-  EXPECT_EQ(EngineHarness::HistoryStatuses(o),
-            (Strings{"ORDER_CREATED", "INVENTORY_RESERVED", "PAYMENT_FAILED", "INVENTORY_RELEASED"}));
+  EXPECT_EQ(EngineHarness::HistoryStatuses(o), (Strings{"ORDER_CREATED", "INVENTORY_RESERVED",
+                                                        "PAYMENT_FAILED", "INVENTORY_RELEASED"}));
 
   domain::Product w = h.GetProduct(kX, watch);
   EXPECT_EQ(w.stock, 50);
@@ -198,7 +198,8 @@ TEST(EngineFlowTest, FlaggedOrderRejectedInReviewIsCancelled) {
   domain::Order o = h.GetOrder(kX, id);
   EXPECT_EQ(o.status, OrderStatus::kCancelled);
   EXPECT_EQ(o.failure_reason, "rejected_in_review");
-  EXPECT_EQ(EngineHarness::HistoryStatuses(o), (Strings{"ORDER_CREATED", "FRAUD_FLAGGED", "CANCELLED"}));
+  EXPECT_EQ(EngineHarness::HistoryStatuses(o),
+            (Strings{"ORDER_CREATED", "FRAUD_FLAGGED", "CANCELLED"}));
   EXPECT_EQ(h.GetProduct(kX, bulk).stock, 1000);
   EXPECT_TRUE(OrderMovements(h, bulk, id).empty());
   EXPECT_EQ(h.gateway().calls(), 0);
@@ -418,7 +419,7 @@ class FlakyStep final : public engine::Step {
   engine::RetryPolicy policy_;
   mutable std::mutex mu_;
   std::vector<std::chrono::steady_clock::time_point> times_;  // GUARDED_BY(mu_)
-  std::vector<int> attempts_;                                  // GUARDED_BY(mu_)
+  std::vector<int> attempts_;                                 // GUARDED_BY(mu_)
 };
 
 struct FlakyRig {
@@ -618,7 +619,8 @@ TEST(EngineConcurrencyTest, TwoDispatchersOnOneStoreApplyEachEffectOnce) {
     int paid = 0;
     for (const auto& e : o.history) paid += e.status == "PAYMENT_RECEIVED";
     EXPECT_EQ(paid, 1) << id;
-    for (const auto& d : h.OrderDeliveries(kX, id)) done_deliveries += d.state == store::DeliveryState::kDone;
+    for (const auto& d : h.OrderDeliveries(kX, id))
+      done_deliveries += d.state == store::DeliveryState::kDone;
   }
   EXPECT_EQ(h.gateway().captured(), kOrders) << "exactly one charge per order";
   EXPECT_GE(h.gateway().calls(), kOrders);
@@ -646,9 +648,10 @@ TEST(EngineConcurrencyTest, TwoDispatchersOnOneStoreApplyEachEffectOnce) {
   const auto s0 = h.engine(0).stats();
   const auto s1 = h.engine(1).stats();
   EXPECT_EQ(s0.handled + s1.handled, done_deliveries);
-  std::printf("[          ] dispatcher 0 handled %lld, dispatcher 1 handled %lld of %lld deliveries\n",
-              static_cast<long long>(s0.handled), static_cast<long long>(s1.handled),
-              static_cast<long long>(done_deliveries));
+  std::printf(
+      "[          ] dispatcher 0 handled %lld, dispatcher 1 handled %lld of %lld deliveries\n",
+      static_cast<long long>(s0.handled), static_cast<long long>(s1.handled),
+      static_cast<long long>(done_deliveries));
   EXPECT_TRUE(h.Invariants());
 }
 
@@ -701,7 +704,7 @@ void ExpectSoldOut(EngineHarness& h, const std::string& product_id,
   domain::Product p = h.GetProduct(kX, product_id);
   EXPECT_EQ(p.stock, 0);
   EXPECT_EQ(p.reserved, 0);
-  EXPECT_EQ(h.Ledger(kX, product_id), std::make_pair<std::int64_t, std::int64_t>(0, 0));
+  EXPECT_EQ(h.Ledger(kX, product_id), (std::pair<std::int64_t, std::int64_t>{0, 0}));
   int reserves = 0, commits = 0, releases = 0;
   for (const auto& m : h.Movements(kX, product_id)) {
     reserves += m.kind == store::MovementKind::kReserve;
@@ -713,7 +716,8 @@ void ExpectSoldOut(EngineHarness& h, const std::string& product_id,
   EXPECT_EQ(releases, 0);
   int low = 0;
   for (const auto& n : h.Notifications(kX)) {
-    low += n.title == "Low Inventory Alert" && n.message.find("Limited Sneaker") != std::string::npos;
+    low +=
+        n.title == "Low Inventory Alert" && n.message.find("Limited Sneaker") != std::string::npos;
   }
   EXPECT_EQ(low, 1) << "one low-stock alert when crossing the threshold";
   EXPECT_EQ(h.gateway().captured(), stock);

@@ -515,18 +515,21 @@ class FakeCatalogue : public Catalogue {
     return products_[id];
   }
 
-  std::optional<Product> Find(const RequestedLine& line) const override {
+  Result<std::optional<Product>> Find(const RequestedLine& line) const override {
+    if (fail_) return MakeError(ErrorCode::kUnavailable, "catalogue unavailable");
     for (const auto& [id, p] : products_) {
       if (!line.product_name.empty() ? p.product_name == line.product_name
                                      : (!p.sku.empty() && p.sku == line.sku)) {
-        return p;
+        return std::optional<Product>(p);
       }
     }
-    return std::nullopt;
+    return std::optional<Product>{};
   }
+  void Fail() { fail_ = true; }
 
  private:
   std::map<std::string, Product> products_;
+  bool fail_ = false;
 };
 
 OrderRequest Request(std::vector<RequestedLine> lines, std::optional<Cents> total = std::nullopt) {
@@ -568,6 +571,15 @@ TEST_F(PriceOrderTest, PricesEveryLineFromTheCatalogue) {
   EXPECT_EQ((*r)[1].unit_price, 4950);
   EXPECT_EQ((*r)[1].line_total, 14850);
   EXPECT_EQ(total, 34650);
+}
+
+TEST_F(PriceOrderTest, CatalogueFailureIsPassedOnNotCalledUnknown) {
+  catalogue_.Fail();
+  Cents total = -1;
+  auto r = PriceOrder(Request({ByName("Motia Smartwatch V2", 1)}), catalogue_, total);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.code(), ErrorCode::kUnavailable);
+  EXPECT_EQ(total, -1);
 }
 
 TEST_F(PriceOrderTest, ClientTotalMustEqualTheCatalogueTotal) {

@@ -51,19 +51,19 @@ void RegisterAlertRoutes(Router& router, Services& services) {
                                       {"unread", unread_count}});
     });
   });
-  router.Add("POST", "/api/alerts/read-all", [&services](Request& request, Respond respond) {
+  router.Add("POST", "/api/alerts/read-all", Idempotent(services, [&services](Request& request, Respond respond) {
     auto principal = Authorize(services, request, respond);
     if (!principal) return;
     Mark(services, std::move(respond), principal->store_id, "");
-  });
-  router.Add("POST", "/api/alerts/:id/read", [&services](Request& request, Respond respond) {
+  }));
+  router.Add("POST", "/api/alerts/:id/read", Idempotent(services, [&services](Request& request, Respond respond) {
     auto principal = Authorize(services, request, respond);
     if (!principal) return;
     if (request.Param("id").empty() || request.Param("id").size() > 64) {
       return RespondError(respond, MakeError(ErrorCode::kNotFound, "alert not found"));
     }
     Mark(services, std::move(respond), principal->store_id, request.Param("id"));
-  });
+  }));
 }
 
 }  // namespace orderflow::http::handlers

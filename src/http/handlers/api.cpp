@@ -4,7 +4,9 @@
 #include <boost/json/parse_options.hpp>
 #include <spdlog/spdlog.h>
 
+#include "common/ids.hpp"
 #include "common/json.hpp"
+#include "domain/order_request.hpp"
 
 namespace orderflow::http::handlers {
 
@@ -68,6 +70,53 @@ void ReadJson(Services& services, Respond respond,
     }
     RespondJson(respond, 200, *body);
   });
+}
+
+Handler Idempotent(Services& services, Handler inner) {
+  return [&services, inner = std::move(inner)](Request& request, Respond respond) {
+    std::string key(request.Header("idempotency-key"));
+    if (key.empty()) return inner(request, std::move(respond));
+    if (key.size() > 200 || !domain::ValidateText(key, "Idempotency-Key", 200, true).ok()) {
+      return RespondError(respond, MakeError(ErrorCode::kValidation,
+                                             "Idempotency-Key must be 1-200 printable characters",
+                                             "Idempotency-Key"));
+    }
+    std::string scope = "auth:" + Sha256Hex(std::string(request.Header("authorization")) + "|" +
+                                             std::string(request.Header("x-store-id")))
+                                      .substr(0, 24);
+    std::string hash = Sha256Hex(request.method + " " + request.path + "\n" + request.body);
+    // The request outlives this call only through this copy.
+    auto held = std::make_shared<Request>(request);
+    services.blocking.Post([&services, &inner, held, respond = std::move(respond), scope, key,
+                            hash]() mutable {
+      std::optional<store::IdempotencyRecord> existing;
+      Status read = services.store.Read([&](store::ReadTx& tx) -> Status {
+        OF_ASSIGN_OR_RETURN(existing, tx.GetIdempotency(scope, key));
+        return OkStatus();
+      });
+      if (!read.ok()) return RespondError(respond, read.error());
+      if (existing) {
+        if (existing->request_hash != hash) {
+          return RespondError(respond, MakeError(ErrorCode::kConflict,
+                                                 "Idempotency-Key was already used with a different request",
+                                                 "Idempotency-Key"));
+        }
+        return respond(JsonResponse(existing->status_code, existing->body));
+      }
+      Respond record = [&services, respond = std::move(respond), scope, key, hash](Response r) mutable {
+        if (r.status >= 500 || r.stream) return respond(std::move(r));
+        auto shared = std::make_shared<Response>(std::move(r));
+        TimeMs now = services.clock.NowMs();
+        services.store.Write(
+            [scope, key, hash, shared, now](store::WriteTx& tx) {
+              return tx.PutIdempotency(scope, key,
+                                       store::IdempotencyRecord{hash, shared->status, shared->body, now});
+            },
+            [respond = std::move(respond), shared](Status) mutable { respond(std::move(*shared)); });
+      };
+      inner(*held, std::move(record));
+    });
+  };
 }
 
 Status ParsePaging(const Request& request, int& limit, std::int64_t& cursor) {

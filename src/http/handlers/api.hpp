@@ -52,6 +52,14 @@ void RespondError(Respond& respond, const Error& error);
 void ReadJson(Services& services, Respond respond,
               std::function<Result<boost::json::value>(store::ReadTx&)> fn);
 
+// Wraps a mutating handler so that a repeated Idempotency-Key with the same
+// method, path and body gets the first response again (SPEC §7), and with
+// another request a 409. Keys are scoped to the caller's credentials. The
+// first response is recorded before it is sent, so a client that saw it
+// always gets the replay. (POST /api/order does this inside its own
+// transaction instead.)
+Handler Idempotent(Services& services, Handler inner);
+
 // Parses ?limit= (1..500, default 50) and ?cursor= (positive integer).
 Status ParsePaging(const Request& request, int& limit, std::int64_t& cursor);
 

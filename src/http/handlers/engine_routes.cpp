@@ -1,5 +1,5 @@
 // GET /api/orders/:id/trace, GET /api/flows, GET /api/dead-letters,
-// POST /api/dead-letters/:eventId/:step/redrive.
+// POST /api/dead-letters/:id/redrive (and /:eventId/:step/redrive).
 
 #include <boost/json.hpp>
 
@@ -28,7 +28,8 @@ json::value PayloadJson(const std::string& text) {
 }
 
 json::object DeliveryJson(const store::Delivery& d) {
-  return json::object{{"eventId", d.event.id},
+  return json::object{{"id", std::to_string(d.event.id) + ":" + d.step},
+                      {"eventId", d.event.id},
                       {"topic", d.event.topic},
                       {"step", d.step},
                       {"state", StateName(d.state)},
@@ -41,6 +42,39 @@ json::object DeliveryJson(const store::Delivery& d) {
                       {"finishedAt", d.finished_at ? json::value(FormatIso8601(d.finished_at)) : json::value(nullptr)},
                       {"latencyMs", d.finished_at ? json::value(d.finished_at - d.event.due_at) : json::value(nullptr)},
                       {"payload", PayloadJson(d.event.payload)}};
+}
+
+// Redrives one dead delivery (`step` given) or all of the event's.
+void Redrive(Services& services, Request& request, Respond respond, const std::string& id_text,
+             const std::string& step) {
+  auto principal = Authorize(services, request, respond);
+  if (!principal) return;
+  if (id_text.empty() || id_text.size() > 18 || id_text.find_first_not_of("0123456789") != std::string::npos) {
+    return RespondError(respond, MakeError(ErrorCode::kNotFound, "dead letter not found"));
+  }
+  std::int64_t event_id = std::stoll(id_text);
+  TimeMs now = services.clock.NowMs();
+  auto redriven = std::make_shared<json::array>();
+  services.store.Write(
+      [store_id = principal->store_id, event_id, step, now, redriven](store::WriteTx& tx) -> Status {
+        if (!step.empty()) {
+          OF_RETURN_IF_ERROR(tx.RedriveDelivery(store_id, event_id, step, now));
+          redriven->push_back(json::string(step));
+          return OkStatus();
+        }
+        OF_ASSIGN_OR_RETURN(auto delivery_list, tx.ListDeadLetters(store_id, event_id + 1, 100));
+        for (const auto& d : delivery_list.items) {
+          if (d.event.id != event_id) continue;
+          OF_RETURN_IF_ERROR(tx.RedriveDelivery(store_id, event_id, d.step, now));
+          redriven->push_back(json::string(d.step));
+        }
+        if (redriven->empty()) return MakeError(ErrorCode::kNotFound, "dead letter not found");
+        return OkStatus();
+      },
+      [respond = std::move(respond), event_id, redriven](Status s) mutable {
+        if (!s.ok()) return RespondError(respond, s.error());
+        RespondJson(respond, 200, json::object{{"success", true}, {"eventId", event_id}, {"steps", *redriven}});
+      });
 }
 
 }  // namespace
@@ -129,25 +163,17 @@ void RegisterEngineRoutes(Router& router, Services& services) {
              });
   });
 
-  router.Add("POST", "/api/dead-letters/:eventId/:step/redrive", [&services](Request& request, Respond respond) {
-    auto principal = Authorize(services, request, respond);
-    if (!principal) return;
-    const std::string& id_text = request.Param("eventId");
-    if (id_text.empty() || id_text.size() > 18 || id_text.find_first_not_of("0123456789") != std::string::npos) {
-      return RespondError(respond, MakeError(ErrorCode::kNotFound, "dead letter not found"));
-    }
-    std::int64_t event_id = std::stoll(id_text);
-    std::string step = request.Param("step");
-    TimeMs now = services.clock.NowMs();
-    services.store.Write(
-        [store_id = principal->store_id, event_id, step, now](store::WriteTx& tx) {
-          return tx.RedriveDelivery(store_id, event_id, step, now);
-        },
-        [respond = std::move(respond), event_id, step](Status s) mutable {
-          if (!s.ok()) return RespondError(respond, s.error());
-          RespondJson(respond, 200, json::object{{"success", true}, {"eventId", event_id}, {"step", step}});
-        });
-  });
+  router.Add("POST", "/api/dead-letters/:eventId/:step/redrive", Idempotent(services, [&services](Request& request, Respond respond) {
+    Redrive(services, request, std::move(respond), request.Param("eventId"), request.Param("step"));
+  }));
+  // SPEC form: :id is "<eventId>:<step>" (the `id` of a listed dead letter)
+  // or a bare event id, which redrives every dead delivery of that event.
+  router.Add("POST", "/api/dead-letters/:id/redrive", Idempotent(services, [&services](Request& request, Respond respond) {
+    std::string id = request.Param("id");
+    auto colon = id.find(':');
+    std::string step = colon == std::string::npos ? "" : id.substr(colon + 1);
+    Redrive(services, request, std::move(respond), id.substr(0, colon), step);
+  }));
 }
 
 }  // namespace orderflow::http::handlers

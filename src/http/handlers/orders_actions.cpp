@@ -106,12 +106,12 @@ void Handle(Services& services, Request& request, Respond respond, bool review) 
 }  // namespace
 
 void RegisterOrderActionRoutes(Router& router, Services& services) {
-  router.Add("POST", "/api/orders/:id/cancel", [&services](Request& request, Respond respond) {
+  router.Add("POST", "/api/orders/:id/cancel", Idempotent(services, [&services](Request& request, Respond respond) {
     Handle(services, request, std::move(respond), false);
-  });
-  router.Add("POST", "/api/orders/:id/review", [&services](Request& request, Respond respond) {
+  }));
+  router.Add("POST", "/api/orders/:id/review", Idempotent(services, [&services](Request& request, Respond respond) {
     Handle(services, request, std::move(respond), true);
-  });
+  }));
 }
 
 }  // namespace orderflow::http::handlers

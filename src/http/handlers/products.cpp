@@ -53,7 +53,7 @@ Result<std::optional<std::string>> OptText(const json::object& o, const char* ke
     return std::optional<std::string>{};
   }
   if (!v->is_string()) return Invalid(key, std::string(key) + " must be a string");
-  std::string s(v->get_string());
+  std::string s = domain::Trim(std::string(v->get_string()));
   OF_RETURN_IF_ERROR(domain::ValidateText(s, key, max, required));
   return std::optional<std::string>(s);
 }
@@ -114,6 +114,11 @@ void HandlePatch(Services& services, Request& request, Respond respond) {
   const json::object& o = body->get_object();
   auto name = OptText(o, "productName", domain::kMaxNameLength, false);
   if (!name.ok()) return RespondError(respond, name.error());
+  if (*name) {
+    // Present means renamed: a product keeps a non-blank name.
+    Status named = domain::ValidateText(**name, "productName", domain::kMaxNameLength, true);
+    if (!named.ok()) return RespondError(respond, named.error());
+  }
   auto sku = OptText(o, "sku", 64, false);
   if (!sku.ok()) return RespondError(respond, sku.error());
   auto price = OptPrice(o);
@@ -210,12 +215,12 @@ void RegisterProductRoutes(Router& router, Services& services) {
                return json::value(std::move(out));
              });
   });
-  router.Add("POST", "/api/products", [&services](Request& request, Respond respond) {
+  router.Add("POST", "/api/products", Idempotent(services, [&services](Request& request, Respond respond) {
     HandleCreate(services, request, std::move(respond));
-  });
-  router.Add("PATCH", "/api/products/:id", [&services](Request& request, Respond respond) {
+  }));
+  router.Add("PATCH", "/api/products/:id", Idempotent(services, [&services](Request& request, Respond respond) {
     HandlePatch(services, request, std::move(respond));
-  });
+  }));
 }
 
 }  // namespace orderflow::http::handlers

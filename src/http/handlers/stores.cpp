@@ -62,7 +62,7 @@ void RegisterStoreRoutes(Router& router, Services& services) {
     }
     RespondJson(respond, 200, json::object{{"items", std::move(items)}});
   });
-  router.Add("POST", "/api/stores", [&services](Request& request, Respond respond) {
+  router.Add("POST", "/api/stores", Idempotent(services, [&services](Request& request, Respond respond) {
     auto principal = Authorize(services, request, respond, false);
     if (!principal) return;
     if (!principal->admin) return RespondError(respond, Forbidden());
@@ -76,8 +76,8 @@ void RegisterStoreRoutes(Router& router, Services& services) {
       services.tenants.Upsert(issued->store);
       RespondJson(respond, 201, IssuedJson(*issued));
     });
-  });
-  router.Add("POST", "/api/stores/:id/rotate-key", [&services](Request& request, Respond respond) {
+  }));
+  router.Add("POST", "/api/stores/:id/rotate-key", Idempotent(services, [&services](Request& request, Respond respond) {
     auto principal = Authorize(services, request, respond, false);
     if (!principal) return;
     if (!principal->admin) return RespondError(respond, Forbidden());
@@ -87,7 +87,7 @@ void RegisterStoreRoutes(Router& router, Services& services) {
       services.tenants.Upsert(issued->store);
       RespondJson(respond, 200, IssuedJson(*issued));
     });
-  });
+  }));
 }
 
 }  // namespace orderflow::http::handlers

@@ -39,10 +39,10 @@ function traceTable(trace) {
       rows.push(h('tr', null, head(1), h('td', { colspan: 5, class: 'muted' }, 'No subscribing step')));
       continue;
     }
-    deliveries.forEach((d, i) => rows.push(h('tr', { class: `trace-${d.state}` },
+    deliveries.forEach((d, i) => rows.push(h('tr', { class: `trace-${d.state}`, dataset: { step: d.step } },
       i === 0 ? head(deliveries.length) : null,
-      h('td', { class: 'mono' }, d.step),
-      h('td', null, pill(d.state, 'delivery')),
+      h('td', { class: 'mono nowrap' }, d.step),
+      h('td', null, pill(d.state === 'pending' && d.attempts > 0 ? 'retrying' : d.state, 'delivery')),
       h('td', { class: 'num' }, String(d.attempts ?? 0)),
       h('td', { class: 'num' }, d.latencyMs === null || d.latencyMs === undefined ? '—' : `${d.latencyMs} ms`),
       h('td', { class: 'error-text wrap' }, d.lastError || ''))));
@@ -118,6 +118,21 @@ function mount(root, [orderId]) {
     actions.append(h('a', { class: 'btn', href: `#/track/${orderId}` }, 'Track'));
   }
 
+  function retryNotice(trace) {
+    const stuck = [];
+    for (const ev of trace?.events || []) {
+      for (const d of ev.deliveries || []) {
+        if (d.state === 'pending' && d.attempts > 0) stuck.push(d);
+        if (d.state === 'dead') stuck.push(d);
+      }
+    }
+    if (stuck.length === 0) return null;
+    return h('div', { class: 'notice notice-warn', role: 'status', id: 'retry-notice' }, stuck.map((d) => h('p', null,
+      h('strong', null, d.state === 'dead' ? `${d.step} gave up` : `${d.step} is retrying`),
+      ` after ${d.attempts} attempt${d.attempts === 1 ? '' : 's'}${d.lastError ? `: ${d.lastError}` : ''}`,
+      d.state === 'dead' ? ' (see Dead letters on the Flow page)' : d.nextAttemptAt ? ` · next try ${dateTime(d.nextAttemptAt)}` : '')));
+  }
+
   function render(o, trace) {
     const currency = o.currency || 'USD';
     const items = o.items || [];
@@ -125,6 +140,7 @@ function mount(root, [orderId]) {
       h('div', { class: 'detail-status' },
         pill(o.status), h('span', { class: 'mono muted select-all' }, o.orderId),
         o.failureReason ? h('span', { class: 'error-text' }, `Reason: ${label(o.failureReason)}`) : null),
+      retryNotice(trace),
       h('div', { class: 'detail-grid' },
         h('div', { class: 'detail-col' },
         h('section', { class: 'card', 'aria-labelledby': 'h-summary' },

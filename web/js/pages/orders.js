@@ -30,11 +30,12 @@ function dayStart(value) {
   const d = new Date(`${value}T00:00:00`);
   return Number.isNaN(d.getTime()) ? '' : d.toISOString();
 }
+// `to` is exclusive on the server: the start of the next local day.
 function dayEnd(value) {
   const d = new Date(`${value}T00:00:00`);
   if (Number.isNaN(d.getTime())) return '';
   d.setDate(d.getDate() + 1);
-  return new Date(d.getTime() - 1).toISOString();
+  return d.toISOString();
 }
 
 function select(id, labelText, options, value) {
@@ -55,8 +56,8 @@ function mount(root) {
   const form = h('form', { class: 'filters', role: 'search', 'aria-label': 'Filter orders' },
     select(ids.status, 'Status', [['', 'All statuses'], ...ORDER_STATUSES.map((s) => [s, label(s)])], filters.status),
     select(ids.pay, 'Payment', [['', 'All payments'], ...PAYMENT_STATUSES.map((s) => [s, label(s)])], filters.paymentStatus),
-    input(ids.q, 'Search', 'search', filters.q, 'Order id, customer, product…'),
-    input(ids.customer, 'Customer', 'text', filters.customer, 'Name or email'),
+    input(ids.q, 'Search', 'search', filters.q, 'Order id or customer name'),
+    input(ids.customer, 'Customer', 'text', filters.customer, 'Full name or email'),
     input(ids.from, 'From', 'date', filters.from),
     input(ids.to, 'To', 'date', filters.to),
     h('div', { class: 'field field-inline field-button' },
@@ -147,7 +148,7 @@ function mount(root) {
     }
     if (items.length === 0 && !done) footer.textContent = error ? '' : 'Loading…';
     else if (total !== null && total !== undefined) footer.textContent = `Showing ${count(items.length)} of ${count(Math.max(total, items.length))} orders`;
-    else footer.textContent = `Showing ${count(items.length)} orders`;
+    else footer.textContent = `Showing ${count(items.length)} order${items.length === 1 ? '' : 's'}`;
     footer.dataset.loaded = String(items.length);
   }
 

@@ -113,7 +113,7 @@ function mount(root) {
       if (disposed) return;
       products = res.items || [];
       // Keep forms (and what was typed) when only numbers changed.
-      if (products.length === rows.size && products.every((p) => rows.has(p.productId))) {
+      if (rows.size > 0 && products.length === rows.size && products.every((p) => rows.has(p.productId))) {
         products.forEach(fill);
         renderSummary();
       } else {

@@ -21,7 +21,7 @@ export function renderSignIn(root, { message = '', onSubmit }) {
     h('div', { class: 'field' },
       h('label', { for: 'token' }, 'Admin token or store API key'),
       input,
-      h('p', { id: 'token-hint', class: 'hint' }, 'Kept for this browser tab only. `make run` prints a sign-in link with the admin token.'),
+      h('p', { id: 'token-hint', class: 'hint' }, 'Kept for this browser tab only. ', h('code', null, 'make run'), ' prints a sign-in link with the admin token.'),
       error),
     submit,
     h('button', { type: 'button', class: 'btn btn-ghost btn-block', onClick: toggleTheme }, 'Toggle dark mode'));
