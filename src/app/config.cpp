@@ -14,19 +14,23 @@ Error Bad(const std::string& flag, const std::string& message) {
 Status Validate(Config& c) {
   if (c.db.rfind("sqlite:", 0) == 0) {
     c.sqlite_path = c.db.substr(7);
-    if (c.sqlite_path.empty()) return Bad("--db", "sqlite: needs a file path, e.g. sqlite:./data/orderflow.db");
+    if (c.sqlite_path.empty())
+      return Bad("--db", "sqlite: needs a file path, e.g. sqlite:./data/orderflow.db");
   } else if (c.db.rfind("postgresql://", 0) == 0 || c.db.rfind("postgres://", 0) == 0) {
-    return Bad("--db", "the PostgreSQL back end is not available in this build yet; use sqlite:PATH");
+    return Bad("--db",
+               "the PostgreSQL back end is not available in this build yet; use sqlite:PATH");
   } else {
     return Bad("--db", "expected sqlite:PATH or postgresql://..., got '" + c.db + "'");
   }
   auto colon = c.listen.rfind(':');
-  if (colon == std::string::npos || colon == 0) return Bad("--listen", "expected HOST:PORT, got '" + c.listen + "'");
+  if (colon == std::string::npos || colon == 0)
+    return Bad("--listen", "expected HOST:PORT, got '" + c.listen + "'");
   c.host = c.listen.substr(0, colon);
-  if (c.host.size() > 2 && c.host.front() == '[' && c.host.back() == ']') c.host = c.host.substr(1, c.host.size() - 2);
+  if (c.host.size() > 2 && c.host.front() == '[' && c.host.back() == ']')
+    c.host = c.host.substr(1, c.host.size() - 2);
   std::string port = c.listen.substr(colon + 1);
-  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
-      std::stoi(port) > 65535) {
+  if (port.empty() || port.size() > 5 ||
+      port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) > 65535) {
     return Bad("--listen", "invalid port '" + port + "'");
   }
   c.port = static_cast<unsigned short>(std::stoi(port));
@@ -35,14 +39,19 @@ Status Validate(Config& c) {
   if (c.payment_gateway != "simulated" && c.payment_gateway.rfind("http://", 0) != 0) {
     return Bad("--payment-gateway", "must be simulated or an http:// base URL");
   }
-  if (!(c.ship_delay >= 0 && c.ship_delay <= 86400)) return Bad("--ship-delay", "must be 0 to 86400 seconds");
-  if (!(c.deliver_delay >= 0 && c.deliver_delay <= 86400)) return Bad("--deliver-delay", "must be 0 to 86400 seconds");
+  if (!(c.ship_delay >= 0 && c.ship_delay <= 86400))
+    return Bad("--ship-delay", "must be 0 to 86400 seconds");
+  if (!(c.deliver_delay >= 0 && c.deliver_delay <= 86400))
+    return Bad("--deliver-delay", "must be 0 to 86400 seconds");
   if (!(c.payment_decline_rate >= 0 && c.payment_decline_rate <= 1)) {
     return Bad("--payment-decline-rate", "must be from 0 to 1");
   }
-  if (!(c.low_stock_scan >= 1 && c.low_stock_scan <= 86400)) return Bad("--low-stock-scan", "must be 1 to 86400 seconds");
-  if (c.log_format != "text" && c.log_format != "json") return Bad("--log-format", "must be text or json");
-  if (!(c.rate_limit >= 0 && c.rate_limit <= 1e6)) return Bad("--rate-limit", "must be 0 to 1000000");
+  if (!(c.low_stock_scan >= 1 && c.low_stock_scan <= 86400))
+    return Bad("--low-stock-scan", "must be 1 to 86400 seconds");
+  if (c.log_format != "text" && c.log_format != "json")
+    return Bad("--log-format", "must be text or json");
+  if (!(c.rate_limit >= 0 && c.rate_limit <= 1e6))
+    return Bad("--rate-limit", "must be 0 to 1000000");
   if (!c.admin_token.empty() && c.admin_token.size() < 16) {
     return Bad("--admin-token", "must be at least 16 characters");
   }

@@ -16,35 +16,49 @@ int main(int argc, char** argv) {
   app.fallthrough();
 
   app.add_option("--db", config.db, "Database: sqlite:PATH or a postgresql:// URI")
-      ->envname("ORDERFLOW_DB")->capture_default_str();
+      ->envname("ORDERFLOW_DB")
+      ->capture_default_str();
   app.add_option("--listen", config.listen, "HOST:PORT to serve on")
-      ->envname("ORDERFLOW_LISTEN")->capture_default_str();
-  app.add_option("--threads", config.threads, "I/O threads")->envname("ORDERFLOW_THREADS")->capture_default_str();
+      ->envname("ORDERFLOW_LISTEN")
+      ->capture_default_str();
+  app.add_option("--threads", config.threads, "I/O threads")
+      ->envname("ORDERFLOW_THREADS")
+      ->capture_default_str();
   app.add_option("--admin-token", config.admin_token,
                  "Admin bearer token (default: generated and kept beside the database)")
       ->envname("ORDERFLOW_ADMIN_TOKEN");
   app.add_option("--auth", config.auth, "on, or off for local demos only")
-      ->envname("ORDERFLOW_AUTH")->capture_default_str();
+      ->envname("ORDERFLOW_AUTH")
+      ->capture_default_str();
   app.add_option("--payment-gateway", config.payment_gateway, "simulated, or an http:// base URL")
-      ->envname("ORDERFLOW_PAYMENT_GATEWAY")->capture_default_str();
+      ->envname("ORDERFLOW_PAYMENT_GATEWAY")
+      ->capture_default_str();
   app.add_option("--ship-delay", config.ship_delay, "Seconds from fulfilled to shipped")
-      ->envname("ORDERFLOW_SHIP_DELAY")->capture_default_str();
+      ->envname("ORDERFLOW_SHIP_DELAY")
+      ->capture_default_str();
   app.add_option("--deliver-delay", config.deliver_delay, "Seconds from shipped to delivered")
-      ->envname("ORDERFLOW_DELIVER_DELAY")->capture_default_str();
+      ->envname("ORDERFLOW_DELIVER_DELAY")
+      ->capture_default_str();
   app.add_option("--payment-decline-rate", config.payment_decline_rate,
                  "Fraction of payments the simulated gateway declines at random (demos)")
-      ->envname("ORDERFLOW_PAYMENT_DECLINE_RATE")->capture_default_str();
+      ->envname("ORDERFLOW_PAYMENT_DECLINE_RATE")
+      ->capture_default_str();
   app.add_option("--low-stock-scan", config.low_stock_scan, "Seconds between low-stock scans")
-      ->envname("ORDERFLOW_LOW_STOCK_SCAN")->capture_default_str();
+      ->envname("ORDERFLOW_LOW_STOCK_SCAN")
+      ->capture_default_str();
   app.add_option("--log-format", config.log_format, "text or json")
-      ->envname("ORDERFLOW_LOG_FORMAT")->capture_default_str();
+      ->envname("ORDERFLOW_LOG_FORMAT")
+      ->capture_default_str();
   app.add_option("--log-level", config.log_level, "trace, debug, info, warn, error")
-      ->envname("ORDERFLOW_LOG_LEVEL")->capture_default_str();
+      ->envname("ORDERFLOW_LOG_LEVEL")
+      ->capture_default_str();
   app.add_option("--cors-origin", config.cors_origin,
                  "Browser origins allowed to call the API, comma-separated (none by default)")
       ->envname("ORDERFLOW_CORS_ORIGIN");
-  app.add_option("--rate-limit", config.rate_limit, "Default requests/s per new store (burst twice that)")
-      ->envname("ORDERFLOW_RATE_LIMIT")->capture_default_str();
+  app.add_option("--rate-limit", config.rate_limit,
+                 "Default requests/s per new store (burst twice that)")
+      ->envname("ORDERFLOW_RATE_LIMIT")
+      ->capture_default_str();
   app.add_flag("--no-demo", config.no_demo, "Do not seed the demo stores on an empty database")
       ->envname("ORDERFLOW_NO_DEMO");
   app.add_option("--web-root", config.web_root, "Directory of the dashboard files")
@@ -52,7 +66,8 @@ int main(int argc, char** argv) {
 
   auto* serve = app.add_subcommand("serve", "Run the HTTP API, the dashboard and the flow");
   auto* migrate = app.add_subcommand("migrate", "Apply pending schema migrations and exit");
-  auto* seed = app.add_subcommand("seed", "Seed the demo stores and catalogue on an empty database");
+  auto* seed =
+      app.add_subcommand("seed", "Seed the demo stores and catalogue on an empty database");
   auto* stores = app.add_subcommand("stores", "Manage stores and their API keys");
   stores->require_subcommand(1);
   std::string store_id, store_name, currency = "USD";
@@ -77,21 +92,31 @@ int main(int argc, char** argv) {
 
   orderflow::load::LoadOptions load_options;
   std::string target = "127.0.0.1:8080";
-  auto* load = app.add_subcommand("load", "Post orders to a running server and report throughput and latency");
+  auto* load = app.add_subcommand(
+      "load", "Post orders to a running server and report throughput and latency");
   load->add_option("--target", target, "HOST:PORT of the server")->capture_default_str();
   load->add_option("--token", load_options.token, "Admin token or store API key")
       ->envname("ORDERFLOW_LOAD_TOKEN");
   load->add_option("--store", load_options.store_id, "Store to order from")->capture_default_str();
-  load->add_option("--connections,-c", load_options.connections, "Keep-alive connections")->capture_default_str();
-  load->add_option("--client-threads", load_options.threads, "Client I/O threads")->capture_default_str();
-  load->add_option("--duration,-d", load_options.duration_s, "Seconds to run (when --count is 0)")->capture_default_str();
-  load->add_option("--count,-n", load_options.count, "Orders to post (0: use --duration)")->capture_default_str();
-  load->add_option("--rate", load_options.rate, "Target orders/s (0: as fast as possible)")->capture_default_str();
-  load->add_option("--product", load_options.product, "Product ordered (one unit per order)")->capture_default_str();
-  load->add_option("--restock", load_options.restock, "Units to add to the product first (admin)")->capture_default_str();
-  load->add_option("--decline-fraction", load_options.decline_fraction, "Share of orders paid with tok_chargeDeclined")
+  load->add_option("--connections,-c", load_options.connections, "Keep-alive connections")
       ->capture_default_str();
-  load->add_flag("--end-to-end", load_options.end_to_end, "Wait for every order to finish and report created -> delivered");
+  load->add_option("--client-threads", load_options.threads, "Client I/O threads")
+      ->capture_default_str();
+  load->add_option("--duration,-d", load_options.duration_s, "Seconds to run (when --count is 0)")
+      ->capture_default_str();
+  load->add_option("--count,-n", load_options.count, "Orders to post (0: use --duration)")
+      ->capture_default_str();
+  load->add_option("--rate", load_options.rate, "Target orders/s (0: as fast as possible)")
+      ->capture_default_str();
+  load->add_option("--product", load_options.product, "Product ordered (one unit per order)")
+      ->capture_default_str();
+  load->add_option("--restock", load_options.restock, "Units to add to the product first (admin)")
+      ->capture_default_str();
+  load->add_option("--decline-fraction", load_options.decline_fraction,
+                   "Share of orders paid with tok_chargeDeclined")
+      ->capture_default_str();
+  load->add_flag("--end-to-end", load_options.end_to_end,
+                 "Wait for every order to finish and report created -> delivered");
 
   try {
     app.parse(argc, argv);
@@ -111,6 +136,7 @@ int main(int argc, char** argv) {
   if (*create) return orderflow::app::CreateStoreCommand(config, store_id, store_name, currency);
   if (*rotate) return orderflow::app::RotateKeyCommand(config, store_id);
   if (*dlq_list) return orderflow::app::DeadLetterList(config, dlq_store);
-  if (*dlq_redrive) return orderflow::app::DeadLetterRedrive(config, dlq_store, dlq_event, dlq_step);
+  if (*dlq_redrive)
+    return orderflow::app::DeadLetterRedrive(config, dlq_store, dlq_event, dlq_step);
   return 1;
 }

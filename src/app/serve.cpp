@@ -58,7 +58,8 @@ Result<std::string> AdminToken(const Config& config) {
   if (!out) return MakeError(ErrorCode::kUnavailable, "cannot write " + file.string());
   out << token << "\n";
   out.close();
-  std::filesystem::permissions(file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  std::filesystem::permissions(
+      file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   return token;
 }
 
@@ -166,8 +167,10 @@ int Serve(Config config) {
     server->Stop();
   });
 
-  std::string url = "http://" + (config.host.find(':') != std::string::npos ? "[" + config.host + "]" : config.host) +
-                    ":" + std::to_string(server->port());
+  std::string url =
+      "http://" +
+      (config.host.find(':') != std::string::npos ? "[" + config.host + "]" : config.host) + ":" +
+      std::to_string(server->port());
   std::printf("listening on %s\n", url.c_str());
   if (!admin_token.empty()) {
     std::printf("dashboard: %s/#token=%s\n", url.c_str(), admin_token.c_str());
@@ -220,7 +223,8 @@ int CreateStoreCommand(Config config, const std::string& store_id, const std::st
   spec.burst = config.rate_limit * 2;
   auto issued = tenancy::CreateStore(**opened, spec, SystemClock());
   if (!issued.ok()) return Fail(issued.error().message);
-  std::printf("store %s created\napi key (shown once): %s\n", store_id.c_str(), issued->api_key.c_str());
+  std::printf("store %s created\napi key (shown once): %s\n", store_id.c_str(),
+              issued->api_key.c_str());
   return 0;
 }
 

@@ -14,6 +14,8 @@ ThreadPool::ThreadPool(int threads) : impl_(std::make_unique<Impl>(threads)) {}
 
 ThreadPool::~ThreadPool() { impl_->pool.join(); }
 
-void ThreadPool::Post(std::function<void()> task) { boost::asio::post(impl_->pool, std::move(task)); }
+void ThreadPool::Post(std::function<void()> task) {
+  boost::asio::post(impl_->pool, std::move(task));
+}
 
 }  // namespace orderflow::app

@@ -36,8 +36,8 @@ int DeadLetterList(Config config, const std::string& store_id) {
       for (const auto& st : all) stores.push_back(st.store_id);
     }
     std::int64_t total = 0;
-    std::printf("%-6s %-10s %-28s %-18s %-8s %-24s %s\n", "store", "event", "topic", "step", "attempts",
-                "failed at", "last error");
+    std::printf("%-6s %-10s %-28s %-18s %-8s %-24s %s\n", "store", "event", "topic", "step",
+                "attempts", "failed at", "last error");
     for (const auto& id : stores) {
       std::int64_t cursor = 0;
       do {
@@ -62,9 +62,8 @@ int DeadLetterRedrive(Config config, const std::string& store_id, std::int64_t e
   auto db = OpenShared(config);
   if (!db.ok()) return Fail(db.error().message);
   TimeMs now = SystemClock().NowMs();
-  Status s = store::WriteSync(**db, [&](store::WriteTx& tx) {
-    return tx.RedriveDelivery(store_id, event_id, step, now);
-  });
+  Status s = store::WriteSync(
+      **db, [&](store::WriteTx& tx) { return tx.RedriveDelivery(store_id, event_id, step, now); });
   if (!s.ok()) return Fail(s.error().message);
   std::printf("redriven: event %lld for step %s; a running server picks it up within a second\n",
               static_cast<long long>(event_id), step.c_str());
@@ -80,7 +79,8 @@ int LoadCommand(load::LoadOptions options, const std::string& target) {
   } catch (const std::exception&) {
     return Fail("--target must be HOST:PORT");
   }
-  if (options.connections < 1 || options.connections > 10000) return Fail("--connections must be 1 to 10000");
+  if (options.connections < 1 || options.connections > 10000)
+    return Fail("--connections must be 1 to 10000");
   try {
     load::LoadReport report = load::RunLoad(options, [](const std::string& line) {
       std::fprintf(stderr, "\r%-100s", line.c_str());

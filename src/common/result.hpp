@@ -43,7 +43,7 @@ inline Error MakeError(ErrorCode code, std::string message, std::string field = 
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
   Result(Error error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return v_.index() == 0; }
@@ -86,9 +86,9 @@ inline Status OkStatus() { return {}; }
 }  // namespace orderflow
 
 // Propagates the error of a Result/Status expression out of the enclosing function.
-#define OF_RETURN_IF_ERROR(expr)              \
-  do {                                        \
-    auto of_status_ = (expr);                 \
+#define OF_RETURN_IF_ERROR(expr)                     \
+  do {                                               \
+    auto of_status_ = (expr);                        \
     if (!of_status_.ok()) return of_status_.error(); \
   } while (false)
 
@@ -99,4 +99,5 @@ inline Status OkStatus() { return {}; }
   if (!tmp.ok()) return tmp.error();             \
   lhs = std::move(tmp).value()
 // lhs = value of a Result expression, or return its error.
-#define OF_ASSIGN_OR_RETURN(lhs, expr) OF_ASSIGN_OR_RETURN_IMPL(OF_CONCAT(of_result_, __LINE__), lhs, expr)
+#define OF_ASSIGN_OR_RETURN(lhs, expr) \
+  OF_ASSIGN_OR_RETURN_IMPL(OF_CONCAT(of_result_, __LINE__), lhs, expr)

@@ -6,12 +6,14 @@ FraudVerdict EvaluateFraud(const Order& order, const FraudSignals& signals,
                            const FraudSettings& settings) {
   FraudVerdict v;
   if (order.total > settings.max_total) {
-    v.hits.push_back("total " + FormatCents(order.total) + " over " + FormatCents(settings.max_total));
+    v.hits.push_back("total " + FormatCents(order.total) + " over " +
+                     FormatCents(settings.max_total));
   }
   std::int64_t units = 0;
   for (const auto& line : order.items) units += line.quantity;
   if (units > settings.max_units) {
-    v.hits.push_back(std::to_string(units) + " units, more than " + std::to_string(settings.max_units));
+    v.hits.push_back(std::to_string(units) + " units, more than " +
+                     std::to_string(settings.max_units));
   }
   if (signals.earlier_orders_last_hour >= settings.max_orders_per_hour) {
     v.hits.push_back(std::to_string(signals.earlier_orders_last_hour) +

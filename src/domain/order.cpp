@@ -4,9 +4,12 @@ namespace orderflow::domain {
 
 const char* ToString(ProductStatus s) {
   switch (s) {
-    case ProductStatus::kActive: return "active";
-    case ProductStatus::kOutOfStock: return "out_of_stock";
-    case ProductStatus::kArchived: return "archived";
+    case ProductStatus::kActive:
+      return "active";
+    case ProductStatus::kOutOfStock:
+      return "out_of_stock";
+    case ProductStatus::kArchived:
+      return "archived";
   }
   return "active";
 }
@@ -20,10 +23,14 @@ std::optional<ProductStatus> ParseProductStatus(const std::string& s) {
 
 const char* ToString(NotificationType t) {
   switch (t) {
-    case NotificationType::kInfo: return "info";
-    case NotificationType::kWarning: return "warning";
-    case NotificationType::kError: return "error";
-    case NotificationType::kSuccess: return "success";
+    case NotificationType::kInfo:
+      return "info";
+    case NotificationType::kWarning:
+      return "warning";
+    case NotificationType::kError:
+      return "error";
+    case NotificationType::kSuccess:
+      return "success";
   }
   return "info";
 }

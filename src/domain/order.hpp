@@ -73,10 +73,10 @@ struct Product {
 
 // Fraud thresholds, per store (SPEC §4).
 struct FraudSettings {
-  Cents max_total = 1'000'000;            // flag above 10,000.00
-  std::int64_t max_units = 100;           // flag above 100 units
-  std::int64_t max_orders_per_hour = 5;   // flag at >= 5 orders/customer/hour
-  std::int64_t max_failed_payments = 3;   // flag at >= 3 failed payments/customer/24h
+  Cents max_total = 1'000'000;           // flag above 10,000.00
+  std::int64_t max_units = 100;          // flag above 100 units
+  std::int64_t max_orders_per_hour = 5;  // flag at >= 5 orders/customer/hour
+  std::int64_t max_failed_payments = 3;  // flag at >= 3 failed payments/customer/24h
   int hits_to_flag = 2;
 };
 

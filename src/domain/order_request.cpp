@@ -85,7 +85,8 @@ Result<OrderRequest> ParseOrderRequest(const json::value& body) {
   }
 
   const json::value* name = o.if_contains("customerName");
-  if (name == nullptr || name->is_null()) return Invalid("customerName", "customerName is required");
+  if (name == nullptr || name->is_null())
+    return Invalid("customerName", "customerName is required");
   if (!name->is_string()) return Invalid("customerName", "customerName must be a string");
   req.customer_name = Trim(std::string(name->get_string()));
   OF_RETURN_IF_ERROR(ValidateText(req.customer_name, "customerName", kMaxNameLength, true));
@@ -199,24 +200,24 @@ Result<std::vector<OrderLine>> PriceOrder(const OrderRequest& request, const Cat
     total = *new_total;
     wanted[p->product_id] += line.quantity;
     available[p->product_id] = p->available();
-    out.push_back(OrderLine{p->product_id, p->product_name, p->sku, line.quantity, p->price,
-                            *line_total});
+    out.push_back(
+        OrderLine{p->product_id, p->product_name, p->sku, line.quantity, p->price, *line_total});
   }
   if (request.total && *request.total != total) {
     return MakeError(ErrorCode::kTotalMismatch,
-                     "totalAmount " + FormatCents(*request.total) + " does not match the catalogue total " +
-                         FormatCents(total),
+                     "totalAmount " + FormatCents(*request.total) +
+                         " does not match the catalogue total " + FormatCents(total),
                      "totalAmount");
   }
   for (const auto& [product_id, units] : wanted) {
     if (units > available[product_id]) {
       for (const auto& l : out) {
         if (l.product_id == product_id) {
-          return MakeError(ErrorCode::kInsufficientStock,
-                           "only " + std::to_string(std::max<std::int64_t>(0, available[product_id])) +
-                               " of '" + l.product_name + "' available, " + std::to_string(units) +
-                               " requested",
-                           "items");
+          return MakeError(
+              ErrorCode::kInsufficientStock,
+              "only " + std::to_string(std::max<std::int64_t>(0, available[product_id])) + " of '" +
+                  l.product_name + "' available, " + std::to_string(units) + " requested",
+              "items");
         }
       }
     }

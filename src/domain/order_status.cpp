@@ -21,7 +21,7 @@ constexpr std::array<std::pair<S, S>, 10> kTransitions{{
     {S::kPaid, S::kCancelled},     // cancel before fulfilment, refunded
 }};
 
-constexpr std::array<std::string_view, 8> kNames{"pending", "flagged",   "paid",      "failed",
+constexpr std::array<std::string_view, 8> kNames{"pending",   "flagged", "paid",      "failed",
                                                  "fulfilled", "shipped", "delivered", "cancelled"};
 
 }  // namespace

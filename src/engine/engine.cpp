@@ -179,8 +179,8 @@ int Engine::DispatchDue(TimeMs now) {
       std::lock_guard lock(mu_);
       Key key{d.event.id, d.step};
       if (in_flight_.count(key) != 0 || recently_finished_.count(key) != 0) continue;
-      if (!d.event.order_id.empty() &&
-          (busy_orders_.count(d.event.order_id) != 0 || oldest_event[d.event.order_id] != d.event.id)) {
+      if (!d.event.order_id.empty() && (busy_orders_.count(d.event.order_id) != 0 ||
+                                        oldest_event[d.event.order_id] != d.event.id)) {
         continue;
       }
       if (static_cast<int>(in_flight_.size()) >= options_.max_in_flight) break;
@@ -220,14 +220,16 @@ void Engine::Process(store::Delivery delivery) {
   const int attempt = delivery.attempts + 1;
   auto it = steps_.find(delivery.step);
   if (it == steps_.end()) {
-    Fail(delivery, std::numeric_limits<int>::max() / 2, MakeError(ErrorCode::kInternal, "no handler for step " + delivery.step));
+    Fail(delivery, std::numeric_limits<int>::max() / 2,
+         MakeError(ErrorCode::kInternal, "no handler for step " + delivery.step));
     return;
   }
   Step& step = *it->second;
   std::error_code ec;
   boost::json::value payload = boost::json::parse(delivery.event.payload, ec);
   if (ec || !payload.is_object()) {
-    Fail(delivery, step.retry_policy().max_attempts, MakeError(ErrorCode::kInternal, "event payload is not a JSON object"));
+    Fail(delivery, step.retry_policy().max_attempts,
+         MakeError(ErrorCode::kInternal, "event payload is not a JSON object"));
     return;
   }
   TimeMs now = clock_.NowMs();
@@ -245,8 +247,8 @@ void Engine::Process(store::Delivery delivery) {
   auto shared = std::make_shared<store::Delivery>(std::move(delivery));
   auto already_handled = std::make_shared<bool>(false);
   store_.Write(
-      [this, shared, already_handled, attempt, apply = std::move(apply).value()](
-          store::WriteTx& tx) -> Status {
+      [this, shared, already_handled, attempt,
+       apply = std::move(apply).value()](store::WriteTx& tx) -> Status {
         TimeMs at = clock_.NowMs();
         Status done = tx.CompleteDelivery(shared->event.id, shared->step, attempt, at);
         if (!done.ok()) {
@@ -288,8 +290,11 @@ void Engine::Fail(const store::Delivery& delivery, int attempt, const Error& err
   auto shared = std::make_shared<store::Delivery>(delivery);
   store_.Write(
       [shared, dead, recorded_attempts, next_at, message, now](store::WriteTx& tx) {
-        if (dead) return tx.DeadLetterDelivery(shared->event.id, shared->step, recorded_attempts, message, now);
-        return tx.RetryDelivery(shared->event.id, shared->step, recorded_attempts, next_at, message, now);
+        if (dead)
+          return tx.DeadLetterDelivery(shared->event.id, shared->step, recorded_attempts, message,
+                                       now);
+        return tx.RetryDelivery(shared->event.id, shared->step, recorded_attempts, next_at, message,
+                                now);
       },
       [this, shared, dead](Status s) {
         if (!s.ok()) {

@@ -31,14 +31,14 @@
 namespace orderflow::engine {
 
 struct EngineOptions {
-  int batch = 256;             // deliveries fetched per poll
-  int max_in_flight = 512;     // deliveries being handled at once
+  int batch = 256;                   // deliveries fetched per poll
+  int max_in_flight = 512;           // deliveries being handled at once
   std::int64_t idle_poll_ms = 1000;  // longest sleep without a wake-up
 };
 
 struct EngineStats {
-  std::int64_t handled = 0;       // deliveries completed
-  std::int64_t retried = 0;       // failed attempts scheduled again
+  std::int64_t handled = 0;  // deliveries completed
+  std::int64_t retried = 0;  // failed attempts scheduled again
   std::int64_t dead_lettered = 0;
   std::int64_t in_flight = 0;
 };
@@ -91,7 +91,7 @@ class Engine {
   TaskRunner& workers_;
   const Clock& clock_;
   const EngineOptions options_;
-  std::map<std::string, std::unique_ptr<Step>> steps_;  // written before Start() only
+  std::map<std::string, std::unique_ptr<Step>> steps_;    // written before Start() only
   std::function<void(const store::Delivery&)> observer_;  // written before Start() only
   struct Cron {
     std::unique_ptr<CronStep> step;
@@ -103,14 +103,14 @@ class Engine {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::condition_variable idle_cv_;
-  bool running_ = false;     // GUARDED_BY(mu_)
-  bool woken_ = false;       // GUARDED_BY(mu_)
-  std::set<Key> in_flight_;  // GUARDED_BY(mu_)
+  bool running_ = false;               // GUARDED_BY(mu_)
+  bool woken_ = false;                 // GUARDED_BY(mu_)
+  std::set<Key> in_flight_;            // GUARDED_BY(mu_)
   std::set<std::string> busy_orders_;  // GUARDED_BY(mu_)
   // Finished since the current poll began: the poll may still list them.
   std::set<Key> recently_finished_;  // GUARDED_BY(mu_)
-  bool idle_ = false;        // GUARDED_BY(mu_): last poll found nothing due
-  std::mt19937_64 rng_;      // GUARDED_BY(mu_)
+  bool idle_ = false;                // GUARDED_BY(mu_): last poll found nothing due
+  std::mt19937_64 rng_;              // GUARDED_BY(mu_)
   std::thread thread_;
 
   std::atomic<std::int64_t> handled_{0};

@@ -7,9 +7,12 @@ namespace orderflow::engine {
 
 const char* ToString(StepKind kind) {
   switch (kind) {
-    case StepKind::kApi: return "api";
-    case StepKind::kEvent: return "event";
-    case StepKind::kCron: return "cron";
+    case StepKind::kApi:
+      return "api";
+    case StepKind::kEvent:
+      return "event";
+    case StepKind::kCron:
+      return "cron";
   }
   return "event";
 }

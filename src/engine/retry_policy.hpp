@@ -6,7 +6,7 @@
 namespace orderflow::engine {
 
 struct RetryPolicy {
-  int max_attempts = 8;          // then the delivery is dead-lettered
+  int max_attempts = 8;  // then the delivery is dead-lettered
   std::int64_t base_delay_ms = 200;
   std::int64_t max_delay_ms = 60'000;
 

@@ -19,8 +19,8 @@
 namespace orderflow::engine {
 
 struct EmitOptions {
-  std::string store_id;  // default: the cause's store
-  std::string order_id;  // default: the cause's order
+  std::string store_id;       // default: the cause's store
+  std::string order_id;       // default: the cause's order
   std::int64_t delay_ms = 0;  // > 0: a durable timer, delivered no earlier than now + delay
 };
 

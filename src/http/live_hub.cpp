@@ -59,7 +59,8 @@ void LiveHub::AlertsChanged(const std::string& store_id) {
   it->second.stats_dirty = true;
 }
 
-void LiveHub::OnChange(const std::string& store_id, const std::string& kind, const std::string& body) {
+void LiveHub::OnChange(const std::string& store_id, const std::string& kind,
+                       const std::string& body) {
   if (kind != "order") return;
   std::error_code ec;
   json::value v = json::parse(body, ec);
@@ -98,7 +99,8 @@ void LiveHub::Loop() {
                                      [](const auto& w) { return w->Closed(); }),
                       s.writers.end());
       if (s.writers.empty()) continue;
-      if (s.dirty_orders.empty() && !s.alerts_dirty && !s.stats_dirty && s.last_alert_seq >= 0) continue;
+      if (s.dirty_orders.empty() && !s.alerts_dirty && !s.stats_dirty && s.last_alert_seq >= 0)
+        continue;
       work.emplace_back(store_id, s);
       s.dirty_orders.clear();
       s.alerts_dirty = false;
@@ -117,7 +119,8 @@ void LiveHub::Flush(const std::string& store_id, StoreState snapshot) {
   Status s = store_.Read([&](store::ReadTx& tx) -> Status {
     for (const auto& order_id : snapshot.dirty_orders) {
       auto order = tx.GetOrder(store_id, order_id);
-      if (order.ok()) messages.push_back(SseEvent("order", ToJson(handlers::OrderJson(*order, false))));
+      if (order.ok())
+        messages.push_back(SseEvent("order", ToJson(handlers::OrderJson(*order, false))));
     }
     if (snapshot.alerts_dirty || snapshot.last_alert_seq < 0) {
       store::NotificationFilter f;

@@ -17,10 +17,10 @@ struct ServerConfig {
   unsigned short port = 8080;  // 0 = pick a free port
   int threads = 2;
   std::size_t body_limit = 64 * 1024;
-  int read_timeout_seconds = 30;  // whole request, headers and body
-  int idle_timeout_seconds = 60;  // keep-alive between requests
+  int read_timeout_seconds = 30;          // whole request, headers and body
+  int idle_timeout_seconds = 60;          // keep-alive between requests
   std::vector<std::string> cors_origins;  // exact origins allowed; "*" allows any
-  std::string static_dir;                  // served for non-/api GET paths; empty: none
+  std::string static_dir;                 // served for non-/api GET paths; empty: none
 };
 
 class Server {

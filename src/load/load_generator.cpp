@@ -1,5 +1,7 @@
 #include "load/load_generator.hpp"
 
+#include <algorithm>
+#include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -9,9 +11,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
-
-#include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -52,7 +51,9 @@ class Histogram {
     p.max = max_.load();
     if (total == 0) return p;
     std::int64_t seen = 0;
-    auto at = [&](double q) { return static_cast<std::int64_t>(std::ceil(q * static_cast<double>(total))); };
+    auto at = [&](double q) {
+      return static_cast<std::int64_t>(std::ceil(q * static_cast<double>(total)));
+    };
     std::int64_t t50 = at(0.50), t90 = at(0.90), t99 = at(0.99);
     for (int i = 0; i < kBuckets; ++i) {
       std::int64_t n = buckets_[i].load(std::memory_order_relaxed);
@@ -86,11 +87,12 @@ struct Shared {
 };
 
 std::string OrderBody(const LoadOptions& o, std::int64_t n) {
-  json::object body{{"customerName", "Load Customer " + std::to_string(n % 100000)},
-                    {"customerEmail", "load" + std::to_string(n % 100000) + "@example.com"},
-                    {"items", json::array{json::object{{"productName", o.product}, {"quantity", 1}}}}};
-  bool decline = o.decline_fraction > 0 &&
-                 static_cast<double>(n % 1000) < o.decline_fraction * 1000.0;
+  json::object body{
+      {"customerName", "Load Customer " + std::to_string(n % 100000)},
+      {"customerEmail", "load" + std::to_string(n % 100000) + "@example.com"},
+      {"items", json::array{json::object{{"productName", o.product}, {"quantity", 1}}}}};
+  bool decline =
+      o.decline_fraction > 0 && static_cast<double>(n % 1000) < o.decline_fraction * 1000.0;
   if (decline) body["payment"] = json::object{{"token", "tok_chargeDeclined"}};
   return json::serialize(body);
 }
@@ -125,7 +127,8 @@ asio::awaitable<void> Connection(Shared& s, int index) {
         if (!first && !TakeTicket(s)) break;
         first = false;
         if (per_connection_rate > 0) {
-          next_send += std::chrono::microseconds(static_cast<std::int64_t>(1e6 / per_connection_rate));
+          next_send +=
+              std::chrono::microseconds(static_cast<std::int64_t>(1e6 / per_connection_rate));
           if (next_send > Clock::now()) {
             pacer.expires_at(next_send);
             co_await pacer.async_wait(asio::use_awaitable);
@@ -190,7 +193,8 @@ json::value Call(const LoadOptions& o, bhttp::verb verb, const std::string& targ
   bhttp::response<bhttp::string_body> res;
   bhttp::read(stream, buffer, res);
   if (res.result_int() / 100 != 2) {
-    throw std::runtime_error(target + " answered " + std::to_string(res.result_int()) + ": " + res.body());
+    throw std::runtime_error(target + " answered " + std::to_string(res.result_int()) + ": " +
+                             res.body());
   }
   return json::parse(res.body());
 }
@@ -228,7 +232,9 @@ Percentiles SampleEndToEnd(const LoadOptions& o) {
   Percentiles p;
   if (ms.empty()) return p;
   std::sort(ms.begin(), ms.end());
-  auto q = [&ms](double f) { return ms[std::min(ms.size() - 1, static_cast<std::size_t>(f * ms.size()))]; };
+  auto q = [&ms](double f) {
+    return ms[std::min(ms.size() - 1, static_cast<std::size_t>(f * ms.size()))];
+  };
   p.p50 = q(0.5);
   p.p90 = q(0.9);
   p.p99 = q(0.99);
@@ -238,7 +244,8 @@ Percentiles SampleEndToEnd(const LoadOptions& o) {
 
 }  // namespace
 
-LoadReport RunLoad(const LoadOptions& options, const std::function<void(const std::string&)>& progress) {
+LoadReport RunLoad(const LoadOptions& options,
+                   const std::function<void(const std::string&)>& progress) {
   LoadReport report;
   if (options.restock > 0) Restock(options);
   std::int64_t delivered0 = 0, failed0 = 0;
@@ -251,7 +258,8 @@ LoadReport RunLoad(const LoadOptions& options, const std::function<void(const st
     asio::co_spawn(ctx, Connection(s, i), asio::detached);
   }
   std::vector<std::thread> threads;
-  for (int i = 0; i < std::max(1, options.threads); ++i) threads.emplace_back([&ctx] { ctx.run(); });
+  for (int i = 0; i < std::max(1, options.threads); ++i)
+    threads.emplace_back([&ctx] { ctx.run(); });
 
   std::int64_t last_ok = 0;
   auto last = Clock::now();
@@ -263,10 +271,12 @@ LoadReport RunLoad(const LoadOptions& options, const std::function<void(const st
     std::int64_t ok = s.ok.load();
     Percentiles p = s.latency.Compute();
     char line[256];
-    std::snprintf(line, sizeof line, "[%5.1fs] sent %lld  2xx %lld  errors %lld  %.0f orders/s  p50 %.2f ms  p99 %.2f ms",
-                  std::chrono::duration<double>(now - s.start).count(), static_cast<long long>(s.sent.load()),
-                  static_cast<long long>(ok), static_cast<long long>(s.errors.load()),
-                  static_cast<double>(ok - last_ok) / dt, p.p50, p.p99);
+    std::snprintf(
+        line, sizeof line,
+        "[%5.1fs] sent %lld  2xx %lld  errors %lld  %.0f orders/s  p50 %.2f ms  p99 %.2f ms",
+        std::chrono::duration<double>(now - s.start).count(), static_cast<long long>(s.sent.load()),
+        static_cast<long long>(ok), static_cast<long long>(s.errors.load()),
+        static_cast<double>(ok - last_ok) / dt, p.p50, p.p99);
     progress(line);
     last_ok = ok;
     last = now;
@@ -280,8 +290,8 @@ LoadReport RunLoad(const LoadOptions& options, const std::function<void(const st
   report.throughput = report.seconds > 0 ? static_cast<double>(report.created) / report.seconds : 0;
   report.intake = s.latency.Compute();
   if (report.created == 0 && report.errors > 0) {
-    throw std::runtime_error("no order was accepted; is the server running on " + options.host + ":" +
-                             std::to_string(options.port) + "?");
+    throw std::runtime_error("no order was accepted; is the server running on " + options.host +
+                             ":" + std::to_string(options.port) + "?");
   }
 
   if (options.end_to_end) {
@@ -304,7 +314,8 @@ LoadReport RunLoad(const LoadOptions& options, const std::function<void(const st
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     report.e2e_seconds = std::chrono::duration<double>(Clock::now() - s.start).count();
-    report.e2e_throughput = static_cast<double>(report.e2e_delivered + report.e2e_failed) / report.e2e_seconds;
+    report.e2e_throughput =
+        static_cast<double>(report.e2e_delivered + report.e2e_failed) / report.e2e_seconds;
     report.e2e = SampleEndToEnd(options);
   }
   return report;
@@ -313,22 +324,25 @@ LoadReport RunLoad(const LoadOptions& options, const std::function<void(const st
 std::string FormatReport(const LoadOptions& o, const LoadReport& r) {
   char buf[2048];
   std::string statuses;
-  for (const auto& [code, n] : r.statuses) statuses += " " + std::to_string(code) + "x" + std::to_string(n);
-  int len = std::snprintf(
-      buf, sizeof buf,
-      "intake: %lld orders in %.2f s over %d connections = %.0f orders/s\n"
-      "  latency ms: p50 %.2f  p90 %.2f  p99 %.2f  max %.2f\n"
-      "  responses:%s  transport errors: %lld\n",
-      static_cast<long long>(r.created), r.seconds, o.connections, r.throughput, r.intake.p50,
-      r.intake.p90, r.intake.p99, r.intake.max, statuses.c_str(), static_cast<long long>(r.errors));
+  for (const auto& [code, n] : r.statuses)
+    statuses += " " + std::to_string(code) + "x" + std::to_string(n);
+  int len = std::snprintf(buf, sizeof buf,
+                          "intake: %lld orders in %.2f s over %d connections = %.0f orders/s\n"
+                          "  latency ms: p50 %.2f  p90 %.2f  p99 %.2f  max %.2f\n"
+                          "  responses:%s  transport errors: %lld\n",
+                          static_cast<long long>(r.created), r.seconds, o.connections, r.throughput,
+                          r.intake.p50, r.intake.p90, r.intake.p99, r.intake.max, statuses.c_str(),
+                          static_cast<long long>(r.errors));
   std::string out(buf, static_cast<std::size_t>(len));
   if (r.e2e_measured) {
-    len = std::snprintf(buf, sizeof buf,
-                        "end to end: %lld delivered + %lld failed in %.2f s = %.0f orders/s%s\n"
-                        "  created -> delivered ms (last 500 delivered): p50 %.0f  p90 %.0f  p99 %.0f  max %.0f\n",
-                        static_cast<long long>(r.e2e_delivered), static_cast<long long>(r.e2e_failed),
-                        r.e2e_seconds, r.e2e_throughput, r.e2e_complete ? "" : " (timed out before all were terminal)",
-                        r.e2e.p50, r.e2e.p90, r.e2e.p99, r.e2e.max);
+    len = std::snprintf(
+        buf, sizeof buf,
+        "end to end: %lld delivered + %lld failed in %.2f s = %.0f orders/s%s\n"
+        "  created -> delivered ms (last 500 delivered): p50 %.0f  p90 %.0f  p99 %.0f  max %.0f\n",
+        static_cast<long long>(r.e2e_delivered), static_cast<long long>(r.e2e_failed),
+        r.e2e_seconds, r.e2e_throughput,
+        r.e2e_complete ? "" : " (timed out before all were terminal)", r.e2e.p50, r.e2e.p90,
+        r.e2e.p99, r.e2e.max);
     out.append(buf, static_cast<std::size_t>(len));
   }
   return out;

@@ -16,13 +16,13 @@ namespace orderflow::load {
 struct LoadOptions {
   std::string host = "127.0.0.1";
   unsigned short port = 8080;
-  std::string token;            // admin token or store key
+  std::string token;  // admin token or store key
   std::string store_id = "X";
   int connections = 64;
-  int threads = 1;              // client I/O threads
-  double duration_s = 10;       // used when count == 0
-  std::int64_t count = 0;       // total orders; 0 = run for duration_s
-  double rate = 0;              // orders/s across all connections; 0 = unlimited
+  int threads = 1;         // client I/O threads
+  double duration_s = 10;  // used when count == 0
+  std::int64_t count = 0;  // total orders; 0 = run for duration_s
+  double rate = 0;         // orders/s across all connections; 0 = unlimited
   std::string product = "Motia Smartwatch V2";
   std::int64_t restock = 0;     // units added to `product` before the run (admin)
   double decline_fraction = 0;  // share of orders with tok_chargeDeclined
@@ -44,16 +44,17 @@ struct LoadReport {
   Percentiles intake;
   bool e2e_measured = false;
   bool e2e_complete = false;
-  double e2e_seconds = 0;       // first request to last terminal state
-  double e2e_throughput = 0;    // terminal orders per second
+  double e2e_seconds = 0;     // first request to last terminal state
+  double e2e_throughput = 0;  // terminal orders per second
   std::int64_t e2e_delivered = 0;
   std::int64_t e2e_failed = 0;
-  Percentiles e2e;              // createdAt -> updatedAt of delivered orders (sample)
+  Percentiles e2e;  // createdAt -> updatedAt of delivered orders (sample)
 };
 
 // Runs the load. `progress` receives one human-readable line per second.
 // Throws std::runtime_error when the server cannot be reached at all.
-LoadReport RunLoad(const LoadOptions& options, const std::function<void(const std::string&)>& progress);
+LoadReport RunLoad(const LoadOptions& options,
+                   const std::function<void(const std::string&)>& progress);
 
 // Multi-line human-readable summary.
 std::string FormatReport(const LoadOptions& options, const LoadReport& report);

@@ -19,15 +19,18 @@ Result<json::object> Post(const std::string& url, const std::string& key, const 
   req.timeout_ms = timeout_ms;
   OF_ASSIGN_OR_RETURN(http::ClientResponse res, http::Send(req));
   if (res.status >= 500 || res.status == 429 || res.status == 408) {
-    return MakeError(ErrorCode::kUnavailable, "payment service answered " + std::to_string(res.status));
+    return MakeError(ErrorCode::kUnavailable,
+                     "payment service answered " + std::to_string(res.status));
   }
   if (res.status != 200) {
     return MakeError(ErrorCode::kInternal, "payment service refused the request (" +
-                                               std::to_string(res.status) + "): " + res.body.substr(0, 200));
+                                               std::to_string(res.status) +
+                                               "): " + res.body.substr(0, 200));
   }
   std::error_code ec;
   json::value v = json::parse(res.body, ec);
-  if (ec || !v.is_object()) return MakeError(ErrorCode::kUnavailable, "payment service sent invalid JSON");
+  if (ec || !v.is_object())
+    return MakeError(ErrorCode::kUnavailable, "payment service sent invalid JSON");
   return v.get_object();
 }
 
@@ -63,9 +66,9 @@ Result<ChargeResult> HttpGateway::Charge(const ChargeRequest& r) {
 }
 
 Result<RefundResult> HttpGateway::Refund(const std::string& key, std::int64_t amount_cents) {
-  OF_ASSIGN_OR_RETURN(json::object o, Post(base_url_ + "/api/refunds", key,
-                                           {{"idempotencyKey", key}, {"amountCents", amount_cents}},
-                                           timeout_ms_));
+  OF_ASSIGN_OR_RETURN(json::object o,
+                      Post(base_url_ + "/api/refunds", key,
+                           {{"idempotencyKey", key}, {"amountCents", amount_cents}}, timeout_ms_));
   RefundResult result;
   const auto* refunded = o.if_contains("refunded");
   result.refunded = refunded && refunded->is_bool() && refunded->get_bool();

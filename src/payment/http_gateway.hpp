@@ -18,7 +18,8 @@ class HttpGateway final : public PaymentGateway {
  public:
   HttpGateway(std::string base_url, int timeout_ms = 3000);
   Result<ChargeResult> Charge(const ChargeRequest& request) override;
-  Result<RefundResult> Refund(const std::string& idempotency_key, std::int64_t amount_cents) override;
+  Result<RefundResult> Refund(const std::string& idempotency_key,
+                              std::int64_t amount_cents) override;
 
  private:
   std::string base_url_;

@@ -18,8 +18,8 @@ Result<ChargeResult> SimulatedGateway::Charge(const ChargeRequest& request) {
   }
   ChargeResult result;
   result.transaction_id = "txn_" + RandomHex(8);
-  bool random_decline = decline_rate_ > 0 &&
-                        std::uniform_real_distribution<double>(0.0, 1.0)(rng_) < decline_rate_;
+  bool random_decline =
+      decline_rate_ > 0 && std::uniform_real_distribution<double>(0.0, 1.0)(rng_) < decline_rate_;
   if (request.token == "tok_chargeDeclined" || random_decline) {
     result.outcome = ChargeOutcome::kDeclined;
     result.decline_reason = "card_declined";

@@ -18,7 +18,8 @@ class SimulatedGateway final : public PaymentGateway {
   explicit SimulatedGateway(double decline_rate = 0, std::uint64_t seed = std::random_device{}());
 
   Result<ChargeResult> Charge(const ChargeRequest& request) override;
-  Result<RefundResult> Refund(const std::string& idempotency_key, std::int64_t amount_cents) override;
+  Result<RefundResult> Refund(const std::string& idempotency_key,
+                              std::int64_t amount_cents) override;
 
   // Observability for tests: how many distinct keys were captured / refunded,
   // and how many charge calls were made in total.
@@ -33,7 +34,7 @@ class SimulatedGateway final : public PaymentGateway {
   };
   mutable std::mutex mu_;
   const double decline_rate_;
-  std::mt19937_64 rng_;                  // GUARDED_BY(mu_)
+  std::mt19937_64 rng_;                    // GUARDED_BY(mu_)
   std::map<std::string, Record> charges_;  // GUARDED_BY(mu_)
   int calls_ = 0;                          // GUARDED_BY(mu_)
 };

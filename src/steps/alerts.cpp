@@ -26,7 +26,8 @@ class Alerts final : public SimpleStep {
   explicit Alerts(const engine::Flow& flow) : SimpleStep(flow, "alerts") {}
 
  protected:
-  Status Apply(engine::StepTx& st, const store::Event& event, const boost::json::object& p) override {
+  Status Apply(engine::StepTx& st, const store::Event& event,
+               const boost::json::object& p) override {
     store::WriteTx& tx = st.tx();
     OF_ASSIGN_OR_RETURN(domain::StoreInfo store, tx.GetStore(event.store_id));
     domain::Notification n;
@@ -68,8 +69,8 @@ class Alerts final : public SimpleStep {
     } else if (topic == "payment.failed") {
       n.type = NotificationType::kError;
       n.title = "Payment Failed";
-      n.message = "Payment of " + amount + " for " + label + " at " + store.name + " failed: " +
-                  Text(p, "reason");
+      n.message = "Payment of " + amount + " for " + label + " at " + store.name +
+                  " failed: " + Text(p, "reason");
     } else if (topic == "inventory.failed") {
       n.type = NotificationType::kError;
       n.title = "Inventory Error";
@@ -85,7 +86,8 @@ class Alerts final : public SimpleStep {
     } else if (topic == "order.completed") {
       n.type = NotificationType::kSuccess;
       n.title = "Order Delivered";
-      n.message = label + " for " + customer + " (" + amount + ") at " + store.name + " was delivered";
+      n.message =
+          label + " for " + customer + " (" + amount + ") at " + store.name + " was delivered";
     } else {
       return OkStatus();
     }

@@ -3,6 +3,7 @@
 // the order id, so a retried refund never pays back twice.
 
 #include "payment/gateway.hpp"
+#include "steps/gateway_step.hpp"
 #include "steps/order_ops.hpp"
 #include "steps/steps.hpp"
 
@@ -11,23 +12,18 @@ namespace {
 
 using domain::Order;
 
-class Compensation final : public engine::Step {
+class Compensation final : public GatewayStep {
  public:
   Compensation(const engine::Flow& flow, store::Store& store, payment::PaymentGateway& gateway)
-      : spec_(*flow.Find("compensation")), store_(store), gateway_(gateway) {}
-
-  const engine::StepSpec& spec() const override { return spec_; }
+      : GatewayStep(flow, "compensation", store, gateway) {}
 
   Result<engine::Apply> Handle(const engine::StepInput& input) override {
     const store::Event event = input.delivery.event;
-    Order order;
-    OF_RETURN_IF_ERROR(store_.Read([&](store::ReadTx& tx) -> Status {
-      OF_ASSIGN_OR_RETURN(order, tx.GetOrder(event.store_id, event.order_id));
-      return OkStatus();
-    }));
+    OF_ASSIGN_OR_RETURN(Order order, ReadOrder(event));
     std::string refund_id;
     if (event.topic == "order.cancelled" && order.payment_status == domain::kPaymentPaid) {
-      OF_ASSIGN_OR_RETURN(payment::RefundResult refund, gateway_.Refund(order.order_id, order.total));
+      OF_ASSIGN_OR_RETURN(payment::RefundResult refund,
+                          gateway().Refund(order.order_id, order.total));
       refund_id = refund.refunded ? refund.refund_id : "none";
     }
     return engine::Apply([event, refund_id](engine::StepTx& st) -> Status {
@@ -36,27 +32,23 @@ class Compensation final : public engine::Step {
       if (o.fulfillment_status == domain::kFulfillmentReserved) {
         OF_RETURN_IF_ERROR(MoveStock(tx, o, store::MovementKind::kRelease, st.now()));
         o.fulfillment_status = std::string(domain::kFulfillmentReleased);
-        OF_RETURN_IF_ERROR(Record(tx, o, "INVENTORY_RELEASED", "Reserved stock released", st.now()));
+        OF_RETURN_IF_ERROR(
+            Record(tx, o, "INVENTORY_RELEASED", "Reserved stock released", st.now()));
         OF_RETURN_IF_ERROR(st.Emit("inventory.released", {{"orderId", o.order_id}}));
       }
       if (!refund_id.empty() && o.payment_status == domain::kPaymentPaid) {
         o.payment_status = std::string(domain::kPaymentRefunded);
-        OF_RETURN_IF_ERROR(Record(tx, o, "REFUNDED",
-                                  "Refunded " + domain::FormatCents(o.total) + " " + o.currency +
-                                      " (" + refund_id + ")",
-                                  st.now()));
-        OF_RETURN_IF_ERROR(st.Emit("payment.refunded", {{"orderId", o.order_id},
-                                                        {"amountCents", o.total},
-                                                        {"refundId", refund_id}}));
+        OF_RETURN_IF_ERROR(Record(
+            tx, o, "REFUNDED",
+            "Refunded " + domain::FormatCents(o.total) + " " + o.currency + " (" + refund_id + ")",
+            st.now()));
+        OF_RETURN_IF_ERROR(
+            st.Emit("payment.refunded",
+                    {{"orderId", o.order_id}, {"amountCents", o.total}, {"refundId", refund_id}}));
       }
       return OkStatus();
     });
   }
-
- private:
-  engine::StepSpec spec_;
-  store::Store& store_;
-  payment::PaymentGateway& gateway_;
 };
 
 }  // namespace

@@ -50,9 +50,9 @@ class Delivery final : public SimpleStep {
     order.tracking_number = "MOT-" + RandomAlnum(8);
     order.carrier = kCarriers[std::hash<std::string>{}(order.order_id) % kCarriers.size()];
     order.fulfillment_status = std::string(domain::kFulfillmentShipped);
-    OF_RETURN_IF_ERROR(Transition(st.tx(), order, OrderStatus::kShipped, "SHIPPED",
-                                  "Shipped with " + order.carrier + ", tracking " + order.tracking_number,
-                                  st.now()));
+    OF_RETURN_IF_ERROR(Transition(
+        st.tx(), order, OrderStatus::kShipped, "SHIPPED",
+        "Shipped with " + order.carrier + ", tracking " + order.tracking_number, st.now()));
     OF_RETURN_IF_ERROR(st.Emit("delivery.shipped", {{"orderId", order.order_id},
                                                     {"trackingNumber", order.tracking_number},
                                                     {"carrier", order.carrier}}));

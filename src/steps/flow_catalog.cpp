@@ -6,34 +6,62 @@ using engine::StepKind;
 
 engine::Flow DeclareFlow() {
   engine::Flow flow;
-  flow.Add({"order-intake", StepKind::kApi, {"POST /api/order"}, {"order.created"},
+  flow.Add({"order-intake",
+            StepKind::kApi,
+            {"POST /api/order"},
+            {"order.created"},
             "validate, price from catalogue, persist pending"});
-  flow.Add({"order-actions", StepKind::kApi,
+  flow.Add({"order-actions",
+            StepKind::kApi,
             {"POST /api/orders/:id/cancel", "POST /api/orders/:id/review"},
             {"order.cancelled", "order.approved"},
             "cancel an order; approve or reject a flagged one"});
-  flow.Add({"fraud-guard", StepKind::kEvent, {"order.created"}, {"order.cleared", "order.flagged"},
+  flow.Add({"fraud-guard",
+            StepKind::kEvent,
+            {"order.created"},
+            {"order.cleared", "order.flagged"},
             "four fraud rules; two hits hold the order for review"});
-  flow.Add({"inventory-reserve", StepKind::kEvent, {"order.cleared", "order.approved"},
+  flow.Add({"inventory-reserve",
+            StepKind::kEvent,
+            {"order.cleared", "order.approved"},
             {"inventory.reserved", "inventory.failed", "inventory.threshold_reached"},
             "reserve every line atomically, or none"});
-  flow.Add({"payment", StepKind::kEvent, {"inventory.reserved"}, {"payment.processed", "payment.failed"},
+  flow.Add({"payment",
+            StepKind::kEvent,
+            {"inventory.reserved"},
+            {"payment.processed", "payment.failed"},
             "charge through the payment gateway (idempotency key = order id)"});
-  flow.Add({"fulfillment", StepKind::kEvent, {"payment.processed"}, {"order.fulfilled"},
+  flow.Add({"fulfillment",
+            StepKind::kEvent,
+            {"payment.processed"},
+            {"order.fulfilled"},
             "commit the reserved stock"});
-  flow.Add({"delivery", StepKind::kEvent, {"order.fulfilled", "delivery.ship_due", "delivery.deliver_due"},
+  flow.Add({"delivery",
+            StepKind::kEvent,
+            {"order.fulfilled", "delivery.ship_due", "delivery.deliver_due"},
             {"delivery.ship_due", "delivery.shipped", "delivery.deliver_due", "delivery.delivered",
              "order.completed"},
             "ship after the ship delay, deliver after the delivery delay (durable timers)"});
-  flow.Add({"compensation", StepKind::kEvent, {"payment.failed", "order.cancelled"},
-            {"inventory.released", "payment.refunded"}, "release reservations, refund"});
-  flow.Add({"alerts", StepKind::kEvent,
-            {"order.created", "order.flagged", "payment.processed", "payment.failed", "inventory.failed",
-             "inventory.threshold_reached", "order.completed"},
-            {}, "write notifications"});
-  flow.Add({"low-stock-scan", StepKind::kCron, {"every --low-stock-scan"}, {"inventory.threshold_reached"},
+  flow.Add({"compensation",
+            StepKind::kEvent,
+            {"payment.failed", "order.cancelled"},
+            {"inventory.released", "payment.refunded"},
+            "release reservations, refund"});
+  flow.Add({"alerts",
+            StepKind::kEvent,
+            {"order.created", "order.flagged", "payment.processed", "payment.failed",
+             "inventory.failed", "inventory.threshold_reached", "order.completed"},
+            {},
+            "write notifications"});
+  flow.Add({"low-stock-scan",
+            StepKind::kCron,
+            {"every --low-stock-scan"},
+            {"inventory.threshold_reached"},
             "safety net for low-stock thresholds"});
-  flow.Add({"stock-reconcile", StepKind::kCron, {"hourly"}, {"inventory.drift_detected"},
+  flow.Add({"stock-reconcile",
+            StepKind::kCron,
+            {"hourly"},
+            {"inventory.drift_detected"},
             "check stock and reserved against the ledger"});
   return flow;
 }

@@ -21,9 +21,9 @@ class FraudGuard final : public SimpleStep {
     if (order.status != domain::OrderStatus::kPending) return OkStatus();
     OF_ASSIGN_OR_RETURN(domain::StoreInfo store, tx.GetStore(event.store_id));
     domain::FraudSignals signals;
-    OF_ASSIGN_OR_RETURN(std::int64_t recent,
-                        tx.CountCustomerOrders(order.store_id, order.customer_name,
-                                               order.created_at - kHourMs));
+    OF_ASSIGN_OR_RETURN(
+        std::int64_t recent,
+        tx.CountCustomerOrders(order.store_id, order.customer_name, order.created_at - kHourMs));
     signals.earlier_orders_last_hour = std::max<std::int64_t>(0, recent - 1);
     OF_ASSIGN_OR_RETURN(signals.failed_payments_last_day,
                         tx.CountCustomerFailedPayments(order.store_id, order.customer_name,
@@ -36,7 +36,8 @@ class FraudGuard final : public SimpleStep {
       detail += (detail.empty() ? "" : "; ") + hit;
     }
     if (!verdict.flagged) {
-      OF_RETURN_IF_ERROR(st.Emit("order.cleared", {{"orderId", order.order_id}, {"hits", std::move(reasons)}}));
+      OF_RETURN_IF_ERROR(
+          st.Emit("order.cleared", {{"orderId", order.order_id}, {"hits", std::move(reasons)}}));
       return OkStatus();
     }
     OF_RETURN_IF_ERROR(Transition(tx, order, domain::OrderStatus::kFlagged, "FRAUD_FLAGGED",

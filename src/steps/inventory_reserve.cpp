@@ -36,8 +36,8 @@ class InventoryReserve final : public SimpleStep {
       bool archived = product.ok() && product->status == domain::ProductStatus::kArchived;
       if (available >= quantity && !archived) continue;
       std::string name = product.ok() ? product->product_name : product_id;
-      std::string detail = "Only " + std::to_string(std::max<std::int64_t>(0, available)) + " of '" +
-                           name + "' available, " + std::to_string(quantity) + " needed";
+      std::string detail = "Only " + std::to_string(std::max<std::int64_t>(0, available)) +
+                           " of '" + name + "' available, " + std::to_string(quantity) + " needed";
       order.failure_reason = "insufficient_stock";
       OF_RETURN_IF_ERROR(Transition(tx, order, domain::OrderStatus::kFailed, "INVENTORY_FAILED",
                                     detail, st.now()));
@@ -55,7 +55,8 @@ class InventoryReserve final : public SimpleStep {
     for (const auto& line : order.items) units += line.quantity;
     OF_RETURN_IF_ERROR(Record(tx, order, "INVENTORY_RESERVED",
                               "Reserved " + std::to_string(units) + " unit(s)", st.now()));
-    OF_RETURN_IF_ERROR(st.Emit("inventory.reserved", {{"orderId", order.order_id}, {"units", units}}));
+    OF_RETURN_IF_ERROR(
+        st.Emit("inventory.reserved", {{"orderId", order.order_id}, {"units", units}}));
 
     for (const auto& [product_id, quantity] : wanted) {
       OF_ASSIGN_OR_RETURN(domain::Product p, tx.GetProduct(order.store_id, product_id));

@@ -109,8 +109,8 @@ Status IntakeOrder(store::WriteTx& tx, const engine::Flow& flow, const domain::O
   out.body = render(order, false);
   out.created = true;
   if (!idempotency_key.empty()) {
-    OF_RETURN_IF_ERROR(tx.PutIdempotency(store_id, idempotency_key,
-                                         store::IdempotencyRecord{request_hash, 201, out.body, now}));
+    OF_RETURN_IF_ERROR(tx.PutIdempotency(
+        store_id, idempotency_key, store::IdempotencyRecord{request_hash, 201, out.body, now}));
   }
   return OkStatus();
 }

@@ -16,8 +16,8 @@
 namespace orderflow::steps {
 
 struct IntakeOutcome {
-  int status = 201;     // 201 created, 200 replay of an existing orderId, or a stored status
-  std::string body;     // response body
+  int status = 201;  // 201 created, 200 replay of an existing orderId, or a stored status
+  std::string body;  // response body
   bool created = false;
   domain::Order order;  // the created or existing order (empty for an Idempotency-Key replay)
 };
@@ -28,9 +28,9 @@ using RenderOrder = std::function<std::string(const domain::Order& order, bool r
 // Runs inside a write unit. Errors: kConflict (orderId or Idempotency-Key
 // reused with another request), kUnknownProduct, kTotalMismatch,
 // kInsufficientStock, kValidation, or a store error.
-Status IntakeOrder(store::WriteTx& tx, const engine::Flow& flow, const domain::OrderRequest& request,
-                   const std::string& store_id, const std::string& currency,
-                   const std::string& idempotency_key, TimeMs now, const RenderOrder& render,
-                   IntakeOutcome& out);
+Status IntakeOrder(store::WriteTx& tx, const engine::Flow& flow,
+                   const domain::OrderRequest& request, const std::string& store_id,
+                   const std::string& currency, const std::string& idempotency_key, TimeMs now,
+                   const RenderOrder& render, IntakeOutcome& out);
 
 }  // namespace orderflow::steps

@@ -6,10 +6,9 @@ Status Transition(store::WriteTx& tx, domain::Order& order, domain::OrderStatus 
                   const std::string& history_status, const std::string& detail, TimeMs now) {
   domain::OrderStatus from = order.status;
   if (!domain::CanTransition(from, to)) {
-    return MakeError(ErrorCode::kInvalidTransition,
-                     "order " + order.order_id + " cannot go from " +
-                         std::string(domain::ToString(from)) + " to " +
-                         std::string(domain::ToString(to)));
+    return MakeError(ErrorCode::kInvalidTransition, "order " + order.order_id + " cannot go from " +
+                                                        std::string(domain::ToString(from)) +
+                                                        " to " + std::string(domain::ToString(to)));
   }
   order.status = to;
   order.updated_at = now;

@@ -5,6 +5,7 @@
 // gateway again and gets the first answer, so an order is charged once.
 
 #include "payment/gateway.hpp"
+#include "steps/gateway_step.hpp"
 #include "steps/order_ops.hpp"
 #include "steps/steps.hpp"
 
@@ -14,35 +15,32 @@ namespace {
 using domain::Order;
 using domain::OrderStatus;
 
-class PaymentStep final : public engine::Step {
+class PaymentStep final : public GatewayStep {
  public:
   PaymentStep(const engine::Flow& flow, store::Store& store, payment::PaymentGateway& gateway)
-      : spec_(*flow.Find("payment")), store_(store), gateway_(gateway) {}
+      : GatewayStep(flow, "payment", store, gateway) {}
 
-  const engine::StepSpec& spec() const override { return spec_; }
   // About two minutes of gateway outage before a dead letter.
   engine::RetryPolicy retry_policy() const override { return {10, 500, 30'000}; }
-  
 
   Result<engine::Apply> Handle(const engine::StepInput& input) override {
     const store::Event& event = input.delivery.event;
-    Order order;
-    OF_RETURN_IF_ERROR(store_.Read([&](store::ReadTx& tx) -> Status {
-      OF_ASSIGN_OR_RETURN(order, tx.GetOrder(event.store_id, event.order_id));
-      return OkStatus();
-    }));
-    if (order.status == OrderStatus::kCancelled && order.payment_status == domain::kPaymentPending) {
+    OF_ASSIGN_OR_RETURN(Order order, ReadOrder(event));
+    if (order.status == OrderStatus::kCancelled &&
+        order.payment_status == domain::kPaymentPending) {
       // Cancelled while the charge was in flight: undo whatever the gateway
       // captured (a no-op when it captured nothing).
-      OF_ASSIGN_OR_RETURN(payment::RefundResult refund, gateway_.Refund(order.order_id, order.total));
+      OF_ASSIGN_OR_RETURN(payment::RefundResult refund,
+                          gateway().Refund(order.order_id, order.total));
       if (!refund.refunded) return engine::NoOp();
       return engine::Apply([event, refund](engine::StepTx& st) -> Status {
         OF_ASSIGN_OR_RETURN(Order o, st.tx().GetOrder(event.store_id, event.order_id));
         if (o.payment_status != domain::kPaymentPending) return OkStatus();
         o.payment_status = std::string(domain::kPaymentRefunded);
-        return Record(st.tx(), o, "REFUNDED",
-                      "Charge refunded (" + refund.refund_id + "): order was cancelled during payment",
-                      st.now());
+        return Record(
+            st.tx(), o, "REFUNDED",
+            "Charge refunded (" + refund.refund_id + "): order was cancelled during payment",
+            st.now());
       });
     }
     if (order.status != OrderStatus::kPending || order.payment_status != domain::kPaymentPending) {
@@ -50,7 +48,7 @@ class PaymentStep final : public engine::Step {
     }
     payment::ChargeRequest request{order.order_id, order.store_id, order.total, order.currency,
                                    order.payment_token};
-    OF_ASSIGN_OR_RETURN(payment::ChargeResult charge, gateway_.Charge(request));
+    OF_ASSIGN_OR_RETURN(payment::ChargeResult charge, gateway().Charge(request));
     return engine::Apply([event, charge](engine::StepTx& st) -> Status {
       store::WriteTx& tx = st.tx();
       OF_ASSIGN_OR_RETURN(Order o, tx.GetOrder(event.store_id, event.order_id));
@@ -63,11 +61,13 @@ class PaymentStep final : public engine::Step {
       if (charge.outcome == payment::ChargeOutcome::kApproved) {
         o.payment_status = std::string(domain::kPaymentPaid);
         OF_RETURN_IF_ERROR(Transition(tx, o, OrderStatus::kPaid, "PAYMENT_RECEIVED",
-                                      "Charged " + amount + " (" + charge.transaction_id + ")", st.now()));
-        OF_RETURN_IF_ERROR(st.Emit("payment.processed", {{"orderId", o.order_id},
-                                                         {"amountCents", o.total},
-                                                         {"currency", o.currency},
-                                                         {"transactionId", charge.transaction_id}}));
+                                      "Charged " + amount + " (" + charge.transaction_id + ")",
+                                      st.now()));
+        OF_RETURN_IF_ERROR(
+            st.Emit("payment.processed", {{"orderId", o.order_id},
+                                          {"amountCents", o.total},
+                                          {"currency", o.currency},
+                                          {"transactionId", charge.transaction_id}}));
         return OkStatus();
       }
       o.payment_status = std::string(domain::kPaymentFailed);
@@ -75,17 +75,12 @@ class PaymentStep final : public engine::Step {
       OF_RETURN_IF_ERROR(Transition(tx, o, OrderStatus::kFailed, "PAYMENT_FAILED",
                                     "Payment of " + amount + " declined: " + charge.decline_reason,
                                     st.now()));
-      OF_RETURN_IF_ERROR(st.Emit("payment.failed", {{"orderId", o.order_id},
-                                                    {"amountCents", o.total},
-                                                    {"reason", charge.decline_reason}}));
+      OF_RETURN_IF_ERROR(st.Emit(
+          "payment.failed",
+          {{"orderId", o.order_id}, {"amountCents", o.total}, {"reason", charge.decline_reason}}));
       return OkStatus();
     });
   }
-
- private:
-  engine::StepSpec spec_;
-  store::Store& store_;
-  payment::PaymentGateway& gateway_;
 };
 
 }  // namespace

@@ -16,7 +16,8 @@ class SimpleStep : public engine::Step {
   Result<engine::Apply> Handle(const engine::StepInput& input) override {
     store::Event event = input.delivery.event;
     boost::json::object payload = input.payload;
-    return engine::Apply([this, event, payload](engine::StepTx& tx) { return Apply(tx, event, payload); });
+    return engine::Apply(
+        [this, event, payload](engine::StepTx& tx) { return Apply(tx, event, payload); });
   }
 
  protected:

@@ -36,7 +36,9 @@ std::unique_ptr<engine::Step> MakeDelivery(const engine::Flow& flow, const StepO
 std::unique_ptr<engine::Step> MakeCompensation(const engine::Flow& flow, store::Store& store,
                                                payment::PaymentGateway& gateway);
 std::unique_ptr<engine::Step> MakeAlerts(const engine::Flow& flow);
-std::unique_ptr<engine::CronStep> MakeLowStockScan(const engine::Flow& flow, std::int64_t interval_ms);
-std::unique_ptr<engine::CronStep> MakeStockReconcile(const engine::Flow& flow, std::int64_t interval_ms);
+std::unique_ptr<engine::CronStep> MakeLowStockScan(const engine::Flow& flow,
+                                                   std::int64_t interval_ms);
+std::unique_ptr<engine::CronStep> MakeStockReconcile(const engine::Flow& flow,
+                                                     std::int64_t interval_ms);
 
 }  // namespace orderflow::steps

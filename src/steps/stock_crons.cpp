@@ -8,12 +8,22 @@
 namespace orderflow::steps {
 namespace {
 
-class LowStockScan final : public engine::CronStep {
+class CronBase : public engine::CronStep {
  public:
-  LowStockScan(const engine::Flow& flow, std::int64_t interval_ms)
-      : spec_(*flow.Find("low-stock-scan")), interval_ms_(interval_ms) {}
+  CronBase(const engine::Flow& flow, const std::string& name, std::int64_t interval_ms)
+      : spec_(*flow.Find(name)), interval_ms_(interval_ms) {}
   const engine::StepSpec& spec() const override { return spec_; }
   std::int64_t interval_ms() const override { return interval_ms_; }
+
+ private:
+  engine::StepSpec spec_;
+  std::int64_t interval_ms_;
+};
+
+class LowStockScan final : public CronBase {
+ public:
+  LowStockScan(const engine::Flow& flow, std::int64_t interval_ms)
+      : CronBase(flow, "low-stock-scan", interval_ms) {}
 
   Status Run(engine::StepTx& st) override {
     store::WriteTx& tx = st.tx();
@@ -39,18 +49,12 @@ class LowStockScan final : public engine::CronStep {
     }
     return OkStatus();
   }
-
- private:
-  engine::StepSpec spec_;
-  std::int64_t interval_ms_;
 };
 
-class StockReconcile final : public engine::CronStep {
+class StockReconcile final : public CronBase {
  public:
   StockReconcile(const engine::Flow& flow, std::int64_t interval_ms)
-      : spec_(*flow.Find("stock-reconcile")), interval_ms_(interval_ms) {}
-  const engine::StepSpec& spec() const override { return spec_; }
-  std::int64_t interval_ms() const override { return interval_ms_; }
+      : CronBase(flow, "stock-reconcile", interval_ms) {}
 
   Status Run(engine::StepTx& st) override {
     store::WriteTx& tx = st.tx();
@@ -60,8 +64,9 @@ class StockReconcile final : public engine::CronStep {
       for (const auto& p : products) {
         OF_ASSIGN_OR_RETURN(auto ledger, tx.LedgerTotals(store.store_id, p.product_id));
         if (ledger.first == p.stock && ledger.second == p.reserved) continue;
-        spdlog::error("stock drift for {} in store {}: stock {} vs ledger {}, reserved {} vs ledger {}",
-                      p.product_name, store.store_id, p.stock, ledger.first, p.reserved, ledger.second);
+        spdlog::error(
+            "stock drift for {} in store {}: stock {} vs ledger {}, reserved {} vs ledger {}",
+            p.product_name, store.store_id, p.stock, ledger.first, p.reserved, ledger.second);
         OF_RETURN_IF_ERROR(st.Emit("inventory.drift_detected",
                                    {{"productId", p.product_id},
                                     {"productName", p.product_name},
@@ -74,20 +79,17 @@ class StockReconcile final : public engine::CronStep {
     }
     return OkStatus();
   }
-
- private:
-  engine::StepSpec spec_;
-  std::int64_t interval_ms_;
 };
 
 }  // namespace
 
-std::unique_ptr<engine::CronStep> MakeLowStockScan(const engine::Flow& flow, std::int64_t interval_ms) {
+std::unique_ptr<engine::CronStep> MakeLowStockScan(const engine::Flow& flow,
+                                                   std::int64_t interval_ms) {
   return std::make_unique<LowStockScan>(flow, interval_ms);
 }
 
 std::unique_ptr<engine::CronStep> MakeStockReconcile(const engine::Flow& flow,
-                                                      std::int64_t interval_ms) {
+                                                     std::int64_t interval_ms) {
   return std::make_unique<StockReconcile>(flow, interval_ms);
 }
 

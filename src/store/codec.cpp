@@ -10,8 +10,12 @@ std::string EncodeItems(const std::vector<domain::OrderLine>& items) {
   json::array arr;
   arr.reserve(items.size());
   for (const auto& l : items) {
-    arr.push_back(json::object{{"p", l.product_id},   {"n", l.product_name}, {"s", l.sku},
-                               {"q", l.quantity},     {"u", l.unit_price},   {"t", l.line_total}});
+    arr.push_back(json::object{{"p", l.product_id},
+                               {"n", l.product_name},
+                               {"s", l.sku},
+                               {"q", l.quantity},
+                               {"u", l.unit_price},
+                               {"t", l.line_total}});
   }
   return json::serialize(arr);
 }
@@ -23,10 +27,10 @@ Result<std::vector<domain::OrderLine>> DecodeItems(const std::string& text) {
   std::vector<domain::OrderLine> out;
   for (const auto& e : v.get_array()) {
     const auto& o = e.as_object();
-    out.push_back(domain::OrderLine{
-        std::string(o.at("p").as_string()), std::string(o.at("n").as_string()),
-        std::string(o.at("s").as_string()), o.at("q").as_int64(), o.at("u").as_int64(),
-        o.at("t").as_int64()});
+    out.push_back(domain::OrderLine{std::string(o.at("p").as_string()),
+                                    std::string(o.at("n").as_string()),
+                                    std::string(o.at("s").as_string()), o.at("q").as_int64(),
+                                    o.at("u").as_int64(), o.at("t").as_int64()});
   }
   return out;
 }

@@ -6,11 +6,16 @@ namespace orderflow::store {
 
 const char* ToString(MovementKind kind) {
   switch (kind) {
-    case MovementKind::kReserve: return "reserve";
-    case MovementKind::kRelease: return "release";
-    case MovementKind::kCommit: return "commit";
-    case MovementKind::kRestock: return "restock";
-    case MovementKind::kAdjust: return "adjust";
+    case MovementKind::kReserve:
+      return "reserve";
+    case MovementKind::kRelease:
+      return "release";
+    case MovementKind::kCommit:
+      return "commit";
+    case MovementKind::kRestock:
+      return "restock";
+    case MovementKind::kAdjust:
+      return "adjust";
   }
   return "adjust";
 }

@@ -34,7 +34,7 @@ struct OrderFilter {
 };
 
 struct OrderPage {
-  std::vector<domain::Order> items;     // newest first; history not loaded
+  std::vector<domain::Order> items;      // newest first; history not loaded
   std::optional<std::int64_t> next_seq;  // cursor of the next page, if any
 };
 
@@ -108,7 +108,7 @@ struct Delivery {
 
 struct StepCounts {
   std::string step;
-  std::int64_t pending = 0;  // waiting or retrying
+  std::int64_t pending = 0;   // waiting or retrying
   std::int64_t retrying = 0;  // pending with at least one failed attempt
   std::int64_t dead = 0;
   std::int64_t done = 0;

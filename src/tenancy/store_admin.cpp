@@ -11,14 +11,16 @@ namespace orderflow::tenancy {
 Status ValidateNewStore(const NewStore& spec) {
   if (spec.store_id.empty() || spec.store_id.size() > 32 ||
       spec.store_id.find_first_not_of(
-          "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") != std::string::npos) {
-    return MakeError(ErrorCode::kValidation,
-                     "storeId must be 1-32 letters, digits, '_' or '-'", "storeId");
+          "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") !=
+          std::string::npos) {
+    return MakeError(ErrorCode::kValidation, "storeId must be 1-32 letters, digits, '_' or '-'",
+                     "storeId");
   }
   OF_RETURN_IF_ERROR(domain::ValidateText(spec.name, "name", 100, true));
   if (spec.currency.size() != 3 ||
       spec.currency.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ") != std::string::npos) {
-    return MakeError(ErrorCode::kValidation, "currency must be a 3-letter ISO 4217 code", "currency");
+    return MakeError(ErrorCode::kValidation, "currency must be a 3-letter ISO 4217 code",
+                     "currency");
   }
   if (spec.color.size() != 7 || spec.color[0] != '#' ||
       spec.color.find_first_not_of("0123456789abcdefABCDEF", 1) != std::string::npos) {
@@ -43,7 +45,8 @@ Result<IssuedKey> CreateStore(store::Store& store, const NewStore& spec, const C
   info.burst = spec.burst > 0 ? spec.burst : spec.rate_limit * 2;
   info.api_key_hash = Sha256Hex(issued.api_key);
   info.created_at = clock.NowMs();
-  OF_RETURN_IF_ERROR(store::WriteSync(store, [&info](store::WriteTx& tx) { return tx.InsertStore(info); }));
+  OF_RETURN_IF_ERROR(
+      store::WriteSync(store, [&info](store::WriteTx& tx) { return tx.InsertStore(info); }));
   return issued;
 }
 

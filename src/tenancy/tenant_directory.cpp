@@ -91,9 +91,9 @@ Status TenantDirectory::Admit(const Principal& principal, int& retry_after_secon
     return OkStatus();
   }
   retry_after_seconds = std::max(1, static_cast<int>(std::ceil((1.0 - b.tokens) / rate)));
-  return MakeError(ErrorCode::kRateLimited, "rate limit of " + std::to_string(static_cast<int>(rate)) +
-                                                " requests/s exceeded for store '" +
-                                                principal.store_id + "'");
+  return MakeError(ErrorCode::kRateLimited,
+                   "rate limit of " + std::to_string(static_cast<int>(rate)) +
+                       " requests/s exceeded for store '" + principal.store_id + "'");
 }
 
 std::string TenantDirectory::NewApiKey(const std::string& store_id) {

@@ -57,9 +57,9 @@ class TenantDirectory {
   const bool auth_enabled_;
   const Clock& clock_;
   mutable std::mutex mu_;
-  std::map<std::string, domain::StoreInfo> stores_;    // GUARDED_BY(mu_)
-  std::map<std::string, std::string> store_by_key_;    // key hash -> store id; GUARDED_BY(mu_)
-  std::map<std::string, Bucket> buckets_;               // GUARDED_BY(mu_)
+  std::map<std::string, domain::StoreInfo> stores_;  // GUARDED_BY(mu_)
+  std::map<std::string, std::string> store_by_key_;  // key hash -> store id; GUARDED_BY(mu_)
+  std::map<std::string, Bucket> buckets_;            // GUARDED_BY(mu_)
 };
 
 }  // namespace orderflow::tenancy

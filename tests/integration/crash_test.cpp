@@ -183,7 +183,8 @@ TEST(CrashTest, KillNineTwiceUnderLoadLosesNothingAndDoublesNothing) {
     }
     if (!waiting.empty()) std::this_thread::sleep_for(100ms);
   }
-  EXPECT_TRUE(waiting.empty()) << waiting.size() << " acknowledged orders never reached a terminal state";
+  EXPECT_TRUE(waiting.empty()) << waiting.size()
+                               << " acknowledged orders never reached a terminal state";
   for (const auto& [id, declined] : acked.orders) {
     auto it = final_status.find(id);
     if (it == final_status.end()) continue;
@@ -213,7 +214,9 @@ TEST(CrashTest, KillNineTwiceUnderLoadLosesNothingAndDoublesNothing) {
                    "p.reserved <> (SELECT COALESCE(SUM(reserved_delta), 0) FROM stock_movements m "
                    "               WHERE m.store_id = p.store_id AND m.product_id = p.product_id)"),
             0);
-  EXPECT_EQ(db.Int("SELECT COUNT(*) FROM products WHERE stock < 0 OR reserved < 0 OR reserved > stock"), 0);
+  EXPECT_EQ(
+      db.Int("SELECT COUNT(*) FROM products WHERE stock < 0 OR reserved < 0 OR reserved > stock"),
+      0);
   EXPECT_EQ(db.Int("SELECT COALESCE(SUM(reserved), 0) FROM products WHERE store_id = 'X'"), 0);
   // Exactly one payment per delivered order; no history entry twice.
   EXPECT_EQ(db.Int("SELECT COUNT(*) FROM orders o WHERE o.status = 'delivered' AND "
@@ -228,12 +231,15 @@ TEST(CrashTest, KillNineTwiceUnderLoadLosesNothingAndDoublesNothing) {
   EXPECT_EQ(db.Int("SELECT COUNT(*) FROM (SELECT order_id, product_id, kind FROM stock_movements "
                    "WHERE order_id <> '' GROUP BY order_id, product_id, kind HAVING COUNT(*) > 1)"),
             0);
-  EXPECT_EQ(db.Int("SELECT COUNT(*) FROM orders o WHERE o.status = 'delivered' AND NOT EXISTS "
-                   "(SELECT 1 FROM stock_movements m WHERE m.order_id = o.order_id AND m.kind = 'commit')"),
-            0);
-  EXPECT_EQ(db.Int("SELECT COUNT(*) FROM stock_movements m JOIN orders o ON o.order_id = m.order_id "
-                   "WHERE m.kind = 'commit' AND o.status <> 'delivered'"),
-            0);
+  EXPECT_EQ(
+      db.Int(
+          "SELECT COUNT(*) FROM orders o WHERE o.status = 'delivered' AND NOT EXISTS "
+          "(SELECT 1 FROM stock_movements m WHERE m.order_id = o.order_id AND m.kind = 'commit')"),
+      0);
+  EXPECT_EQ(
+      db.Int("SELECT COUNT(*) FROM stock_movements m JOIN orders o ON o.order_id = m.order_id "
+             "WHERE m.kind = 'commit' AND o.status <> 'delivered'"),
+      0);
   // One notification of each kind per order.
   EXPECT_EQ(db.Int("SELECT COUNT(*) FROM (SELECT order_id, title FROM notifications "
                    "WHERE order_id <> '' AND title <> 'Low Inventory Alert' "

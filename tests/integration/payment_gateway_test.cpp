@@ -31,7 +31,8 @@ class GatewayProcess {
       dup2(fds[1], STDOUT_FILENO);
       close(fds[0]);
       std::string listen = "127.0.0.1:" + std::to_string(port);
-      execl(ORDERFLOW_GATEWAY_BINARY, ORDERFLOW_GATEWAY_BINARY, "--listen", listen.c_str(), nullptr);
+      execl(ORDERFLOW_GATEWAY_BINARY, ORDERFLOW_GATEWAY_BINARY, "--listen", listen.c_str(),
+            nullptr);
       _exit(127);
     }
     close(fds[1]);
@@ -81,7 +82,8 @@ std::string WaitForStatus(StoreApi& api, const std::string& order_id,
 }
 
 std::string PostOrder(StoreApi& api, const std::string& token) {
-  std::string body = R"({"customerName":"Gateway Test","items":[{"productName":"Motia Pro Headset","quantity":1}])";
+  std::string body =
+      R"({"customerName":"Gateway Test","items":[{"productName":"Motia Pro Headset","quantity":1}])";
   if (!token.empty()) body += R"(,"payment":{"token":")" + token + "\"}";
   body += "}";
   auto r = api.Post("/api/order", body);
@@ -125,7 +127,8 @@ TEST(PaymentGateway, OrdersWaitOutAnOutageAndAreChargedOnce) {
       }
     }
   }
-  EXPECT_TRUE(retrying) << "the payment step should be retrying: " << api.Get("/api/orders/" + order + "/trace").body;
+  EXPECT_TRUE(retrying) << "the payment step should be retrying: "
+                        << api.Get("/api/orders/" + order + "/trace").body;
 
   gateway = std::make_unique<GatewayProcess>(port);
   EXPECT_EQ(WaitForStatus(api, order, {"delivered"}, std::chrono::seconds(30)), "delivered");

@@ -209,8 +209,9 @@ Result<std::string> EngineHarness::PlaceOrder(const std::string& store_id,
   // The real intake unit, as POST /api/order runs it.
   steps::IntakeOutcome outcome;
   Status s = store::WriteSync(store(), [&](store::WriteTx& tx) {
-    return steps::IntakeOrder(tx, flow_, req, store_id, currency, "", now,
-                              [](const domain::Order&, bool) { return std::string(); }, outcome);
+    return steps::IntakeOrder(
+        tx, flow_, req, store_id, currency, "", now,
+        [](const domain::Order&, bool) { return std::string(); }, outcome);
   });
   const std::string& order_id = req.order_id;
   if (!s.ok()) return s.error();

@@ -9,14 +9,14 @@ namespace orderflow::domain {
 namespace {
 
 using S = OrderStatus;
-constexpr S kAll[] = {S::kPending, S::kFlagged,   S::kPaid,      S::kFailed,
+constexpr S kAll[] = {S::kPending,   S::kFlagged, S::kPaid,      S::kFailed,
                       S::kFulfilled, S::kShipped, S::kDelivered, S::kCancelled};
 
 TEST(OrderStatus, TransitionTableIsExactlyTheSpec) {
   const std::set<std::pair<S, S>> allowed = {
-      {S::kPending, S::kFlagged},    {S::kFlagged, S::kPending},   {S::kPending, S::kFailed},
-      {S::kPending, S::kPaid},       {S::kPaid, S::kFulfilled},    {S::kFulfilled, S::kShipped},
-      {S::kShipped, S::kDelivered},  {S::kPending, S::kCancelled}, {S::kFlagged, S::kCancelled},
+      {S::kPending, S::kFlagged},   {S::kFlagged, S::kPending},   {S::kPending, S::kFailed},
+      {S::kPending, S::kPaid},      {S::kPaid, S::kFulfilled},    {S::kFulfilled, S::kShipped},
+      {S::kShipped, S::kDelivered}, {S::kPending, S::kCancelled}, {S::kFlagged, S::kCancelled},
       {S::kPaid, S::kCancelled}};
   for (S from : kAll) {
     for (S to : kAll) {

@@ -43,8 +43,10 @@ int main(int argc, char** argv) {
   double decline_rate = 0;
   double fail_rate = 0;
   app.add_option("--listen", listen, "HOST:PORT")->capture_default_str();
-  app.add_option("--decline-rate", decline_rate, "Fraction of charges declined at random")->capture_default_str();
-  app.add_option("--fail-rate", fail_rate, "Fraction of requests answered 503 (to exercise retries)")
+  app.add_option("--decline-rate", decline_rate, "Fraction of charges declined at random")
+      ->capture_default_str();
+  app.add_option("--fail-rate", fail_rate,
+                 "Fraction of requests answered 503 (to exercise retries)")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   auto colon = listen.rfind(':');
@@ -76,10 +78,13 @@ int main(int argc, char** argv) {
     if (!body.ok()) return respond(orderflow::http::ErrorResponse(body.error()));
     orderflow::payment::ChargeRequest charge;
     charge.idempotency_key = std::string(body->at("idempotencyKey").as_string());
-    if (const auto* t = body->if_contains("token"); t && t->is_string()) charge.token = std::string(t->get_string());
-    if (const auto* a = body->if_contains("amountCents"); a && a->is_int64()) charge.amount_cents = a->get_int64();
+    if (const auto* t = body->if_contains("token"); t && t->is_string())
+      charge.token = std::string(t->get_string());
+    if (const auto* a = body->if_contains("amountCents"); a && a->is_int64())
+      charge.amount_cents = a->get_int64();
     auto result = gateway.Charge(charge);
-    if (!result.ok()) return respond(orderflow::http::JsonResponse(503, R"({"error":"processing error"})"));
+    if (!result.ok())
+      return respond(orderflow::http::JsonResponse(503, R"({"error":"processing error"})"));
     bool approved = result->outcome == orderflow::payment::ChargeOutcome::kApproved;
     respond(orderflow::http::JsonResponse(
         200, orderflow::ToJson(json::object{{"status", approved ? "approved" : "declined"},
@@ -91,9 +96,11 @@ int main(int argc, char** argv) {
     auto body = Body(request);
     if (!body.ok()) return respond(orderflow::http::ErrorResponse(body.error()));
     auto result = gateway.Refund(std::string(body->at("idempotencyKey").as_string()), 0);
-    if (!result.ok()) return respond(orderflow::http::JsonResponse(503, R"({"error":"processing error"})"));
+    if (!result.ok())
+      return respond(orderflow::http::JsonResponse(503, R"({"error":"processing error"})"));
     respond(orderflow::http::JsonResponse(
-        200, orderflow::ToJson(json::object{{"refunded", result->refunded}, {"refundId", result->refund_id}})));
+        200, orderflow::ToJson(
+                 json::object{{"refunded", result->refunded}, {"refundId", result->refund_id}})));
   });
   router.Add("GET", "/api/stats", [&](Request&, Respond respond) {
     respond(orderflow::http::JsonResponse(

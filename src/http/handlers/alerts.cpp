@@ -38,7 +38,8 @@ void RegisterAlertRoutes(Router& router, Services& services) {
     if (!paging.ok()) return RespondError(respond, paging.error());
     const std::string& unread = request.Query("unread");
     if (!unread.empty() && unread != "true" && unread != "false") {
-      return RespondError(respond, MakeError(ErrorCode::kValidation, "unread must be true or false", "unread"));
+      return RespondError(
+          respond, MakeError(ErrorCode::kValidation, "unread must be true or false", "unread"));
     }
     f.unread_only = unread == "true";
     ReadJson(services, std::move(respond), [f](store::ReadTx& tx) -> Result<json::value> {
@@ -51,19 +52,21 @@ void RegisterAlertRoutes(Router& router, Services& services) {
                                       {"unread", unread_count}});
     });
   });
-  router.Add("POST", "/api/alerts/read-all", Idempotent(services, [&services](Request& request, Respond respond) {
-    auto principal = Authorize(services, request, respond);
-    if (!principal) return;
-    Mark(services, std::move(respond), principal->store_id, "");
-  }));
-  router.Add("POST", "/api/alerts/:id/read", Idempotent(services, [&services](Request& request, Respond respond) {
-    auto principal = Authorize(services, request, respond);
-    if (!principal) return;
-    if (request.Param("id").empty() || request.Param("id").size() > 64) {
-      return RespondError(respond, MakeError(ErrorCode::kNotFound, "alert not found"));
-    }
-    Mark(services, std::move(respond), principal->store_id, request.Param("id"));
-  }));
+  router.Add("POST", "/api/alerts/read-all",
+             Idempotent(services, [&services](Request& request, Respond respond) {
+               auto principal = Authorize(services, request, respond);
+               if (!principal) return;
+               Mark(services, std::move(respond), principal->store_id, "");
+             }));
+  router.Add("POST", "/api/alerts/:id/read",
+             Idempotent(services, [&services](Request& request, Respond respond) {
+               auto principal = Authorize(services, request, respond);
+               if (!principal) return;
+               if (request.Param("id").empty() || request.Param("id").size() > 64) {
+                 return RespondError(respond, MakeError(ErrorCode::kNotFound, "alert not found"));
+               }
+               Mark(services, std::move(respond), principal->store_id, request.Param("id"));
+             }));
 }
 
 }  // namespace orderflow::http::handlers

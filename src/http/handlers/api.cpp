@@ -1,8 +1,9 @@
 #include "http/handlers/api.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/parse_options.hpp>
-#include <spdlog/spdlog.h>
 
 #include "common/ids.hpp"
 #include "common/json.hpp"
@@ -37,7 +38,8 @@ Result<json::value> ParseJsonBody(const Request& request) {
   options.max_depth = 32;
   std::error_code ec;
   json::value v = json::parse(request.body, ec, json::storage_ptr(), options);
-  if (ec) return MakeError(ErrorCode::kInvalidJson, "request body is not valid JSON: " + ec.message());
+  if (ec)
+    return MakeError(ErrorCode::kInvalidJson, "request body is not valid JSON: " + ec.message());
   return v;
 }
 
@@ -82,7 +84,7 @@ Handler Idempotent(Services& services, Handler inner) {
                                              "Idempotency-Key"));
     }
     std::string scope = "auth:" + Sha256Hex(std::string(request.Header("authorization")) + "|" +
-                                             std::string(request.Header("x-store-id")))
+                                            std::string(request.Header("x-store-id")))
                                       .substr(0, 24);
     std::string hash = Sha256Hex(request.method + " " + request.path + "\n" + request.body);
     // The request outlives this call only through this copy.
@@ -97,22 +99,26 @@ Handler Idempotent(Services& services, Handler inner) {
       if (!read.ok()) return RespondError(respond, read.error());
       if (existing) {
         if (existing->request_hash != hash) {
-          return RespondError(respond, MakeError(ErrorCode::kConflict,
-                                                 "Idempotency-Key was already used with a different request",
-                                                 "Idempotency-Key"));
+          return RespondError(respond,
+                              MakeError(ErrorCode::kConflict,
+                                        "Idempotency-Key was already used with a different request",
+                                        "Idempotency-Key"));
         }
         return respond(JsonResponse(existing->status_code, existing->body));
       }
-      Respond record = [&services, respond = std::move(respond), scope, key, hash](Response r) mutable {
+      Respond record = [&services, respond = std::move(respond), scope, key,
+                        hash](Response r) mutable {
         if (r.status >= 500 || r.stream) return respond(std::move(r));
         auto shared = std::make_shared<Response>(std::move(r));
         TimeMs now = services.clock.NowMs();
         services.store.Write(
             [scope, key, hash, shared, now](store::WriteTx& tx) {
-              return tx.PutIdempotency(scope, key,
-                                       store::IdempotencyRecord{hash, shared->status, shared->body, now});
+              return tx.PutIdempotency(
+                  scope, key, store::IdempotencyRecord{hash, shared->status, shared->body, now});
             },
-            [respond = std::move(respond), shared](Status) mutable { respond(std::move(*shared)); });
+            [respond = std::move(respond), shared](Status) mutable {
+              respond(std::move(*shared));
+            });
       };
       inner(*held, std::move(record));
     });

@@ -47,9 +47,10 @@ Result<json::value> StatsJson(store::ReadTx& tx, const std::string& store_id, Ti
         break;
     }
   }
-  double rate = total_orders > 0
-                    ? std::round(static_cast<double>(fulfilled) * 1000.0 / static_cast<double>(total_orders)) / 10.0
-                    : 100.0;
+  double rate = total_orders > 0 ? std::round(static_cast<double>(fulfilled) * 1000.0 /
+                                              static_cast<double>(total_orders)) /
+                                       10.0
+                                 : 100.0;
   OF_ASSIGN_OR_RETURN(std::int64_t unread, tx.CountUnreadNotifications(store_id));
   json::object out{{"storeId", store_id},
                    {"totalOrders", total_orders},
@@ -72,7 +73,6 @@ Result<json::value> StatsJson(store::ReadTx& tx, const std::string& store_id, Ti
   }
   return json::value(std::move(out));
 }
-
 
 void RegisterDashboardRoutes(Router& router, Services& services) {
   router.Add("GET", "/api/dashboard/stats", [&services](Request& request, Respond respond) {

@@ -14,9 +14,12 @@ namespace json = boost::json;
 
 const char* StateName(store::DeliveryState s) {
   switch (s) {
-    case store::DeliveryState::kPending: return "pending";
-    case store::DeliveryState::kDone: return "done";
-    case store::DeliveryState::kDead: return "dead";
+    case store::DeliveryState::kPending:
+      return "pending";
+    case store::DeliveryState::kDone:
+      return "done";
+    case store::DeliveryState::kDead:
+      return "dead";
   }
   return "pending";
 }
@@ -28,20 +31,25 @@ json::value PayloadJson(const std::string& text) {
 }
 
 json::object DeliveryJson(const store::Delivery& d) {
-  return json::object{{"id", std::to_string(d.event.id) + ":" + d.step},
-                      {"eventId", d.event.id},
-                      {"topic", d.event.topic},
-                      {"step", d.step},
-                      {"state", StateName(d.state)},
-                      {"attempts", d.attempts},
-                      {"lastError", d.last_error.empty() ? json::value(nullptr) : json::value(d.last_error)},
-                      {"orderId", d.event.order_id.empty() ? json::value(nullptr) : json::value(d.event.order_id)},
-                      {"emittedAt", FormatIso8601(d.event.created_at)},
-                      {"dueAt", FormatIso8601(d.event.due_at)},
-                      {"nextAttemptAt", d.state == store::DeliveryState::kPending ? json::value(FormatIso8601(d.next_at)) : json::value(nullptr)},
-                      {"finishedAt", d.finished_at ? json::value(FormatIso8601(d.finished_at)) : json::value(nullptr)},
-                      {"latencyMs", d.finished_at ? json::value(d.finished_at - d.event.due_at) : json::value(nullptr)},
-                      {"payload", PayloadJson(d.event.payload)}};
+  return json::object{
+      {"id", std::to_string(d.event.id) + ":" + d.step},
+      {"eventId", d.event.id},
+      {"topic", d.event.topic},
+      {"step", d.step},
+      {"state", StateName(d.state)},
+      {"attempts", d.attempts},
+      {"lastError", d.last_error.empty() ? json::value(nullptr) : json::value(d.last_error)},
+      {"orderId", d.event.order_id.empty() ? json::value(nullptr) : json::value(d.event.order_id)},
+      {"emittedAt", FormatIso8601(d.event.created_at)},
+      {"dueAt", FormatIso8601(d.event.due_at)},
+      {"nextAttemptAt", d.state == store::DeliveryState::kPending
+                            ? json::value(FormatIso8601(d.next_at))
+                            : json::value(nullptr)},
+      {"finishedAt",
+       d.finished_at ? json::value(FormatIso8601(d.finished_at)) : json::value(nullptr)},
+      {"latencyMs",
+       d.finished_at ? json::value(d.finished_at - d.event.due_at) : json::value(nullptr)},
+      {"payload", PayloadJson(d.event.payload)}};
 }
 
 // Redrives one dead delivery (`step` given) or all of the event's.
@@ -49,14 +57,16 @@ void Redrive(Services& services, Request& request, Respond respond, const std::s
              const std::string& step) {
   auto principal = Authorize(services, request, respond);
   if (!principal) return;
-  if (id_text.empty() || id_text.size() > 18 || id_text.find_first_not_of("0123456789") != std::string::npos) {
+  if (id_text.empty() || id_text.size() > 18 ||
+      id_text.find_first_not_of("0123456789") != std::string::npos) {
     return RespondError(respond, MakeError(ErrorCode::kNotFound, "dead letter not found"));
   }
   std::int64_t event_id = std::stoll(id_text);
   TimeMs now = services.clock.NowMs();
   auto redriven = std::make_shared<json::array>();
   services.store.Write(
-      [store_id = principal->store_id, event_id, step, now, redriven](store::WriteTx& tx) -> Status {
+      [store_id = principal->store_id, event_id, step, now,
+       redriven](store::WriteTx& tx) -> Status {
         if (!step.empty()) {
           OF_RETURN_IF_ERROR(tx.RedriveDelivery(store_id, event_id, step, now));
           redriven->push_back(json::string(step));
@@ -73,7 +83,8 @@ void Redrive(Services& services, Request& request, Respond respond, const std::s
       },
       [respond = std::move(respond), event_id, redriven](Status s) mutable {
         if (!s.ok()) return RespondError(respond, s.error());
-        RespondJson(respond, 200, json::object{{"success", true}, {"eventId", event_id}, {"steps", *redriven}});
+        RespondJson(respond, 200,
+                    json::object{{"success", true}, {"eventId", event_id}, {"steps", *redriven}});
       });
 }
 
@@ -112,38 +123,41 @@ void RegisterEngineRoutes(Router& router, Services& services) {
   router.Add("GET", "/api/flows", [&services](Request& request, Respond respond) {
     auto principal = Authorize(services, request, respond, false);
     if (!principal) return;
-    ReadJson(services, std::move(respond),
-             [&services, store_id = principal->store_id](store::ReadTx& tx) -> Result<json::value> {
-               OF_ASSIGN_OR_RETURN(auto counts, tx.CountDeliveries(store_id));
-               json::array steps;
-               for (const auto& s : services.flow.steps()) {
-                 json::object step{{"name", s.name},
-                                   {"kind", engine::ToString(s.kind)},
-                                   {"subscribes", json::value_from(s.subscribes)},
-                                   {"emits", json::value_from(s.emits)},
-                                   {"description", s.description}};
-                 json::object c{{"pending", 0}, {"retrying", 0}, {"dead", 0}, {"done", 0}};
-                 for (const auto& x : counts) {
-                   if (x.step != s.name) continue;
-                   c = json::object{{"pending", x.pending}, {"retrying", x.retrying},
-                                    {"dead", x.dead}, {"done", x.done}};
-                 }
-                 step["counts"] = std::move(c);
-                 steps.push_back(std::move(step));
-               }
-               // Edges: emitter -> subscriber for each topic.
-               json::array edges;
-               for (const auto& from : services.flow.steps()) {
-                 for (const auto& topic : from.emits) {
-                   for (const auto& to : services.flow.Subscribers(topic)) {
-                     edges.push_back(json::object{{"from", from.name}, {"to", to}, {"topic", topic}});
-                   }
-                 }
-               }
-               return json::value(json::object{{"name", "order-processing-flow"},
-                                               {"steps", std::move(steps)},
-                                               {"edges", std::move(edges)}});
-             });
+    ReadJson(
+        services, std::move(respond),
+        [&services, store_id = principal->store_id](store::ReadTx& tx) -> Result<json::value> {
+          OF_ASSIGN_OR_RETURN(auto counts, tx.CountDeliveries(store_id));
+          json::array steps;
+          for (const auto& s : services.flow.steps()) {
+            json::object step{{"name", s.name},
+                              {"kind", engine::ToString(s.kind)},
+                              {"subscribes", json::value_from(s.subscribes)},
+                              {"emits", json::value_from(s.emits)},
+                              {"description", s.description}};
+            json::object c{{"pending", 0}, {"retrying", 0}, {"dead", 0}, {"done", 0}};
+            for (const auto& x : counts) {
+              if (x.step != s.name) continue;
+              c = json::object{{"pending", x.pending},
+                               {"retrying", x.retrying},
+                               {"dead", x.dead},
+                               {"done", x.done}};
+            }
+            step["counts"] = std::move(c);
+            steps.push_back(std::move(step));
+          }
+          // Edges: emitter -> subscriber for each topic.
+          json::array edges;
+          for (const auto& from : services.flow.steps()) {
+            for (const auto& topic : from.emits) {
+              for (const auto& to : services.flow.Subscribers(topic)) {
+                edges.push_back(json::object{{"from", from.name}, {"to", to}, {"topic", topic}});
+              }
+            }
+          }
+          return json::value(json::object{{"name", "order-processing-flow"},
+                                          {"steps", std::move(steps)},
+                                          {"edges", std::move(edges)}});
+        });
   });
 
   router.Add("GET", "/api/dead-letters", [&services](Request& request, Respond respond) {
@@ -153,27 +167,31 @@ void RegisterEngineRoutes(Router& router, Services& services) {
     std::int64_t cursor = 0;
     Status paging = ParsePaging(request, limit, cursor);
     if (!paging.ok()) return RespondError(respond, paging.error());
-    ReadJson(services, std::move(respond),
-             [store_id = principal->store_id, limit, cursor](store::ReadTx& tx) -> Result<json::value> {
-               OF_ASSIGN_OR_RETURN(auto page, tx.ListDeadLetters(store_id, cursor, limit));
-               json::array items;
-               for (const auto& d : page.items) items.push_back(DeliveryJson(d));
-               return json::value(json::object{{"items", std::move(items)},
-                                               {"nextCursor", CursorJson(page.next_event_id)}});
-             });
+    ReadJson(
+        services, std::move(respond),
+        [store_id = principal->store_id, limit, cursor](store::ReadTx& tx) -> Result<json::value> {
+          OF_ASSIGN_OR_RETURN(auto page, tx.ListDeadLetters(store_id, cursor, limit));
+          json::array items;
+          for (const auto& d : page.items) items.push_back(DeliveryJson(d));
+          return json::value(json::object{{"items", std::move(items)},
+                                          {"nextCursor", CursorJson(page.next_event_id)}});
+        });
   });
 
-  router.Add("POST", "/api/dead-letters/:eventId/:step/redrive", Idempotent(services, [&services](Request& request, Respond respond) {
-    Redrive(services, request, std::move(respond), request.Param("eventId"), request.Param("step"));
-  }));
+  router.Add("POST", "/api/dead-letters/:eventId/:step/redrive",
+             Idempotent(services, [&services](Request& request, Respond respond) {
+               Redrive(services, request, std::move(respond), request.Param("eventId"),
+                       request.Param("step"));
+             }));
   // SPEC form: :id is "<eventId>:<step>" (the `id` of a listed dead letter)
   // or a bare event id, which redrives every dead delivery of that event.
-  router.Add("POST", "/api/dead-letters/:id/redrive", Idempotent(services, [&services](Request& request, Respond respond) {
-    std::string id = request.Param("id");
-    auto colon = id.find(':');
-    std::string step = colon == std::string::npos ? "" : id.substr(colon + 1);
-    Redrive(services, request, std::move(respond), id.substr(0, colon), step);
-  }));
+  router.Add("POST", "/api/dead-letters/:id/redrive",
+             Idempotent(services, [&services](Request& request, Respond respond) {
+               std::string id = request.Param("id");
+               auto colon = id.find(':');
+               std::string step = colon == std::string::npos ? "" : id.substr(colon + 1);
+               Redrive(services, request, std::move(respond), id.substr(0, colon), step);
+             }));
 }
 
 }  // namespace orderflow::http::handlers

@@ -33,8 +33,9 @@ Status Act(Services& services, store::WriteTx& tx, const std::string& store_id,
                        "only flagged orders can be reviewed; this one is " +
                            std::string(domain::ToString(out.status)));
     }
-    OF_RETURN_IF_ERROR(steps::Transition(tx, out, OrderStatus::kPending, "FRAUD_APPROVED",
-                                         reason.empty() ? "Approved after review" : "Approved: " + reason, now));
+    OF_RETURN_IF_ERROR(
+        steps::Transition(tx, out, OrderStatus::kPending, "FRAUD_APPROVED",
+                          reason.empty() ? "Approved after review" : "Approved: " + reason, now));
     event.topic = "order.approved";
   } else {
     if (action == Action::kReject && out.status != OrderStatus::kFlagged) {
@@ -45,7 +46,8 @@ Status Act(Services& services, store::WriteTx& tx, const std::string& store_id,
     std::string detail = action == Action::kReject ? "Rejected after review" : "Cancelled";
     if (!reason.empty()) detail += ": " + reason;
     out.failure_reason = action == Action::kReject ? "rejected_in_review" : "cancelled";
-    OF_RETURN_IF_ERROR(steps::Transition(tx, out, OrderStatus::kCancelled, "CANCELLED", detail, now));
+    OF_RETURN_IF_ERROR(
+        steps::Transition(tx, out, OrderStatus::kCancelled, "CANCELLED", detail, now));
     event.topic = "order.cancelled";
   }
   event.payload = json::serialize(json::object{{"orderId", order_id}, {"reason", reason}});
@@ -59,7 +61,8 @@ void Handle(Services& services, Request& request, Respond respond, bool review) 
   if (!principal) return;
   std::string order_id = request.Param("id");
   if (!IsUuid(order_id)) {
-    return RespondError(respond, MakeError(ErrorCode::kNotFound, "order '" + order_id + "' not found"));
+    return RespondError(respond,
+                        MakeError(ErrorCode::kNotFound, "order '" + order_id + "' not found"));
   }
   for (auto& c : order_id) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   Action action = Action::kCancel;
@@ -73,8 +76,9 @@ void Handle(Services& services, Request& request, Respond respond, bool review) 
     const json::object& o = body->get_object();
     if (const auto* r = o.if_contains("reason"); r && !r->is_null()) {
       if (!r->is_string() || r->get_string().size() > 500) {
-        return RespondError(respond, MakeError(ErrorCode::kValidation,
-                                               "reason must be a string of at most 500 characters", "reason"));
+        return RespondError(
+            respond, MakeError(ErrorCode::kValidation,
+                               "reason must be a string of at most 500 characters", "reason"));
       }
       reason = std::string(r->get_string());
     }
@@ -82,8 +86,9 @@ void Handle(Services& services, Request& request, Respond respond, bool review) 
       const auto* d = o.if_contains("decision");
       if (d == nullptr || !d->is_string() ||
           (d->get_string() != "approve" && d->get_string() != "reject")) {
-        return RespondError(respond, MakeError(ErrorCode::kValidation,
-                                               "decision must be \"approve\" or \"reject\"", "decision"));
+        return RespondError(
+            respond, MakeError(ErrorCode::kValidation, "decision must be \"approve\" or \"reject\"",
+                               "decision"));
       }
       action = d->get_string() == "approve" ? Action::kApprove : Action::kReject;
     }
@@ -106,12 +111,14 @@ void Handle(Services& services, Request& request, Respond respond, bool review) 
 }  // namespace
 
 void RegisterOrderActionRoutes(Router& router, Services& services) {
-  router.Add("POST", "/api/orders/:id/cancel", Idempotent(services, [&services](Request& request, Respond respond) {
-    Handle(services, request, std::move(respond), false);
-  }));
-  router.Add("POST", "/api/orders/:id/review", Idempotent(services, [&services](Request& request, Respond respond) {
-    Handle(services, request, std::move(respond), true);
-  }));
+  router.Add("POST", "/api/orders/:id/cancel",
+             Idempotent(services, [&services](Request& request, Respond respond) {
+               Handle(services, request, std::move(respond), false);
+             }));
+  router.Add("POST", "/api/orders/:id/review",
+             Idempotent(services, [&services](Request& request, Respond respond) {
+               Handle(services, request, std::move(respond), true);
+             }));
 }
 
 }  // namespace orderflow::http::handlers

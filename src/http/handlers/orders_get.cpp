@@ -29,7 +29,8 @@ Result<store::OrderFilter> ParseFilter(const Request& request, const std::string
   }
   f.customer = request.Query("customer");
   f.q = request.Query("q");
-  if (f.customer.size() > 254) return MakeError(ErrorCode::kValidation, "customer is too long", "customer");
+  if (f.customer.size() > 254)
+    return MakeError(ErrorCode::kValidation, "customer is too long", "customer");
   if (f.q.size() > 200) return MakeError(ErrorCode::kValidation, "q is too long", "q");
   for (const char* name : {"from", "to"}) {
     const std::string& v = request.Query(name);
@@ -54,24 +55,25 @@ void HandleList(Services& services, Request& request, Respond respond) {
   if (!principal) return;
   auto filter = ParseFilter(request, principal->store_id);
   if (!filter.ok()) return RespondError(respond, filter.error());
-  ReadJson(services, std::move(respond),
-           [f = std::move(filter).value()](store::ReadTx& tx) -> Result<json::value> {
-             OF_ASSIGN_OR_RETURN(auto page, tx.ListOrders(f));
-             json::array items;
-             for (const auto& o : page.items) items.push_back(OrderJson(o, false));
-             json::object out{{"items", std::move(items)}, {"nextCursor", CursorJson(page.next_seq)}};
-             // The total comes from the status counters, so it is only
-             // offered when no other filter narrows the list.
-             if (Unfiltered(f)) {
-               OF_ASSIGN_OR_RETURN(auto totals, tx.OrderTotals(f.store_id, 0));
-               std::int64_t total = 0;
-               for (const auto& t : totals) {
-                 if (!f.status || *f.status == t.status) total += t.orders;
-               }
-               out["total"] = total;
-             }
-             return json::value(std::move(out));
-           });
+  ReadJson(
+      services, std::move(respond),
+      [f = std::move(filter).value()](store::ReadTx& tx) -> Result<json::value> {
+        OF_ASSIGN_OR_RETURN(auto page, tx.ListOrders(f));
+        json::array items;
+        for (const auto& o : page.items) items.push_back(OrderJson(o, false));
+        json::object out{{"items", std::move(items)}, {"nextCursor", CursorJson(page.next_seq)}};
+        // The total comes from the status counters, so it is only
+        // offered when no other filter narrows the list.
+        if (Unfiltered(f)) {
+          OF_ASSIGN_OR_RETURN(auto totals, tx.OrderTotals(f.store_id, 0));
+          std::int64_t total = 0;
+          for (const auto& t : totals) {
+            if (!f.status || *f.status == t.status) total += t.orders;
+          }
+          out["total"] = total;
+        }
+        return json::value(std::move(out));
+      });
 }
 
 void HandleGet(Services& services, Request& request, Respond respond, bool tracking) {
@@ -79,12 +81,13 @@ void HandleGet(Services& services, Request& request, Respond respond, bool track
   if (!principal) return;
   std::string order_id = request.Param("id");
   if (!IsUuid(order_id)) {
-    return RespondError(respond, MakeError(ErrorCode::kNotFound, "order '" + order_id + "' not found",
-                                           "orderId"));
+    return RespondError(
+        respond, MakeError(ErrorCode::kNotFound, "order '" + order_id + "' not found", "orderId"));
   }
   for (auto& c : order_id) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   ReadJson(services, std::move(respond),
-           [store_id = principal->store_id, order_id, tracking](store::ReadTx& tx) -> Result<json::value> {
+           [store_id = principal->store_id, order_id,
+            tracking](store::ReadTx& tx) -> Result<json::value> {
              OF_ASSIGN_OR_RETURN(auto order, tx.GetOrder(store_id, order_id));
              if (tracking) return json::value(TrackingJson(order));
              return json::value(OrderJson(order, true));

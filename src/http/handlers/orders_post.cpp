@@ -34,9 +34,10 @@ void HandleOrderPost(Services& services, Request& request, Respond respond) {
   std::string idempotency_key(request.Header("idempotency-key"));
   if (idempotency_key.size() > kMaxIdempotencyKey ||
       !domain::ValidateText(idempotency_key, "Idempotency-Key", kMaxIdempotencyKey, false).ok()) {
-    return RespondError(respond, MakeError(ErrorCode::kValidation,
-                                           "Idempotency-Key must be at most 200 printable characters",
-                                           "Idempotency-Key"));
+    return RespondError(
+        respond,
+        MakeError(ErrorCode::kValidation,
+                  "Idempotency-Key must be at most 200 printable characters", "Idempotency-Key"));
   }
 
   auto req = std::make_shared<domain::OrderRequest>(std::move(parsed).value());

@@ -21,8 +21,8 @@ Error Invalid(const std::string& field, const std::string& message) {
   return MakeError(ErrorCode::kValidation, message, field);
 }
 
-Result<std::optional<std::int64_t>> OptInt(const json::object& o, const char* key,
-                                           std::int64_t min, std::int64_t max) {
+Result<std::optional<std::int64_t>> OptInt(const json::object& o, const char* key, std::int64_t min,
+                                           std::int64_t max) {
   const json::value* v = o.if_contains(key);
   if (v == nullptr || v->is_null()) return std::optional<std::int64_t>{};
   if (!v->is_int64() || v->get_int64() < min || v->get_int64() > max) {
@@ -41,7 +41,8 @@ Result<std::optional<domain::Cents>> OptPrice(const json::object& o) {
   } else if (v->is_double()) {
     cents = domain::CentsFromDecimal(v->get_double());
   }
-  if (!cents) return Invalid("price", "price must be a non-negative amount with at most two decimals");
+  if (!cents)
+    return Invalid("price", "price must be a non-negative amount with at most two decimals");
   return std::optional<domain::Cents>(cents);
 }
 
@@ -160,10 +161,16 @@ void HandlePatch(Services& services, Request& request, Respond respond) {
         for (auto [kind, delta] : {std::pair{store::MovementKind::kRestock, restock.value_or(0)},
                                    std::pair{store::MovementKind::kAdjust, adjust.value_or(0)}}) {
           if (delta == 0) continue;
-          store::StockMovement m{0,     store_id, product_id, kind, delta, 0, "",
-                                 note.value_or(kind == store::MovementKind::kRestock ? "restock"
-                                                                                     : "manual adjustment"),
-                                 now};
+          store::StockMovement m{
+              0,
+              store_id,
+              product_id,
+              kind,
+              delta,
+              0,
+              "",
+              note.value_or(kind == store::MovementKind::kRestock ? "restock" : "manual adjustment"),
+              now};
           OF_ASSIGN_OR_RETURN(p, tx.ApplyMovement(m));
         }
         // A low-stock alert re-arms only once stock is back above the threshold.
@@ -215,12 +222,14 @@ void RegisterProductRoutes(Router& router, Services& services) {
                return json::value(std::move(out));
              });
   });
-  router.Add("POST", "/api/products", Idempotent(services, [&services](Request& request, Respond respond) {
-    HandleCreate(services, request, std::move(respond));
-  }));
-  router.Add("PATCH", "/api/products/:id", Idempotent(services, [&services](Request& request, Respond respond) {
-    HandlePatch(services, request, std::move(respond));
-  }));
+  router.Add("POST", "/api/products",
+             Idempotent(services, [&services](Request& request, Respond respond) {
+               HandleCreate(services, request, std::move(respond));
+             }));
+  router.Add("PATCH", "/api/products/:id",
+             Idempotent(services, [&services](Request& request, Respond respond) {
+               HandlePatch(services, request, std::move(respond));
+             }));
 }
 
 }  // namespace orderflow::http::handlers

@@ -13,9 +13,7 @@ namespace {
 
 namespace json = boost::json;
 
-Error Forbidden() {
-  return MakeError(ErrorCode::kForbidden, "this action needs the admin token");
-}
+Error Forbidden() { return MakeError(ErrorCode::kForbidden, "this action needs the admin token"); }
 
 Result<tenancy::NewStore> ParseNewStore(const json::value& body) {
   if (!body.is_object()) return MakeError(ErrorCode::kValidation, "body must be a JSON object");
@@ -24,10 +22,12 @@ Result<tenancy::NewStore> ParseNewStore(const json::value& body) {
   auto text = [&o](const char* key, std::string& out, bool required) -> Status {
     const json::value* v = o.if_contains(key);
     if (v == nullptr || v->is_null()) {
-      if (required) return MakeError(ErrorCode::kValidation, std::string(key) + " is required", key);
+      if (required)
+        return MakeError(ErrorCode::kValidation, std::string(key) + " is required", key);
       return OkStatus();
     }
-    if (!v->is_string()) return MakeError(ErrorCode::kValidation, std::string(key) + " must be a string", key);
+    if (!v->is_string())
+      return MakeError(ErrorCode::kValidation, std::string(key) + " must be a string", key);
     out = std::string(v->get_string());
     return OkStatus();
   };
@@ -36,7 +36,8 @@ Result<tenancy::NewStore> ParseNewStore(const json::value& body) {
   OF_RETURN_IF_ERROR(text("currency", spec.currency, false));
   OF_RETURN_IF_ERROR(text("color", spec.color, false));
   if (const json::value* v = o.if_contains("rateLimit"); v && !v->is_null()) {
-    if (!v->is_number()) return MakeError(ErrorCode::kValidation, "rateLimit must be a number", "rateLimit");
+    if (!v->is_number())
+      return MakeError(ErrorCode::kValidation, "rateLimit must be a number", "rateLimit");
     spec.rate_limit = v->to_number<double>();
     spec.burst = spec.rate_limit * 2;
   }
@@ -62,32 +63,35 @@ void RegisterStoreRoutes(Router& router, Services& services) {
     }
     RespondJson(respond, 200, json::object{{"items", std::move(items)}});
   });
-  router.Add("POST", "/api/stores", Idempotent(services, [&services](Request& request, Respond respond) {
-    auto principal = Authorize(services, request, respond, false);
-    if (!principal) return;
-    if (!principal->admin) return RespondError(respond, Forbidden());
-    auto body = ParseJsonBody(request);
-    if (!body.ok()) return RespondError(respond, body.error());
-    auto spec = ParseNewStore(*body);
-    if (!spec.ok()) return RespondError(respond, spec.error());
-    services.blocking.Post([&services, respond = std::move(respond), spec = *spec]() mutable {
-      auto issued = tenancy::CreateStore(services.store, spec, services.clock);
-      if (!issued.ok()) return RespondError(respond, issued.error());
-      services.tenants.Upsert(issued->store);
-      RespondJson(respond, 201, IssuedJson(*issued));
-    });
-  }));
-  router.Add("POST", "/api/stores/:id/rotate-key", Idempotent(services, [&services](Request& request, Respond respond) {
-    auto principal = Authorize(services, request, respond, false);
-    if (!principal) return;
-    if (!principal->admin) return RespondError(respond, Forbidden());
-    services.blocking.Post([&services, respond = std::move(respond), id = request.Param("id")]() mutable {
-      auto issued = tenancy::RotateKey(services.store, id);
-      if (!issued.ok()) return RespondError(respond, issued.error());
-      services.tenants.Upsert(issued->store);
-      RespondJson(respond, 200, IssuedJson(*issued));
-    });
-  }));
+  router.Add(
+      "POST", "/api/stores", Idempotent(services, [&services](Request& request, Respond respond) {
+        auto principal = Authorize(services, request, respond, false);
+        if (!principal) return;
+        if (!principal->admin) return RespondError(respond, Forbidden());
+        auto body = ParseJsonBody(request);
+        if (!body.ok()) return RespondError(respond, body.error());
+        auto spec = ParseNewStore(*body);
+        if (!spec.ok()) return RespondError(respond, spec.error());
+        services.blocking.Post([&services, respond = std::move(respond), spec = *spec]() mutable {
+          auto issued = tenancy::CreateStore(services.store, spec, services.clock);
+          if (!issued.ok()) return RespondError(respond, issued.error());
+          services.tenants.Upsert(issued->store);
+          RespondJson(respond, 201, IssuedJson(*issued));
+        });
+      }));
+  router.Add("POST", "/api/stores/:id/rotate-key",
+             Idempotent(services, [&services](Request& request, Respond respond) {
+               auto principal = Authorize(services, request, respond, false);
+               if (!principal) return;
+               if (!principal->admin) return RespondError(respond, Forbidden());
+               services.blocking.Post(
+                   [&services, respond = std::move(respond), id = request.Param("id")]() mutable {
+                     auto issued = tenancy::RotateKey(services.store, id);
+                     if (!issued.ok()) return RespondError(respond, issued.error());
+                     services.tenants.Upsert(issued->store);
+                     RespondJson(respond, 200, IssuedJson(*issued));
+                   });
+             }));
 }
 
 }  // namespace orderflow::http::handlers

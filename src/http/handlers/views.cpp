@@ -72,15 +72,16 @@ json::object ProductJson(const domain::Product& p) {
 }
 
 json::object AlertJson(const domain::Notification& n) {
-  return json::object{{"notificationId", n.notification_id},
-                      {"id", n.notification_id},
-                      {"type", domain::ToString(n.type)},
-                      {"title", n.title},
-                      {"message", n.message},
-                      {"orderId", n.order_id.empty() ? json::value(nullptr) : json::value(n.order_id)},
-                      {"read", n.read},
-                      {"timestamp", n.created_at},
-                      {"createdAt", FormatIso8601(n.created_at)}};
+  return json::object{
+      {"notificationId", n.notification_id},
+      {"id", n.notification_id},
+      {"type", domain::ToString(n.type)},
+      {"title", n.title},
+      {"message", n.message},
+      {"orderId", n.order_id.empty() ? json::value(nullptr) : json::value(n.order_id)},
+      {"read", n.read},
+      {"timestamp", n.created_at},
+      {"createdAt", FormatIso8601(n.created_at)}};
 }
 
 json::object StoreJson(const domain::StoreInfo& s) {

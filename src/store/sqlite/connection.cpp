@@ -5,7 +5,8 @@
 namespace orderflow::store::sqlite {
 
 Error SqliteError(sqlite3* db, int rc, std::string_view context) {
-  std::string message = std::string(context) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  std::string message =
+      std::string(context) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
   switch (rc & 0xff) {
     case SQLITE_CONSTRAINT:
       return MakeError(ErrorCode::kConflict, message);
@@ -79,9 +80,9 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, bo
   if (!read_only) flags |= SQLITE_OPEN_CREATE;
   int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
-    Error e = MakeError(ErrorCode::kUnavailable,
-                        "cannot open SQLite database " + path + ": " +
-                            (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
+    Error e =
+        MakeError(ErrorCode::kUnavailable, "cannot open SQLite database " + path + ": " +
+                                               (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
     sqlite3_close(db);
     return e;
   }
@@ -89,9 +90,9 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, bo
   sqlite3_busy_timeout(db, 5000);
   sqlite3_extended_result_codes(db, 1);
   // synchronous=FULL: an acknowledged commit survives power loss (SPEC §10).
-  OF_RETURN_IF_ERROR(conn->Exec(
-      "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-      "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-32768;"));
+  OF_RETURN_IF_ERROR(
+      conn->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+                 "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-32768;"));
   if (read_only) OF_RETURN_IF_ERROR(conn->Exec("PRAGMA query_only=ON;"));
   return conn;
 }

@@ -1,8 +1,7 @@
 #include "store/sqlite/sqlite_store.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -45,8 +44,8 @@ Result<int> ApplyMigrations(Connection& conn) {
     }
     if (!applied.ok()) {
       (void)conn.Exec("ROLLBACK");
-      return MakeError(applied.code(), "migration " + std::string(m.name) + " failed: " +
-                                           applied.error().message);
+      return MakeError(applied.code(),
+                       "migration " + std::string(m.name) + " failed: " + applied.error().message);
     }
     OF_RETURN_IF_ERROR(conn.Exec("COMMIT"));
     spdlog::info("applied migration {}", m.name);

@@ -12,9 +12,9 @@
 namespace orderflow::store {
 
 struct SqliteConfig {
-  std::string path;       // database file; created when missing
-  int readers = 4;        // reader connections
-  int max_batch = 1024;   // units per group commit
+  std::string path;      // database file; created when missing
+  int readers = 4;       // reader connections
+  int max_batch = 1024;  // units per group commit
   // Hold PATH.lock for the store's lifetime: the server takes it so that
   // only one process ever runs the step engine on a database file. CLI
   // tools that only add rows (stores, dlq) run beside it without it.

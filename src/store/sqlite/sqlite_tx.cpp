@@ -12,7 +12,9 @@ using domain::Product;
 
 constexpr std::int64_t kHourMs = 3'600'000;
 
-Error NotFound(const std::string& what) { return MakeError(ErrorCode::kNotFound, what + " not found"); }
+Error NotFound(const std::string& what) {
+  return MakeError(ErrorCode::kNotFound, what + " not found");
+}
 
 const char* kStoreColumns =
     "store_id, name, color, currency, api_key_hash, rate_limit, burst, settings, created_at";
@@ -114,7 +116,8 @@ std::string LikeEscape(const std::string& text) {
 }  // namespace
 
 Result<domain::StoreInfo> SqliteTx::GetStore(const std::string& store_id) {
-  auto s = conn_.Prepare(std::string("SELECT ") + kStoreColumns + " FROM stores WHERE store_id = ?");
+  auto s =
+      conn_.Prepare(std::string("SELECT ") + kStoreColumns + " FROM stores WHERE store_id = ?");
   s.Bind(1, store_id);
   OF_ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return NotFound("store '" + store_id + "'");
@@ -143,7 +146,8 @@ Result<Product> SqliteTx::GetProduct(const std::string& store_id, const std::str
 Result<Product> SqliteTx::FindProduct(const std::string& store_id, const std::string& product_name,
                                       const std::string& sku) {
   const bool by_name = !product_name.empty();
-  auto s = conn_.Prepare(std::string("SELECT ") + kProductColumns + " FROM products WHERE store_id = ? AND " +
+  auto s = conn_.Prepare(std::string("SELECT ") + kProductColumns +
+                         " FROM products WHERE store_id = ? AND " +
                          (by_name ? "product_name = ?" : "sku = ?"));
   s.Bind(1, store_id).Bind(2, by_name ? product_name : sku);
   OF_ASSIGN_OR_RETURN(bool row, s.Step());
@@ -192,8 +196,8 @@ Result<std::vector<StockMovement>> SqliteTx::ListMovements(const std::string& st
   }
 }
 
-Result<std::pair<std::int64_t, std::int64_t>> SqliteTx::LedgerTotals(const std::string& store_id,
-                                                                     const std::string& product_id) {
+Result<std::pair<std::int64_t, std::int64_t>> SqliteTx::LedgerTotals(
+    const std::string& store_id, const std::string& product_id) {
   auto s = conn_.Prepare(
       "SELECT COALESCE(SUM(stock_delta), 0), COALESCE(SUM(reserved_delta), 0) "
       "FROM stock_movements WHERE store_id = ? AND product_id = ?");
@@ -213,8 +217,8 @@ Result<Order> SqliteTx::GetOrder(const std::string& store_id, const std::string&
     if (!row) return NotFound("order '" + order_id + "'");
     OF_ASSIGN_OR_RETURN(order, ReadOrder(s));
   }
-  auto h = conn_.Prepare(
-      "SELECT status, detail, at FROM order_history WHERE order_id = ? ORDER BY idx");
+  auto h =
+      conn_.Prepare("SELECT status, detail, at FROM order_history WHERE order_id = ? ORDER BY idx");
   h.Bind(1, order_id);
   for (;;) {
     OF_ASSIGN_OR_RETURN(bool row, h.Step());
@@ -318,8 +322,8 @@ Result<std::optional<IdempotencyRecord>> SqliteTx::GetIdempotency(const std::str
 }
 
 Result<NotificationPage> SqliteTx::ListNotifications(const NotificationFilter& f) {
-  std::string sql = std::string("SELECT ") + kNotificationColumns +
-                    " FROM notifications WHERE store_id = :store";
+  std::string sql =
+      std::string("SELECT ") + kNotificationColumns + " FROM notifications WHERE store_id = :store";
   if (f.unread_only) sql += " AND read = 0";
   if (f.before_seq > 0) sql += " AND seq < :before";
   sql += " ORDER BY seq DESC LIMIT :limit";
@@ -341,7 +345,8 @@ Result<NotificationPage> SqliteTx::ListNotifications(const NotificationFilter& f
 }
 
 Result<std::int64_t> SqliteTx::CountUnreadNotifications(const std::string& store_id) {
-  auto s = conn_.Prepare("SELECT value FROM counters WHERE store_id = ? AND name = 'unread_alerts'");
+  auto s =
+      conn_.Prepare("SELECT value FROM counters WHERE store_id = ? AND name = 'unread_alerts'");
   s.Bind(1, store_id);
   OF_ASSIGN_OR_RETURN(bool row, s.Step());
   return row ? s.Int(0) : 0;
@@ -440,11 +445,12 @@ Result<Product> SqliteTx::ApplyMovement(const StockMovement& m) {
   OF_RETURN_IF_ERROR(s.Run());
   if (conn_.Changes() == 0) {
     OF_ASSIGN_OR_RETURN(Product p, GetProduct(m.store_id, m.product_id));
-    return MakeError(ErrorCode::kInsufficientStock,
-                     "cannot " + std::string(ToString(m.kind)) + " " +
-                         std::to_string(std::llabs(m.stock_delta ? m.stock_delta : m.reserved_delta)) +
-                         " of '" + p.product_name + "': stock " + std::to_string(p.stock) +
-                         ", reserved " + std::to_string(p.reserved));
+    return MakeError(
+        ErrorCode::kInsufficientStock,
+        "cannot " + std::string(ToString(m.kind)) + " " +
+            std::to_string(std::llabs(m.stock_delta ? m.stock_delta : m.reserved_delta)) + " of '" +
+            p.product_name + "': stock " + std::to_string(p.stock) + ", reserved " +
+            std::to_string(p.reserved));
   }
   auto ins = conn_.Prepare(
       "INSERT INTO stock_movements (store_id, product_id, kind, stock_delta, reserved_delta, "
@@ -502,7 +508,8 @@ Status SqliteTx::InsertOrder(const Order& o) {
     s.Bind(19, CustomerKey(o.customer_email));
     Status r = s.Run();
     if (!r.ok() && r.code() == ErrorCode::kConflict) {
-      return MakeError(ErrorCode::kConflict, "order '" + o.order_id + "' already exists", "orderId");
+      return MakeError(ErrorCode::kConflict, "order '" + o.order_id + "' already exists",
+                       "orderId");
     }
     OF_RETURN_IF_ERROR(r);
   }
@@ -524,8 +531,8 @@ Status SqliteTx::UpdateOrder(const Order& o, domain::OrderStatus previous,
   s.Bind(10, o.order_id).Bind(11, o.store_id).Bind(12, std::string(domain::ToString(previous)));
   OF_RETURN_IF_ERROR(s.Run());
   if (conn_.Changes() == 0) {
-    return MakeError(ErrorCode::kConflict,
-                     "order '" + o.order_id + "' is no longer " + std::string(domain::ToString(previous)));
+    return MakeError(ErrorCode::kConflict, "order '" + o.order_id + "' is no longer " +
+                                               std::string(domain::ToString(previous)));
   }
   if (!new_history.empty()) {
     auto c = conn_.Prepare("SELECT COUNT(*) FROM order_history WHERE order_id = ?");
@@ -645,9 +652,10 @@ Result<std::vector<Delivery>> SqliteTx::QueryDeliveries(Statement& s) {
 }
 
 Result<std::vector<Delivery>> SqliteTx::ListDueDeliveries(TimeMs now, int limit) {
-  auto s = conn_.Prepare(std::string("SELECT ") + kDeliveryColumns +
-                         " FROM deliveries d JOIN events e ON e.id = d.event_id "
-                         "WHERE d.state = 0 AND d.next_at <= ? ORDER BY d.next_at, d.event_id LIMIT ?");
+  auto s =
+      conn_.Prepare(std::string("SELECT ") + kDeliveryColumns +
+                    " FROM deliveries d JOIN events e ON e.id = d.event_id "
+                    "WHERE d.state = 0 AND d.next_at <= ? ORDER BY d.next_at, d.event_id LIMIT ?");
   s.Bind(1, now).Bind(2, limit);
   return QueryDeliveries(s);
 }
@@ -752,8 +760,8 @@ Status SqliteTx::CompleteDelivery(std::int64_t event_id, const std::string& step
   s.Bind(1, attempts).Bind(2, now).Bind(3, now).Bind(4, now).Bind(5, event_id).Bind(6, step);
   OF_RETURN_IF_ERROR(s.Run());
   if (conn_.Changes() == 0) {
-    return MakeError(ErrorCode::kConflict, "event " + std::to_string(event_id) +
-                                               " was already handled by " + step);
+    return MakeError(ErrorCode::kConflict,
+                     "event " + std::to_string(event_id) + " was already handled by " + step);
   }
   auto c = conn_.Prepare(
       "INSERT INTO counters (store_id, name, value) SELECT store_id, 'done:' || ?, 1 "

@@ -59,15 +59,16 @@ class SqliteTx final : public WriteTx {
   Status InsertNotification(const domain::Notification& n) override;
   Status MarkNotificationRead(const std::string& store_id, const std::string& id) override;
   Result<std::int64_t> MarkAllNotificationsRead(const std::string& store_id) override;
-  Result<std::int64_t> InsertEvent(const Event& event, const std::vector<std::string>& steps) override;
+  Result<std::int64_t> InsertEvent(const Event& event,
+                                   const std::vector<std::string>& steps) override;
   Status CompleteDelivery(std::int64_t event_id, const std::string& step, int attempts,
                           TimeMs now) override;
   Status RetryDelivery(std::int64_t event_id, const std::string& step, int attempts, TimeMs next_at,
                        const std::string& error, TimeMs now) override;
   Status DeadLetterDelivery(std::int64_t event_id, const std::string& step, int attempts,
                             const std::string& error, TimeMs now) override;
-  Status RedriveDelivery(const std::string& store_id, std::int64_t event_id, const std::string& step,
-                         TimeMs now) override;
+  Status RedriveDelivery(const std::string& store_id, std::int64_t event_id,
+                         const std::string& step, TimeMs now) override;
 
  private:
   Status AddStats(const std::string& store_id, TimeMs created_at, domain::OrderStatus status,
