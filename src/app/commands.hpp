@@ -12,6 +12,8 @@ namespace orderflow::app {
 int Serve(Config config);
 int Migrate(Config config);
 int Seed(Config config);
+// Imports `count` finished orders over the last 7 days into `store_id`.
+int SeedOrders(Config config, std::int64_t count, const std::string& store_id);
 int CreateStoreCommand(Config config, const std::string& store_id, const std::string& name,
                        const std::string& currency);
 int RotateKeyCommand(Config config, const std::string& store_id);

@@ -68,6 +68,12 @@ int main(int argc, char** argv) {
   auto* migrate = app.add_subcommand("migrate", "Apply pending schema migrations and exit");
   auto* seed =
       app.add_subcommand("seed", "Seed the demo stores and catalogue on an empty database");
+  std::int64_t seed_orders = 0;
+  std::string seed_store = "X";
+  seed->add_option(
+      "--orders", seed_orders,
+      "Also import this many finished orders over the last 7 days (dashboard at scale)");
+  seed->add_option("--store", seed_store, "Store that gets the orders")->capture_default_str();
   auto* stores = app.add_subcommand("stores", "Manage stores and their API keys");
   stores->require_subcommand(1);
   std::string store_id, store_name, currency = "USD";
@@ -132,6 +138,7 @@ int main(int argc, char** argv) {
   orderflow::app::ConfigureLogging(config);
   if (*serve) return orderflow::app::Serve(config);
   if (*migrate) return orderflow::app::Migrate(config);
+  if (*seed && seed_orders > 0) return orderflow::app::SeedOrders(config, seed_orders, seed_store);
   if (*seed) return orderflow::app::Seed(config);
   if (*create) return orderflow::app::CreateStoreCommand(config, store_id, store_name, currency);
   if (*rotate) return orderflow::app::RotateKeyCommand(config, store_id);
