@@ -80,10 +80,13 @@ test('scrolling the orders list loads page after page and keeps the DOM bounded'
   assert.ok(domRows > 0 && domRows < 100, `rows in the DOM: ${domRows}`);
   assert.ok(Math.max(...maxRows) < 100, `max rows in the DOM: ${Math.max(...maxRows)}`);
   // Scrolled to the end, the last rendered row is the oldest order (row 1 is the header).
+  // (Keep scrolling: rows render from scroll events, and on a loaded machine
+  // the last page can land after the previous scroll.)
   await waitFor(async () => {
+    await scroller.evaluate((el) => { el.scrollTop = el.scrollHeight; });
     const ids = await page.$$eval('#orders-table tbody tr[data-id]', (rows) => rows.map((r) => r.getAttribute('aria-rowindex')));
     return Number(ids[ids.length - 1]) === SEEDED + 1;
-  }, { message: 'last row rendered' });
+  }, { message: 'last row rendered', interval: 250 });
 
   // Newest first across all pages: back at the top the first row is the newest order.
   await scroller.evaluate((el) => { el.scrollTop = 0; });
