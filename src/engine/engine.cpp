@@ -259,7 +259,7 @@ void Engine::Process(store::Delivery delivery) {
         StepTx st(tx, flow_, shared->step, &shared->event, at);
         return apply(st);
       },
-      [this, shared, already_handled, attempt](Status s) {
+      [this, shared, already_handled, attempt](const Status& s) {
         if (!s.ok()) {
           Fail(*shared, attempt, s.error());
           return;
@@ -296,7 +296,7 @@ void Engine::Fail(const store::Delivery& delivery, int attempt, const Error& err
         return tx.RetryDelivery(shared->event.id, shared->step, recorded_attempts, next_at, message,
                                 now);
       },
-      [this, shared, dead](Status s) {
+      [this, shared, dead](const Status& s) {
         if (!s.ok()) {
           spdlog::error("cannot record failure of event {} for {}: {}", shared->event.id,
                         shared->step, s.error().message);
