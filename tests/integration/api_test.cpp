@@ -15,32 +15,9 @@ namespace {
 
 namespace json = boost::json;
 
-std::string Str(const json::value& v, const char* key) {
-  const json::value* field = v.is_object() ? v.get_object().if_contains(key) : nullptr;
-  return field != nullptr && field->is_string() ? std::string(field->get_string()) : "<missing>";
-}
-
-class ApiTest : public ::testing::Test {
+class ApiTest : public SharedServerTest<ApiTest> {
  protected:
-  static void SetUpTestSuite() {
-    try {
-      server_ = new ServerProcess();
-    } catch (const std::exception& e) {
-      start_error_ = e.what();
-    }
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-  void SetUp() override { ASSERT_NE(server_, nullptr) << start_error_; }
-
-  static ServerProcess* server_;
-  static std::string start_error_;
 };
-
-ServerProcess* ApiTest::server_ = nullptr;
-std::string ApiTest::start_error_;
 
 TEST_F(ApiTest, HealthAndReadiness) {
   HttpClient client(server_->port());

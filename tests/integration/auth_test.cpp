@@ -16,27 +16,11 @@ namespace {
 
 namespace json = boost::json;
 
-std::string Str(const json::value& v, const char* key) {
-  const json::value* field = v.is_object() ? v.get_object().if_contains(key) : nullptr;
-  return field != nullptr && field->is_string() ? std::string(field->get_string()) : "<missing>";
-}
-
-class AuthTest : public ::testing::Test {
+class AuthTest : public SharedServerTest<AuthTest> {
  protected:
-  static void SetUpTestSuite() {
-    try {
-      server_ = new ServerProcess();
-    } catch (const std::exception& e) {
-      start_error_ = e.what();
-    }
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-
   void SetUp() override {
-    ASSERT_NE(server_, nullptr) << start_error_;
+    SharedServerTest::SetUp();
+    if (HasFatalFailure()) return;
     store_ = UniqueStoreId("A");
     key_ = CreateStore(*server_, store_);
     ASSERT_FALSE(key_.empty());
@@ -53,15 +37,10 @@ class AuthTest : public ::testing::Test {
     EXPECT_EQ(ErrorCodeOf(r.body), code) << r.body;
   }
 
-  static ServerProcess* server_;
-  static std::string start_error_;
   std::string store_;
   std::string key_;
   std::unique_ptr<StoreApi> admin_;
 };
-
-ServerProcess* AuthTest::server_ = nullptr;
-std::string AuthTest::start_error_;
 
 TEST_F(AuthTest, CreatingAStoreShowsItsKeyOnce) {
   HttpClient client(server_->port());

@@ -62,7 +62,7 @@ class SqliteFile {
   sqlite3* db_ = nullptr;
 };
 
-std::string Str(const json::value& v, const char* key) {
+std::string TextOrEmpty(const json::value& v, const char* key) {
   const json::value* field = v.is_object() ? v.get_object().if_contains(key) : nullptr;
   return field != nullptr && field->is_string() ? std::string(field->get_string()) : "";
 }
@@ -101,7 +101,7 @@ void LoadAndKill(ServerProcess& server, int round, std::chrono::milliseconds run
           ADD_FAILURE() << "order refused with " << r.status << ": " << r.body;
           continue;
         }
-        std::string id = Str(ParseJson(r.body), "orderId");
+        std::string id = TextOrEmpty(ParseJson(r.body), "orderId");
         if (id.empty()) {
           ADD_FAILURE() << "no orderId in " << r.body;
           continue;
@@ -125,7 +125,8 @@ TEST(CrashTest, KillNineTwiceUnderLoadLosesNothingAndDoublesNothing) {
     const json::value products = ParseJson(list.body);
     ASSERT_TRUE(products.is_object() && products.as_object().contains("items")) << list.body;
     for (const auto& p : products.at("items").as_array()) {
-      HttpResult r = api.Patch("/api/products/" + Str(p, "productId"), R"({"restock":1000000})");
+      HttpResult r =
+          api.Patch("/api/products/" + TextOrEmpty(p, "productId"), R"({"restock":1000000})");
       ASSERT_EQ(r.status, 200) << r.body;
     }
   }
@@ -169,9 +170,10 @@ TEST(CrashTest, KillNineTwiceUnderLoadLosesNothingAndDoublesNothing) {
         continue;
       }
       json::value o = ParseJson(r.body);
-      std::string status = Str(o, "status");
+      std::string status = TextOrEmpty(o, "status");
       if (r.status == 200 && (status == "delivered" || status == "failed")) {
-        final_status[*it] = status + "/" + Str(o, "paymentStatus") + "/" + Str(o, "failureReason");
+        final_status[*it] =
+            status + "/" + TextOrEmpty(o, "paymentStatus") + "/" + TextOrEmpty(o, "failureReason");
         it = waiting.erase(it);
       } else {
         ++it;

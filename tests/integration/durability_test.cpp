@@ -18,11 +18,6 @@ namespace {
 
 namespace json = boost::json;
 
-std::string Str(const json::value& v, const char* key) {
-  const json::value* field = v.is_object() ? v.get_object().if_contains(key) : nullptr;
-  return field != nullptr && field->is_string() ? std::string(field->get_string()) : "<missing>";
-}
-
 TEST(DurabilityTest, CleanRestartKeepsOrdersStoresAndKeys) {
   ServerProcess server;
   std::string store = UniqueStoreId("D");

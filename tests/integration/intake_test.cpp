@@ -19,29 +19,13 @@ namespace json = boost::json;
 const std::regex kIsoTime(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)");
 const std::regex kUuid(R"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})");
 
-std::string Str(const json::value& v, const char* key) {
-  const json::value* field = v.is_object() ? v.get_object().if_contains(key) : nullptr;
-  return field != nullptr && field->is_string() ? std::string(field->get_string()) : "<missing>";
-}
-
 // One server for the suite; every test gets a fresh store with its own
 // catalogue, so counts start at zero.
-class IntakeTest : public ::testing::Test {
+class IntakeTest : public SharedServerTest<IntakeTest> {
  protected:
-  static void SetUpTestSuite() {
-    try {
-      server_ = new ServerProcess();
-    } catch (const std::exception& e) {
-      start_error_ = e.what();
-    }
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-
   void SetUp() override {
-    ASSERT_NE(server_, nullptr) << start_error_;
+    SharedServerTest::SetUp();
+    if (HasFatalFailure()) return;
     store_ = UniqueStoreId("I");
     ASSERT_FALSE(CreateStore(*server_, store_).empty());
     api_ = std::make_unique<StoreApi>(server_->port(), server_->admin_token(), store_);
@@ -61,14 +45,9 @@ class IntakeTest : public ::testing::Test {
            std::to_string(quantity) + "}]" + extra + "}";
   }
 
-  static ServerProcess* server_;
-  static std::string start_error_;
   std::string store_;
   std::unique_ptr<StoreApi> api_;
 };
-
-ServerProcess* IntakeTest::server_ = nullptr;
-std::string IntakeTest::start_error_;
 
 TEST_F(IntakeTest, CreatesPendingOrderPricedFromTheCatalogue) {
   HttpResult r = api_->Post("/api/order", R"({

@@ -20,11 +20,6 @@ namespace json = boost::json;
 
 constexpr int kOrders = 120;
 
-std::string Str(const json::value& v, const char* key) {
-  const json::value* field = v.is_object() ? v.get_object().if_contains(key) : nullptr;
-  return field != nullptr && field->is_string() ? std::string(field->get_string()) : "<missing>";
-}
-
 std::string Upper8(const std::string& id) {
   std::string out = id.substr(0, 8);
   for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));

@@ -16,27 +16,11 @@ namespace {
 
 namespace json = boost::json;
 
-std::string Str(const json::value& v, const char* key) {
-  const json::value* field = v.is_object() ? v.get_object().if_contains(key) : nullptr;
-  return field != nullptr && field->is_string() ? std::string(field->get_string()) : "<missing>";
-}
-
-class ProductsTest : public ::testing::Test {
+class ProductsTest : public SharedServerTest<ProductsTest> {
  protected:
-  static void SetUpTestSuite() {
-    try {
-      server_ = new ServerProcess();
-    } catch (const std::exception& e) {
-      start_error_ = e.what();
-    }
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-
   void SetUp() override {
-    ASSERT_NE(server_, nullptr) << start_error_;
+    SharedServerTest::SetUp();
+    if (HasFatalFailure()) return;
     store_ = UniqueStoreId("P");
     ASSERT_FALSE(CreateStore(*server_, store_).empty());
     api_ = std::make_unique<StoreApi>(server_->port(), server_->admin_token(), store_);
@@ -74,14 +58,9 @@ class ProductsTest : public ::testing::Test {
     EXPECT_EQ(reserved, product.at("reserved").as_int64()) << json::serialize(product);
   }
 
-  static ServerProcess* server_;
-  static std::string start_error_;
   std::string store_;
   std::unique_ptr<StoreApi> api_;
 };
-
-ServerProcess* ProductsTest::server_ = nullptr;
-std::string ProductsTest::start_error_;
 
 TEST_F(ProductsTest, DemoCatalogueIsSeeded) {
   StoreApi x(server_->port(), server_->admin_token(), "X");

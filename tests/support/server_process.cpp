@@ -352,6 +352,11 @@ std::string CreateStore(ServerProcess& server, const std::string& store_id,
   return std::string(v.at("apiKey").get_string());
 }
 
+std::string Str(const boost::json::value& v, const char* key) {
+  const boost::json::value* field = v.is_object() ? v.get_object().if_contains(key) : nullptr;
+  return field != nullptr && field->is_string() ? std::string(field->get_string()) : "<missing>";
+}
+
 std::string UniqueStoreId(const std::string& prefix) {
   static std::atomic<int> counter{0};
   return prefix + std::to_string(++counter);

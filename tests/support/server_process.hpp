@@ -5,6 +5,7 @@
 // delays. Also a small JSON-speaking client bound to one store, shared by the
 // HTTP integration tests.
 
+#include <gtest/gtest.h>
 #include <sys/types.h>
 
 #include <boost/json/value.hpp>
@@ -140,5 +141,30 @@ std::string CreateStore(ServerProcess& server, const std::string& store_id,
 
 // A store id unique within this test process: prefix + a counter.
 std::string UniqueStoreId(const std::string& prefix = "T");
+
+// The string field `key` of a JSON object, or "<missing>".
+std::string Str(const boost::json::value& v, const char* key);
+
+// One server shared by every test of a suite (CRTP: one per derived class),
+// started once; SetUp fails the test with the start error if it did not start.
+template <typename Suite>
+class SharedServerTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    try {
+      server_ = new ServerProcess();
+    } catch (const std::exception& e) {
+      start_error_ = e.what();
+    }
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+  }
+  void SetUp() override { ASSERT_NE(server_, nullptr) << start_error_; }
+
+  static inline ServerProcess* server_ = nullptr;
+  static inline std::string start_error_;
+};
 
 }  // namespace orderflow::testing
