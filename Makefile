@@ -25,6 +25,9 @@ test:
 bench:
 	@bash scripts/bench.sh
 
+fuzz: setup
+	@FUZZ_SECONDS=$${FUZZ_SECONDS:-300} bash scripts/fuzz.sh
+
 format:
 	@clang-format -i $$(git ls-files '*.cpp' '*.hpp')
 
@@ -32,4 +35,4 @@ tidy: build
 	@clang-tidy -p $(BUILD_DIR) --quiet $$(git ls-files 'src/*.cpp')
 
 clean:
-	rm -rf $(BUILD_DIR) build-asan
+	rm -rf $(BUILD_DIR) build-asan build-fuzz

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Everything `make test` does: install what is missing, build Release (all
-# tiers) and an ASan/UBSan build (unit tier), then run them all under ctest.
+# tiers) and an ASan/UBSan build (unit and integration tiers), run them all
+# under ctest, then run each libFuzzer harness briefly (scripts/fuzz.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,13 +15,29 @@ echo "== build (Release)"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 ninja -C build -j "$JOBS"
 
-echo "== build (ASan+UBSan, unit tier)"
+echo "== build (ASan+UBSan, unit and integration tiers)"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSANITIZE=address,undefined >/dev/null
-ninja -C build-asan -j "$JOBS" unit_tests
+# integration_tests depends on the orderflow binaries, so the servers the
+# integration tests spawn (ORDERFLOW_BINARY) are the sanitized ones too.
+ninja -C build-asan -j "$JOBS" unit_tests integration_tests
 
-echo "== unit tests under ASan+UBSan"
+echo "== throwaway PostgreSQL cluster for the PostgreSQL tests"
+PG_DIR=$(mktemp -d /tmp/orderflow-pg.XXXXXX)
+cleanup_pg() {
+  bash scripts/pg_cluster.sh stop "$PG_DIR" || true
+  rm -rf "$PG_DIR"
+}
+trap cleanup_pg EXIT
+ORDERFLOW_TEST_PG=$(bash scripts/pg_cluster.sh start "$PG_DIR")
+export ORDERFLOW_TEST_PG ORDERFLOW_REQUIRE_PG=1
+echo "PostgreSQL at $ORDERFLOW_TEST_PG"
+
+echo "== unit and integration tests under ASan+UBSan"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-ctest --test-dir build-asan -L unit --output-on-failure -j "$JOBS" --timeout 300
+ctest --test-dir build-asan -L 'unit|integration' --output-on-failure -j "$JOBS" --timeout 300
 
 echo "== all tiers (Release)"
 ctest --test-dir build --output-on-failure -j "$JOBS" --timeout 600
+
+echo "== fuzzers (${FUZZ_SECONDS:-45}s each)"
+FUZZ_SECONDS=${FUZZ_SECONDS:-45} bash scripts/fuzz.sh

@@ -22,6 +22,17 @@ int DeadLetterRedrive(Config config, const std::string& store_id, std::int64_t e
                       const std::string& step);
 int LoadCommand(load::LoadOptions options, const std::string& target);
 
+struct ExportOptions {
+  std::string store_id;        // empty: every store
+  std::string format = "csv";  // csv | jsonl
+  std::string from, to;        // ISO 8601 bounds on createdAt, optional
+  std::string status;          // optional filter
+  std::string output;          // file; empty or "-": stdout
+};
+// Streams orders as CSV (RFC 4180, header row) or JSON lines; progress on
+// stderr. Reads only, beside a running server.
+int ExportCommand(const Config& config, const ExportOptions& options);
+
 // Sets up spdlog for text or JSON lines on stderr.
 void ConfigureLogging(const Config& config);
 

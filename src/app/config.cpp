@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include "store/postgres/postgres_store.hpp"
+
 namespace orderflow::app {
 namespace {
 
@@ -17,8 +19,9 @@ Status Validate(Config& c) {
     if (c.sqlite_path.empty())
       return Bad("--db", "sqlite: needs a file path, e.g. sqlite:./data/orderflow.db");
   } else if (c.db.rfind("postgresql://", 0) == 0 || c.db.rfind("postgres://", 0) == 0) {
-    return Bad("--db",
-               "the PostgreSQL back end is not available in this build yet; use sqlite:PATH");
+    c.sqlite_path.clear();
+    auto parsed = store::ParsePostgresUrl(c.db);
+    if (!parsed.ok()) return Bad("--db", parsed.error().message);
   } else {
     return Bad("--db", "expected sqlite:PATH or postgresql://..., got '" + c.db + "'");
   }
@@ -39,6 +42,8 @@ Status Validate(Config& c) {
   if (c.payment_gateway != "simulated" && c.payment_gateway.rfind("http://", 0) != 0) {
     return Bad("--payment-gateway", "must be simulated or an http:// base URL");
   }
+  if (!(c.claim_lease >= 1 && c.claim_lease <= 3600))
+    return Bad("--claim-lease", "must be 1 to 3600 seconds");
   if (!(c.ship_delay >= 0 && c.ship_delay <= 86400))
     return Bad("--ship-delay", "must be 0 to 86400 seconds");
   if (!(c.deliver_delay >= 0 && c.deliver_delay <= 86400))
@@ -48,6 +53,16 @@ Status Validate(Config& c) {
   }
   if (!(c.low_stock_scan >= 1 && c.low_stock_scan <= 86400))
     return Bad("--low-stock-scan", "must be 1 to 86400 seconds");
+  // Well under the engine's 30 s claim lease, so that another process never
+  // takes over a delivery whose POST is still running.
+  if (!(c.webhook_timeout >= 0.1 && c.webhook_timeout <= 20))
+    return Bad("--webhook-timeout", "must be 0.1 to 20 seconds");
+  if (c.webhook_attempts < 1 || c.webhook_attempts > 50)
+    return Bad("--webhook-attempts", "must be from 1 to 50");
+  if (!(c.webhook_retry_delay >= 0.001 && c.webhook_retry_delay <= 3600))
+    return Bad("--webhook-retry-delay", "must be 0.001 to 3600 seconds");
+  if (c.webhook_disable_after < 1 || c.webhook_disable_after > 10000)
+    return Bad("--webhook-disable-after", "must be from 1 to 10000");
   if (c.log_format != "text" && c.log_format != "json")
     return Bad("--log-format", "must be text or json");
   if (!(c.rate_limit >= 0 && c.rate_limit <= 1e6))

@@ -20,7 +20,12 @@ struct Config {
   double ship_delay = 2;      // seconds
   double deliver_delay = 10;  // seconds
   double payment_decline_rate = 0;
-  double low_stock_scan = 60;  // seconds
+  double low_stock_scan = 60;      // seconds
+  double claim_lease = 15;         // seconds a claimed delivery stays with this instance
+  double webhook_timeout = 5;      // seconds per POST
+  int webhook_attempts = 10;       // per delivery, 5xx and timeouts retried
+  double webhook_retry_delay = 2;  // seconds before the first retry (doubling)
+  int webhook_disable_after = 20;  // failed deliveries in a row
   std::string log_format = "text";
   std::string log_level = "info";
   std::string cors_origin;

@@ -1,3 +1,5 @@
+#include "common/logging.hpp"
+
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -8,9 +10,7 @@ namespace orderflow::app {
 void ConfigureLogging(const Config& config) {
   auto logger = spdlog::stderr_color_mt("orderflow");
   if (config.log_format == "json") {
-    logger->set_pattern(
-        R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","thread":%t,"message":"%v"})",
-        spdlog::pattern_time_type::utc);
+    logger->set_formatter(MakeJsonLogFormatter());
   } else {
     logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
   }

@@ -46,6 +46,26 @@ int main(int argc, char** argv) {
   app.add_option("--low-stock-scan", config.low_stock_scan, "Seconds between low-stock scans")
       ->envname("ORDERFLOW_LOW_STOCK_SCAN")
       ->capture_default_str();
+  app.add_option("--claim-lease", config.claim_lease,
+                 "Seconds a claimed step delivery stays with this instance before another "
+                 "instance on the same database may take it over (crash recovery)")
+      ->envname("ORDERFLOW_CLAIM_LEASE")
+      ->capture_default_str();
+  app.add_option("--webhook-timeout", config.webhook_timeout, "Seconds a webhook POST may take")
+      ->envname("ORDERFLOW_WEBHOOK_TIMEOUT")
+      ->capture_default_str();
+  app.add_option("--webhook-attempts", config.webhook_attempts,
+                 "Attempts per webhook delivery (5xx, 429 and timeouts are retried)")
+      ->envname("ORDERFLOW_WEBHOOK_ATTEMPTS")
+      ->capture_default_str();
+  app.add_option("--webhook-retry-delay", config.webhook_retry_delay,
+                 "Seconds before the first webhook retry; doubles per attempt, with jitter")
+      ->envname("ORDERFLOW_WEBHOOK_RETRY_DELAY")
+      ->capture_default_str();
+  app.add_option("--webhook-disable-after", config.webhook_disable_after,
+                 "Failed webhook deliveries in a row that disable an endpoint")
+      ->envname("ORDERFLOW_WEBHOOK_DISABLE_AFTER")
+      ->capture_default_str();
   app.add_option("--log-format", config.log_format, "text or json")
       ->envname("ORDERFLOW_LOG_FORMAT")
       ->capture_default_str();
@@ -96,6 +116,18 @@ int main(int argc, char** argv) {
   dlq_redrive->add_option("event_id", dlq_event, "Event id")->required();
   dlq_redrive->add_option("step", dlq_step, "Step name")->required();
 
+  orderflow::app::ExportOptions export_options;
+  auto* export_cmd = app.add_subcommand(
+      "export", "Stream orders as CSV or JSON lines (newest first; runs beside a server)");
+  export_cmd->add_option("--store", export_options.store_id, "Only this store (default: all)");
+  export_cmd->add_option("--format", export_options.format, "csv or jsonl")
+      ->check(CLI::IsMember({"csv", "jsonl"}))
+      ->capture_default_str();
+  export_cmd->add_option("--from", export_options.from, "createdAt >= this ISO 8601 time");
+  export_cmd->add_option("--to", export_options.to, "createdAt < this ISO 8601 time");
+  export_cmd->add_option("--status", export_options.status, "Only orders in this status");
+  export_cmd->add_option("--output,-o", export_options.output, "File to write (default: stdout)");
+
   orderflow::load::LoadOptions load_options;
   std::string target = "127.0.0.1:8080";
   auto* load = app.add_subcommand(
@@ -138,6 +170,7 @@ int main(int argc, char** argv) {
   orderflow::app::ConfigureLogging(config);
   if (*serve) return orderflow::app::Serve(config);
   if (*migrate) return orderflow::app::Migrate(config);
+  if (*export_cmd) return orderflow::app::ExportCommand(config, export_options);
   if (*seed && seed_orders > 0) return orderflow::app::SeedOrders(config, seed_orders, seed_store);
   if (*seed) return orderflow::app::Seed(config);
   if (*create) return orderflow::app::CreateStoreCommand(config, store_id, store_name, currency);

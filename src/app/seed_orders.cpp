@@ -10,8 +10,8 @@
 #include <random>
 
 #include "app/commands.hpp"
+#include "app/open_store.hpp"
 #include "common/ids.hpp"
-#include "store/sqlite/sqlite_store.hpp"
 #include "tenancy/store_admin.hpp"
 
 namespace orderflow::app {
@@ -25,11 +25,28 @@ constexpr const char* kLastNames[] = {"Lovelace", "Turing", "Hopper",   "Dijkstr
                                       "Allen",    "Wirth",  "Perlman",  "Torvalds"};
 constexpr const char* kCarriers[] = {"UPS", "FedEx", "DHL", "USPS"};
 
+// A version 7 UUID (RFC 9562): the creation time in milliseconds, then
+// random bits. Imported oldest first, the ids arrive in key order, so the
+// order-id and history indexes grow at their right edge instead of taking
+// a random page (a cache miss at a million orders) for every row.
+std::string TimeOrderedUuid(TimeMs created, std::mt19937_64& rng) {
+  std::uint64_t hi = (static_cast<std::uint64_t>(created) << 16) | 0x7000 | (rng() & 0x0fff);
+  std::uint64_t lo = (rng() & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%08llx-%04llx-%04llx-%04llx-%012llx",
+                static_cast<unsigned long long>(hi >> 32),
+                static_cast<unsigned long long>((hi >> 16) & 0xffff),
+                static_cast<unsigned long long>(hi & 0xffff),
+                static_cast<unsigned long long>(lo >> 48),
+                static_cast<unsigned long long>(lo & 0xffffffffffffULL));
+  return buf;
+}
+
 domain::Order MakeOrder(const std::string& store_id, const std::vector<domain::Product>& catalogue,
                         TimeMs created, std::mt19937_64& rng) {
   domain::Order o;
   o.store_id = store_id;
-  o.order_id = NewUuid();
+  o.order_id = TimeOrderedUuid(created, rng);
   std::string first = kFirstNames[rng() % std::size(kFirstNames)];
   std::string last = kLastNames[rng() % std::size(kLastNames)];
   std::uint64_t n = rng() % 5000;
@@ -76,10 +93,7 @@ domain::Order MakeOrder(const std::string& store_id, const std::vector<domain::P
 }  // namespace
 
 int SeedOrders(Config config, std::int64_t count, const std::string& store_id) {
-  store::SqliteConfig sc;
-  sc.path = config.sqlite_path;
-  sc.readers = 1;
-  auto opened = store::SqliteStore::Open(sc);
+  auto opened = OpenDatabase(config, OpenOptions{});
   if (!opened.ok()) {
     std::cerr << "orderflow: " << opened.error().message << std::endl;
     return 2;
@@ -102,7 +116,7 @@ int SeedOrders(Config config, std::int64_t count, const std::string& store_id) {
   std::mt19937_64 rng{std::random_device{}()};
   const TimeMs now = clock.NowMs();
   const TimeMs span = 7LL * 24 * 3600 * 1000 - 60'000;
-  constexpr std::int64_t kBatch = 5000;
+  constexpr std::int64_t kBatch = 10000;
   auto start = std::chrono::steady_clock::now();
   for (std::int64_t done = 0; done < count;) {
     std::int64_t n = std::min(kBatch, count - done);

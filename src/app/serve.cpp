@@ -8,17 +8,20 @@
 #include <thread>
 
 #include "app/commands.hpp"
+#include "app/open_store.hpp"
+#include "app/routes.hpp"
 #include "app/thread_pool.hpp"
 #include "common/ids.hpp"
+#include "common/logging.hpp"
 #include "engine/engine.hpp"
 #include "engine/flow.hpp"
 #include "http/handlers/api.hpp"
 #include "http/live_hub.hpp"
 #include "http/server.hpp"
+#include "metrics/metrics.hpp"
 #include "payment/http_gateway.hpp"
 #include "payment/simulated_gateway.hpp"
 #include "steps/steps.hpp"
-#include "store/sqlite/sqlite_store.hpp"
 #include "tenancy/store_admin.hpp"
 #include "tenancy/tenant_directory.hpp"
 
@@ -31,21 +34,26 @@ int Fail(const std::string& message) {
 }
 
 Result<std::unique_ptr<store::Store>> OpenStore(const Config& config, bool exclusive = false) {
-  std::filesystem::path path(config.sqlite_path);
-  std::error_code ec;
-  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
-  store::SqliteConfig sc;
-  sc.path = config.sqlite_path;
-  sc.readers = std::max(2, config.threads * 2);
-  sc.exclusive = exclusive;
-  OF_ASSIGN_OR_RETURN(auto s, store::SqliteStore::Open(sc));
-  return std::unique_ptr<store::Store>(std::move(s));
+  OpenOptions options;
+  options.connections = exclusive ? std::max(2, config.threads * 2) : 1;
+  // PostgreSQL: the writer, the engine's claims and workers and the HTTP
+  // readers all draw on the pool.
+  if (exclusive && IsPostgres(config)) options.connections = std::max(8, config.threads * 4);
+  options.exclusive = exclusive;
+  return OpenDatabase(config, options);
 }
 
 // The admin token: the flag, else one kept beside the database so that the
 // dashboard URL stays the same across restarts.
 Result<std::string> AdminToken(const Config& config) {
   if (!config.admin_token.empty()) return config.admin_token;
+  // Several servers share a PostgreSQL database and there is no directory
+  // beside it: the operator gives every instance the same token.
+  if (IsPostgres(config)) {
+    return MakeError(ErrorCode::kValidation,
+                     "--admin-token (or ORDERFLOW_ADMIN_TOKEN) is required with a PostgreSQL "
+                     "database, the same for every instance (or use --auth off)");
+  }
   std::filesystem::path file =
       std::filesystem::path(config.sqlite_path).parent_path() / "admin-token";
   if (std::ifstream in(file); in) {
@@ -87,6 +95,9 @@ int Serve(Config config) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
+  if (IsPostgres(config) && config.auth == "on" && config.admin_token.empty()) {
+    return Fail(AdminToken(config).error().message);
+  }
   auto opened = OpenStore(config, true);
   if (!opened.ok()) return Fail(opened.error().message);
   std::unique_ptr<store::Store> db = std::move(opened).value();
@@ -119,33 +130,44 @@ int Serve(Config config) {
     gateway = std::make_unique<payment::HttpGateway>(config.payment_gateway);
   }
   ThreadPool engine_workers(std::max(2, config.threads));
-  engine::Engine engine(*db, flow, engine_workers, clock);
+  engine::EngineOptions engine_options;
+  engine_options.claim_lease_ms = Millis(config.claim_lease);
+  engine::Engine engine(*db, flow, engine_workers, clock, engine_options);
   steps::StepOptions step_options;
   step_options.ship_delay_ms = Millis(config.ship_delay);
   step_options.deliver_delay_ms = Millis(config.deliver_delay);
   step_options.low_stock_scan_ms = Millis(config.low_stock_scan);
+  step_options.webhook_timeout_ms = Millis(config.webhook_timeout);
+  step_options.webhook_max_attempts = config.webhook_attempts;
+  step_options.webhook_retry_base_ms = std::max<std::int64_t>(1, Millis(config.webhook_retry_delay));
+  step_options.webhook_disable_after = config.webhook_disable_after;
   steps::InstallSteps(engine, flow, *db, *gateway, step_options);
   db->SetCommitListener([&engine] { engine.Wake(); });
 
   http::LiveHub live(*db, clock);
-  engine.SetObserver([&live](const store::Delivery& d) {
+  std::vector<std::string> step_names;
+  for (const auto& spec : flow.steps()) {
+    if (spec.kind == engine::StepKind::kEvent) step_names.push_back(spec.name);
+  }
+  metrics::Metrics metrics(*db, clock, step_names);
+  metrics.SetProbes({[&engine] { return engine.stats().in_flight; },
+                     [&live] { return static_cast<std::int64_t>(live.listeners()); }});
+  engine.SetObserver([&live, &metrics](const store::Delivery& d) {
+    metrics.DeliveryHandled(d.step);
     if (!d.event.order_id.empty()) live.OrderChanged(d.event.store_id, d.event.order_id);
     if (d.step == "alerts") live.AlertsChanged(d.event.store_id);
+  });
+  engine.SetFailureObserver([&metrics](const store::Delivery& d, bool dead_lettered) {
+    metrics.DeliveryFailed(d.step, dead_lettered);
   });
 
   ThreadPool blocking(std::max(2, config.threads * 2));
   http::handlers::Services services{*db, blocking, clock, tenants, flow, &live};
   http::Router router;
-  http::handlers::RegisterHealthRoutes(router, services);
-  http::handlers::RegisterOrderPostRoutes(router, services);
-  http::handlers::RegisterOrderGetRoutes(router, services);
-  http::handlers::RegisterDashboardRoutes(router, services);
-  http::handlers::RegisterProductRoutes(router, services);
-  http::handlers::RegisterStoreRoutes(router, services);
-  http::handlers::RegisterAlertRoutes(router, services);
-  http::handlers::RegisterOrderActionRoutes(router, services);
-  http::handlers::RegisterEngineRoutes(router, services);
-  http::RegisterEventStreamRoute(router, services, live);
+  RegisterRoutes(router, services, live);
+  http::handlers::RegisterMetricsRoute(router, services, metrics);
+  // Every route counted and timed by its pattern; registered routes only.
+  const http::Router instrumented = metrics.Instrument(router);
 
   http::ServerConfig sc;
   sc.host = config.host;
@@ -155,7 +177,7 @@ int Serve(Config config) {
   sc.static_dir = WebRoot(config);
   std::unique_ptr<http::Server> server;
   try {
-    server = std::make_unique<http::Server>(sc, router);
+    server = std::make_unique<http::Server>(sc, instrumented);
   } catch (const std::exception& e) {
     return Fail(e.what());
   }
@@ -171,11 +193,20 @@ int Serve(Config config) {
       "http://" +
       (config.host.find(':') != std::string::npos ? "[" + config.host + "]" : config.host) + ":" +
       std::to_string(server->port());
-  std::printf("listening on %s\n", url.c_str());
+  // Lines on stdout for people and scripts; with --log-format json they are
+  // JSON objects too, so that every output line parses.
+  auto announce = [&config, &clock](const std::string& line) {
+    if (config.log_format == "json") {
+      std::printf("%s\n", JsonLogLine(FormatIso8601(clock.NowMs()), "info", line, nullptr).c_str());
+    } else {
+      std::printf("%s\n", line.c_str());
+    }
+  };
+  announce("listening on " + url);
   if (!admin_token.empty()) {
-    std::printf("dashboard: %s/#token=%s\n", url.c_str(), admin_token.c_str());
+    announce("dashboard: " + url + "/#token=" + admin_token);
   } else {
-    std::printf("dashboard: %s/ (auth off)\n", url.c_str());
+    announce("dashboard: " + url + "/ (auth off)");
   }
   std::fflush(stdout);
   engine.Start();
@@ -192,9 +223,9 @@ int Serve(Config config) {
 }
 
 int Migrate(Config config) {
-  auto version = store::MigrateSqlite(config.sqlite_path);
+  auto version = MigrateDatabase(config);
   if (!version.ok()) return Fail(version.error().message);
-  std::printf("schema version %d (%s)\n", *version, config.sqlite_path.c_str());
+  std::printf("%s\n", version->c_str());
   return 0;
 }
 

@@ -4,7 +4,7 @@
 #include <iostream>
 
 #include "app/commands.hpp"
-#include "store/sqlite/sqlite_store.hpp"
+#include "app/open_store.hpp"
 
 namespace orderflow::app {
 namespace {
@@ -14,12 +14,8 @@ int Fail(const std::string& message) {
   return 2;
 }
 
-Result<std::unique_ptr<store::SqliteStore>> OpenShared(const Config& config) {
-  store::SqliteConfig sc;
-  sc.path = config.sqlite_path;
-  sc.readers = 1;
-  sc.exclusive = false;
-  return store::SqliteStore::Open(sc);
+Result<std::unique_ptr<store::Store>> OpenShared(const Config& config) {
+  return OpenDatabase(config, OpenOptions{});
 }
 
 }  // namespace

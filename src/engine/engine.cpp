@@ -5,6 +5,8 @@
 #include <boost/json/parse.hpp>
 #include <stdexcept>
 
+#include "common/logging.hpp"
+
 namespace orderflow::engine {
 
 Engine::Engine(store::Store& store, const Flow& flow, TaskRunner& workers, const Clock& clock,
@@ -37,6 +39,11 @@ void Engine::AddCron(std::unique_ptr<CronStep> cron) {
 
 void Engine::SetObserver(std::function<void(const store::Delivery&)> observer) {
   observer_ = std::move(observer);
+}
+
+void Engine::SetFailureObserver(
+    std::function<void(const store::Delivery&, bool dead_lettered)> observer) {
+  failure_observer_ = std::move(observer);
 }
 
 void Engine::Start() {
@@ -148,23 +155,20 @@ void Engine::Loop() {
 }
 
 int Engine::DispatchDue(TimeMs now) {
+  int room = 0;
   {
     std::lock_guard lock(mu_);
-    if (static_cast<int>(in_flight_.size()) >= options_.max_in_flight) return 0;
-  }
-  {
-    std::lock_guard lock(mu_);
+    room = options_.max_in_flight - static_cast<int>(in_flight_.size());
+    if (room <= 0) return 0;
     recently_finished_.clear();
   }
-  std::vector<store::Delivery> due;
-  Status s = store_.Read([&](store::ReadTx& tx) -> Status {
-    OF_ASSIGN_OR_RETURN(due, tx.ListDueDeliveries(now, options_.batch));
-    return OkStatus();
-  });
-  if (!s.ok()) {
-    spdlog::warn("engine: cannot read due deliveries: {}", s.error().message);
+  auto claimed =
+      store_.ClaimDueDeliveries(now, std::min(options_.batch, room), options_.claim_lease_ms);
+  if (!claimed.ok()) {
+    spdlog::warn("engine: cannot claim due deliveries: {}", claimed.error().message);
     return 0;
   }
+  std::vector<store::Delivery> due = std::move(claimed).value();
   // An order's events are handled in event order: only its oldest due
   // event is eligible in this round.
   std::map<std::string, std::int64_t> oldest_event;
@@ -204,7 +208,11 @@ void Engine::RunDueCrons(TimeMs now) {
     }
     workers_.Post([this, &cron] {
       TimeMs at = clock_.NowMs();
-      Status s = store::WriteSync(store_, [&](store::WriteTx& tx) {
+      Status s = store::WriteSync(store_, [&](store::WriteTx& tx) -> Status {
+        // Another instance on the same database may have this run already.
+        OF_ASSIGN_OR_RETURN(bool won, tx.ClaimCronRun(cron.step->spec().name, at,
+                                                      at + cron.step->interval_ms()));
+        if (!won) return OkStatus();
         StepTx st(tx, flow_, cron.step->spec().name, nullptr, at);
         return cron.step->Run(st);
       });
@@ -250,6 +258,7 @@ void Engine::Process(store::Delivery delivery) {
       [this, shared, already_handled, attempt,
        apply = std::move(apply).value()](store::WriteTx& tx) -> Status {
         TimeMs at = clock_.NowMs();
+        *already_handled = false;  // the unit may run again (a retried batch)
         Status done = tx.CompleteDelivery(shared->event.id, shared->step, attempt, at);
         if (!done.ok()) {
           // Redelivery of a handled event: nothing to do, nothing written.
@@ -266,6 +275,8 @@ void Engine::Process(store::Delivery delivery) {
         }
         if (!*already_handled) {
           ++handled_;
+          LogOrder(spdlog::level::debug, shared->event.order_id, "step {} handled event {} ({})",
+                   shared->step, shared->event.id, shared->event.topic);
           if (observer_) observer_(*shared);
         }
         Finish(*shared);
@@ -281,11 +292,13 @@ void Engine::Fail(const store::Delivery& delivery, int attempt, const Error& err
   std::string message = std::string(ErrorCodeName(error.code)) + ": " + error.message;
   int recorded_attempts = std::min(attempt, policy.max_attempts);
   if (dead) {
-    spdlog::warn("dead-lettered event {} ({}) for step {} after {} attempts: {}", delivery.event.id,
-                 delivery.event.topic, delivery.step, recorded_attempts, message);
+    LogOrder(spdlog::level::warn, delivery.event.order_id,
+             "dead-lettered event {} ({}) for step {} after {} attempts: {}", delivery.event.id,
+             delivery.event.topic, delivery.step, recorded_attempts, message);
   } else {
-    spdlog::info("step {} failed on event {} (attempt {}), retrying: {}", delivery.step,
-                 delivery.event.id, attempt, message);
+    LogOrder(spdlog::level::info, delivery.event.order_id,
+             "step {} failed on event {} (attempt {}), retrying: {}", delivery.step,
+             delivery.event.id, attempt, message);
   }
   auto shared = std::make_shared<store::Delivery>(delivery);
   store_.Write(
@@ -305,6 +318,7 @@ void Engine::Fail(const store::Delivery& delivery, int attempt, const Error& err
         } else {
           ++retried_;
         }
+        if (s.ok() && failure_observer_) failure_observer_(*shared, dead);
         Finish(*shared);
       });
 }

@@ -34,6 +34,10 @@ struct EngineOptions {
   int batch = 256;                   // deliveries fetched per poll
   int max_in_flight = 512;           // deliveries being handled at once
   std::int64_t idle_poll_ms = 1000;  // longest sleep without a wake-up
+  // How long a claimed delivery stays with this process on a shared
+  // database; after that another instance may take it (crash recovery).
+  // Must exceed the slowest step, external calls included.
+  std::int64_t claim_lease_ms = 15000;
 };
 
 struct EngineStats {
@@ -57,6 +61,9 @@ class Engine {
   // Called after each delivery whose effect committed (writer thread; must
   // not block). Before Start().
   void SetObserver(std::function<void(const store::Delivery&)> observer);
+  // Called after a failed attempt was recorded: `dead_lettered`, or due
+  // again later (writer thread; must not block). Before Start().
+  void SetFailureObserver(std::function<void(const store::Delivery&, bool dead_lettered)> observer);
 
   void Start();
   // Stops dispatching and waits for the deliveries in flight to finish.
@@ -93,6 +100,7 @@ class Engine {
   const EngineOptions options_;
   std::map<std::string, std::unique_ptr<Step>> steps_;    // written before Start() only
   std::function<void(const store::Delivery&)> observer_;  // written before Start() only
+  std::function<void(const store::Delivery&, bool)> failure_observer_;  // ditto
   struct Cron {
     std::unique_ptr<CronStep> step;
     TimeMs next_run = 0;

@@ -58,7 +58,25 @@ Result<std::int64_t> Flow::Emit(store::WriteTx& tx, const std::string& from,
       std::find(step->emits.begin(), step->emits.end(), event.topic) == step->emits.end()) {
     throw std::logic_error("step '" + from + "' emitted undeclared topic '" + event.topic + "'");
   }
-  return tx.InsertEvent(event, Subscribers(event.topic));
+  std::vector<std::string> subscribers = Subscribers(event.topic);
+  if (!filters_.empty()) {
+    std::vector<std::string> kept;
+    for (auto& name : subscribers) {
+      auto it = filters_.find(name);
+      bool keep = true;
+      if (it != filters_.end()) {
+        OF_ASSIGN_OR_RETURN(keep, it->second(tx, event));
+      }
+      if (keep) kept.push_back(std::move(name));
+    }
+    subscribers = std::move(kept);
+  }
+  return tx.InsertEvent(event, subscribers);
+}
+
+void Flow::SetFilter(const std::string& step, SubscriptionFilter filter) {
+  if (Find(step) == nullptr) throw std::logic_error("filter for undeclared step " + step);
+  filters_[step] = std::move(filter);
 }
 
 }  // namespace orderflow::engine

@@ -4,6 +4,8 @@
 // the event and one delivery per subscriber into the caller's transaction
 // (the transactional outbox) and refuses topics the step did not declare.
 
+#include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -27,6 +29,12 @@ struct StepSpec {
 // True when `topic` matches `pattern`: equal, or pattern "a.*" and topic "a.x".
 bool TopicMatches(const std::string& pattern, const std::string& topic);
 
+// Decides, inside the emitting transaction, whether a subscriber gets a
+// delivery of `event` (the webhook fan-out only for stores with a matching
+// endpoint), so that steps with nothing to do cost no delivery at all.
+using SubscriptionFilter =
+    std::function<Result<bool>(store::WriteTx& tx, const store::Event& event)>;
+
 class Flow {
  public:
   // Adds a step; throws std::logic_error on a duplicate name (start-up bug).
@@ -35,6 +43,8 @@ class Flow {
   const StepSpec* Find(const std::string& name) const;
   // Names of the event steps subscribed to `topic`, in declaration order.
   std::vector<std::string> Subscribers(const std::string& topic) const;
+  // Sets the filter of an event step (declared before). Start-up only.
+  void SetFilter(const std::string& step, SubscriptionFilter filter);
 
   // Writes `event` (emitted by step `from`) into `tx` with its deliveries.
   // Throws std::logic_error if `from` did not declare the topic: an
@@ -44,6 +54,7 @@ class Flow {
 
  private:
   std::vector<StepSpec> steps_;
+  std::map<std::string, SubscriptionFilter> filters_;
 };
 
 }  // namespace orderflow::engine

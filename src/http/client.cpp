@@ -1,56 +1,141 @@
 #include "http/client.hpp"
 
+#include <openssl/ssl.h>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/url/parse.hpp>
+#include <chrono>
+#include <functional>
 
 namespace orderflow::http {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
+namespace ssl = boost::asio::ssl;
 using tcp = asio::ip::tcp;
 
+namespace {
+
+using Done = std::function<void(beast::error_code)>;
+
+// The state of one exchange; every operation runs on `ctx`.
+struct Exchange {
+  asio::io_context ctx;
+  tcp::resolver resolver{ctx};
+  bhttp::request<bhttp::string_body> req;
+  beast::flat_buffer buffer;
+  bhttp::response_parser<bhttp::string_body> parser;
+  beast::error_code failure;
+  const char* stage = "resolve";
+};
+
+// resolve -> connect -> handshake (TLS only) -> write -> read.
+template <typename Stream>
+void Start(Exchange& x, beast::tcp_stream& tcp, Stream& stream, const std::string& host,
+           const std::string& port, std::function<void(Done)> handshake) {
+  x.resolver.async_resolve(
+      host, port,
+      [&x, &tcp, &stream, handshake](beast::error_code ec, tcp::resolver::results_type to) {
+        if (ec) return void(x.failure = ec);
+        x.stage = "connect";
+        tcp.async_connect(to, [&x, &stream, handshake](beast::error_code ec, const tcp::endpoint&) {
+          if (ec) return void(x.failure = ec);
+          x.stage = "handshake";
+          handshake([&x, &stream](beast::error_code ec) {
+            if (ec) return void(x.failure = ec);
+            x.stage = "write";
+            bhttp::async_write(stream, x.req, [&x, &stream](beast::error_code ec, std::size_t) {
+              if (ec) return void(x.failure = ec);
+              x.stage = "read";
+              bhttp::async_read(stream, x.buffer, x.parser,
+                                [&x](beast::error_code ec, std::size_t) { x.failure = ec; });
+            });
+          });
+        });
+      });
+}
+
+}  // namespace
+
+// The exchange runs as asynchronous operations on a private io_context
+// bounded by run_for(): Beast's stream timeouts apply to asynchronous
+// operations only, and a peer that accepts but never answers must not hold
+// the calling worker beyond the timeout. https:// verifies the peer against
+// the system CA store (or SSL_CERT_FILE / SSL_CERT_DIR) and the host name.
 Result<ClientResponse> Send(const ClientRequest& request) {
   auto url = boost::urls::parse_uri(request.url);
-  if (!url || url->scheme() != "http" || url->host().empty()) {
-    return MakeError(ErrorCode::kValidation, "not an http:// URL: " + request.url);
+  if (!url || (url->scheme() != "http" && url->scheme() != "https") || url->host().empty()) {
+    return MakeError(ErrorCode::kValidation, "not an http:// or https:// URL: " + request.url);
   }
+  const bool tls = url->scheme() == "https";
   std::string host(url->host());
-  std::string port = url->has_port() ? std::string(url->port()) : "80";
+  std::string port = url->has_port() ? std::string(url->port()) : (tls ? "443" : "80");
   std::string target(url->encoded_target());
   if (target.empty()) target = "/";
+  const std::string what = request.method + " " + request.url;
   try {
-    asio::io_context ctx;
-    beast::tcp_stream stream(ctx);
-    stream.expires_after(std::chrono::milliseconds(request.timeout_ms));
-    tcp::resolver resolver(ctx);
-    stream.connect(resolver.resolve(host, port));
-    auto verb = bhttp::string_to_verb(request.method);
-    bhttp::request<bhttp::string_body> req{verb, target, 11};
-    req.set(bhttp::field::host, host);
-    req.set(bhttp::field::user_agent, "orderflow");
-    for (const auto& [name, value] : request.headers) req.set(name, value);
+    Exchange x;
+    x.req = bhttp::request<bhttp::string_body>{bhttp::string_to_verb(request.method), target, 11};
+    x.req.set(bhttp::field::host, host);
+    x.req.set(bhttp::field::user_agent, "orderflow");
+    for (const auto& [name, value] : request.headers) x.req.set(name, value);
     if (!request.body.empty()) {
-      if (req.find(bhttp::field::content_type) == req.end()) {
-        req.set(bhttp::field::content_type, "application/json");
+      if (x.req.find(bhttp::field::content_type) == x.req.end()) {
+        x.req.set(bhttp::field::content_type, "application/json");
       }
-      req.body() = request.body;
+      x.req.body() = request.body;
     }
-    req.prepare_payload();
-    bhttp::write(stream, req);
-    beast::flat_buffer buffer;
-    bhttp::response_parser<bhttp::string_body> parser;
-    parser.body_limit(1024 * 1024);
-    bhttp::read(stream, buffer, parser);
+    x.req.prepare_payload();
+    x.parser.body_limit(1024 * 1024);
+
+    ssl::context tls_context(ssl::context::tls_client);
+    std::unique_ptr<beast::tcp_stream> plain;
+    std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> secure;
+    beast::tcp_stream* lowest = nullptr;
+    if (tls) {
+      tls_context.set_default_verify_paths();
+      tls_context.set_verify_mode(ssl::verify_peer);
+      secure = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(x.ctx, tls_context);
+      secure->set_verify_callback(ssl::host_name_verification(host));
+      if (!SSL_set_tlsext_host_name(secure->native_handle(), host.c_str())) {
+        return MakeError(ErrorCode::kUnavailable, what + ": cannot set the TLS server name");
+      }
+      lowest = &beast::get_lowest_layer(*secure);
+      auto* s = secure.get();
+      Start(x, *lowest, *s, host, port,
+            [s](Done done) { s->async_handshake(ssl::stream_base::client, done); });
+    } else {
+      plain = std::make_unique<beast::tcp_stream>(x.ctx);
+      lowest = plain.get();
+      Start(x, *lowest, *plain, host, port, [](Done done) { done({}); });
+    }
+    x.ctx.run_for(std::chrono::milliseconds(request.timeout_ms));
+    if (!x.ctx.stopped()) {
+      // Out of time with an operation pending: abort it and let its handler
+      // run before the objects it references go away.
+      x.resolver.cancel();
+      beast::error_code ignored;
+      lowest->socket().close(ignored);
+      x.ctx.run();
+      return MakeError(ErrorCode::kUnavailable, what + ": no answer within " +
+                                                    std::to_string(request.timeout_ms) + " ms (" +
+                                                    x.stage + ")");
+    }
+    if (x.failure) {
+      return MakeError(ErrorCode::kUnavailable, what + ": " + x.stage + ": " + x.failure.message());
+    }
     beast::error_code ec;
-    stream.socket().shutdown(tcp::socket::shutdown_both, ec);
-    return ClientResponse{static_cast<int>(parser.get().result_int()), parser.get().body()};
+    lowest->socket().shutdown(tcp::socket::shutdown_both, ec);
+    return ClientResponse{static_cast<int>(x.parser.get().result_int()), x.parser.get().body()};
   } catch (const std::exception& e) {
-    return MakeError(ErrorCode::kUnavailable, request.method + " " + request.url + ": " + e.what());
+    return MakeError(ErrorCode::kUnavailable, what + ": " + e.what());
   }
 }
 

@@ -18,14 +18,15 @@ struct ClientResponse {
 
 struct ClientRequest {
   std::string method = "POST";
-  std::string url;  // http://host:port/path
+  std::string url;  // http://host:port/path or https://
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   int timeout_ms = 5000;
 };
 
-// kUnavailable when the service cannot be reached or does not answer in
-// time; any HTTP status is a successful result.
+// kUnavailable when the service cannot be reached, fails TLS verification
+// or does not answer within timeout_ms (resolve, connect, handshake, write
+// and read together); any HTTP status is a successful result.
 Result<ClientResponse> Send(const ClientRequest& request);
 
 }  // namespace orderflow::http

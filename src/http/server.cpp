@@ -30,6 +30,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <exception>
@@ -336,6 +337,153 @@ struct ReplyContext {
   std::string cors_origin;  // echoed in Access-Control-Allow-Origin; empty: no CORS
 };
 
+// The steps of serving one request that need no socket. Sessions and
+// ServeBytes share them, so the fuzzed path is the served path.
+
+ReplyContext MakeReplyContext(const ServerConfig& config,
+                              const bhttp::request<bhttp::string_body>& message) {
+  ReplyContext context;
+  context.version = message.version() == 10 ? 10 : 11;
+  context.keep_alive = message.keep_alive();
+  context.head = message.method() == bhttp::verb::head;
+  std::string_view incoming_id = message["X-Request-Id"];
+  context.request_id = IsSaneRequestId(incoming_id) ? std::string(incoming_id) : NewRequestId();
+  std::string_view origin = message[bhttp::field::origin];
+  if (!origin.empty()) {
+    for (const std::string& allowed : config.cors_origins) {
+      if (allowed == "*" || allowed == origin) {
+        context.cors_origin = std::string(origin);
+        break;
+      }
+    }
+  }
+  return context;
+}
+
+void ConfigureParser(bhttp::request_parser<bhttp::string_body>& parser,
+                     const ServerConfig& config) {
+  parser.header_limit(kHeaderLimit);
+  parser.body_limit(config.body_limit);
+}
+
+// The answer to a request that could not be read, or nullopt when the
+// connection just ended (the client went away or sent half a request).
+std::optional<Response> ReadFailureResponse(beast::error_code ec) {
+  bool parse_error = ec.category() == beast::error_code(bhttp::error::end_of_stream).category() &&
+                     ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message;
+  if (!parse_error) return std::nullopt;
+  return ec == bhttp::error::body_limit
+             ? ErrorOf(ErrorCode::kPayloadTooLarge, "request body too large")
+         : ec == bhttp::error::header_limit
+             ? ErrorOf(ErrorCode::kValidation, "request header too large")
+             : ErrorOf(ErrorCode::kValidation, "invalid request");
+}
+
+std::optional<Response> UnsupportedVersion(const bhttp::request<bhttp::string_body>& message) {
+  if (message.version() == 10 || message.version() == 11) return std::nullopt;
+  return ErrorOf(ErrorCode::kValidation, "unsupported HTTP version");
+}
+
+// Fills `request` from the parsed message (consuming its body); an error
+// response when the target cannot be decoded.
+std::optional<Response> ToRequest(bhttp::request<bhttp::string_body>& message,
+                                  std::string remote_address, Request& request) {
+  request.method = std::string(message.method_string());
+  request.target = std::string(message.target());
+  request.remote_address = std::move(remote_address);
+  auto url = boost::urls::parse_origin_form(message.target());
+  if (!url) return ErrorOf(ErrorCode::kValidation, "invalid request target", "path");
+  request.path = url->path();
+  for (auto param : url->params(boost::urls::encoding_opts(/*space_as_plus=*/true))) {
+    request.query.emplace(std::move(param.key), std::move(param.value));
+  }
+  request.headers.reserve(static_cast<std::size_t>(std::distance(message.begin(), message.end())));
+  for (const auto& field : message) {
+    request.headers.emplace_back(Lower(field.name_string()), std::string(field.value()));
+  }
+  request.body = std::move(message.body());
+  return std::nullopt;
+}
+
+// Decides everything before a handler runs: CORS preflight, static files,
+// routing (404/405), the JSON content type. Sets `handler` and returns
+// nullopt when a handler should answer.
+std::optional<Response> Route(const Core& core, Request& request, const ReplyContext& context,
+                              const Handler*& handler) {
+  handler = nullptr;
+  if (request.method == "OPTIONS" && !request.Header("origin").empty()) {
+    if (context.cors_origin.empty()) {
+      return ErrorOf(ErrorCode::kForbidden, "origin not allowed");
+    }
+    if (!request.Header("access-control-request-method").empty()) {
+      Response preflight;
+      preflight.status = 204;
+      preflight.content_type.clear();
+      preflight.headers = {
+          {"Access-Control-Allow-Methods", std::string(kPreflightMethods)},
+          {"Access-Control-Allow-Headers", std::string(kPreflightHeaders)},
+          {"Access-Control-Max-Age", "600"},
+      };
+      return preflight;
+    }
+  }
+
+  bool head = request.method == "HEAD";
+  if (!IsRoutedPath(request.path)) {
+    if ((request.method == "GET" || head) && !core.static_root.empty()) {
+      return ServeStatic(core.static_root, request);
+    }
+    return ErrorOf(ErrorCode::kNotFound, "not found");
+  }
+
+  std::string allowed;
+  auto match = core.router.Match(request, &handler, &allowed);
+  if (match == Router::MatchResult::kMethodNotAllowed && head) {
+    // HEAD is GET without the body; Reply drops the body.
+    request.method = "GET";
+    std::string allowed_for_get;
+    match = core.router.Match(request, &handler, &allowed_for_get);
+    if (match != Router::MatchResult::kFound) request.method = "HEAD";
+  }
+  if (match == Router::MatchResult::kNotFound) {
+    return ErrorOf(ErrorCode::kNotFound, "no such route");
+  }
+  if (match == Router::MatchResult::kMethodNotAllowed) {
+    return MethodNotAllowedResponse(allowed);
+  }
+
+  if ((request.method == "POST" || request.method == "PUT" || request.method == "PATCH") &&
+      !request.body.empty() && !IsJsonContentType(request.Header("content-type"))) {
+    handler = nullptr;
+    return ErrorOf(ErrorCode::kUnsupportedMediaType, "Content-Type must be application/json");
+  }
+  return std::nullopt;
+}
+
+// Runs the handler; false (after logging) when it threw, and the caller
+// answers 500.
+bool CallHandler(const Handler& handler, Request& request, const Respond& respond) {
+  try {
+    // A copy, not a move: if the handler throws, the caller answers before
+    // the token can report a dropped callback.
+    handler(request, respond);
+    return true;
+  } catch (const std::exception& e) {
+    spdlog::error("handler for {} {} threw: {}", request.method, request.path, e.what());
+  } catch (...) {
+    spdlog::error("handler for {} {} threw a non-standard exception", request.method, request.path);
+  }
+  return false;
+}
+
+fs::path CanonicalStaticRoot(const std::string& static_dir) {
+  if (static_dir.empty()) return {};
+  std::error_code ec;
+  fs::path root = fs::weakly_canonical(fs::absolute(static_dir, ec), ec);
+  if (ec) root = fs::absolute(static_dir);
+  return root;
+}
+
 // ---------------------------------------------------------------------------
 // Session: one connection, served by one coroutine on its worker's thread.
 
@@ -403,7 +551,6 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<bool> Reply(Response response, const ReplyContext& context);
   asio::awaitable<void> Stream(Response response, const ReplyContext& context);
   asio::awaitable<void> LingeringClose();
-  ReplyContext ContextFor(const bhttp::request<bhttp::string_body>& message) const;
 
   template <typename Body>
   void Decorate(bhttp::response<Body>& res, const Response& response,
@@ -460,25 +607,6 @@ asio::awaitable<void> RunSession(std::shared_ptr<Session> session) {
   }
 }
 
-ReplyContext Session::ContextFor(const bhttp::request<bhttp::string_body>& message) const {
-  ReplyContext context;
-  context.version = message.version() == 10 ? 10 : 11;
-  context.keep_alive = message.keep_alive();
-  context.head = message.method() == bhttp::verb::head;
-  std::string_view incoming_id = message["X-Request-Id"];
-  context.request_id = IsSaneRequestId(incoming_id) ? std::string(incoming_id) : NewRequestId();
-  std::string_view origin = message[bhttp::field::origin];
-  if (!origin.empty()) {
-    for (const std::string& allowed : core_.config.cors_origins) {
-      if (allowed == "*" || allowed == origin) {
-        context.cors_origin = std::string(origin);
-        break;
-      }
-    }
-  }
-  return context;
-}
-
 template <typename Body>
 void Session::Decorate(bhttp::response<Body>& res, const Response& response,
                        const ReplyContext& context) const {
@@ -512,8 +640,7 @@ asio::awaitable<void> Session::Run() {
     first = false;
 
     bhttp::request_parser<bhttp::string_body> parser;
-    parser.header_limit(kHeaderLimit);
-    parser.body_limit(core_.config.body_limit);
+    ConfigureParser(parser, core_.config);
     stream_.expires_after(ReadTimeout());
     auto [header_ec, header_n] = co_await bhttp::async_read_header(stream_, buffer, parser, kTuple);
     if (header_ec) {
@@ -521,8 +648,8 @@ asio::awaitable<void> Session::Run() {
       co_return;
     }
 
-    if (parser.get().version() != 10 && parser.get().version() != 11) {
-      co_await Reject(ErrorOf(ErrorCode::kValidation, "unsupported HTTP version"), parser.get());
+    if (auto unsupported = UnsupportedVersion(parser.get())) {
+      co_await Reject(std::move(*unsupported), parser.get());
       co_return;
     }
 
@@ -554,28 +681,22 @@ asio::awaitable<void> Session::Run() {
 
 asio::awaitable<void> Session::FailRead(beast::error_code ec,
                                         bhttp::request_parser<bhttp::string_body>& parser) {
-  bool parse_error = ec.category() == beast::error_code(bhttp::error::end_of_stream).category() &&
-                     ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message;
-  if (!parse_error) {
+  std::optional<Response> response = ReadFailureResponse(ec);
+  if (!response) {
     if (ec != bhttp::error::end_of_stream) {
       spdlog::debug("connection {}: {}", remote_address_, ec.message());
     }
     co_return;
   }
   spdlog::debug("connection {}: rejecting request: {}", remote_address_, ec.message());
-  Response response = ec == bhttp::error::body_limit
-                          ? ErrorOf(ErrorCode::kPayloadTooLarge, "request body too large")
-                      : ec == bhttp::error::header_limit
-                          ? ErrorOf(ErrorCode::kValidation, "request header too large")
-                          : ErrorOf(ErrorCode::kValidation, "invalid request");
-  co_await Reject(std::move(response), parser.get());
+  co_await Reject(std::move(*response), parser.get());
 }
 
 asio::awaitable<void> Session::Reject(Response response,
                                       const bhttp::request<bhttp::string_body>& partial) {
   // The context comes from whatever part of the header was parsed, so that
   // an allowed origin can still read the error.
-  ReplyContext context = ContextFor(partial);
+  ReplyContext context = MakeReplyContext(core_.config, partial);
   context.keep_alive = false;
   co_await Reply(std::move(response), context);
   co_await LingeringClose();
@@ -597,26 +718,12 @@ asio::awaitable<void> Session::LingeringClose() {
 }
 
 asio::awaitable<bool> Session::Serve(bhttp::request<bhttp::string_body> message) {
-  ReplyContext context = ContextFor(message);
+  ReplyContext context = MakeReplyContext(core_.config, message);
 
   Request request;
-  request.method = std::string(message.method_string());
-  request.target = std::string(message.target());
-  request.remote_address = remote_address_;
-  auto url = boost::urls::parse_origin_form(message.target());
-  if (!url) {
-    co_return co_await Reply(ErrorOf(ErrorCode::kValidation, "invalid request target", "path"),
-                             context);
+  if (auto invalid = ToRequest(message, remote_address_, request)) {
+    co_return co_await Reply(std::move(*invalid), context);
   }
-  request.path = url->path();
-  for (auto param : url->params(boost::urls::encoding_opts(/*space_as_plus=*/true))) {
-    request.query.emplace(std::move(param.key), std::move(param.value));
-  }
-  request.headers.reserve(static_cast<std::size_t>(std::distance(message.begin(), message.end())));
-  for (const auto& field : message) {
-    request.headers.emplace_back(Lower(field.name_string()), std::string(field.value()));
-  }
-  request.body = std::move(message.body());
 
   bool deferred = false;
   std::shared_ptr<ResponseSlot> slot;
@@ -647,52 +754,8 @@ asio::awaitable<bool> Session::Serve(bhttp::request<bhttp::string_body> message)
 // later: then `deferred` is set and the answer comes through `slot`.
 Response Session::Dispatch(Request& request, const ReplyContext& context, bool& deferred,
                            std::shared_ptr<ResponseSlot>& slot) {
-  if (request.method == "OPTIONS" && !request.Header("origin").empty()) {
-    if (context.cors_origin.empty()) {
-      return ErrorOf(ErrorCode::kForbidden, "origin not allowed");
-    }
-    if (!request.Header("access-control-request-method").empty()) {
-      Response preflight;
-      preflight.status = 204;
-      preflight.content_type.clear();
-      preflight.headers = {
-          {"Access-Control-Allow-Methods", std::string(kPreflightMethods)},
-          {"Access-Control-Allow-Headers", std::string(kPreflightHeaders)},
-          {"Access-Control-Max-Age", "600"},
-      };
-      return preflight;
-    }
-  }
-
-  bool head = request.method == "HEAD";
-  if (!IsRoutedPath(request.path)) {
-    if ((request.method == "GET" || head) && !core_.static_root.empty()) {
-      return ServeStatic(core_.static_root, request);
-    }
-    return ErrorOf(ErrorCode::kNotFound, "not found");
-  }
-
   const Handler* handler = nullptr;
-  std::string allowed;
-  auto match = core_.router.Match(request, &handler, &allowed);
-  if (match == Router::MatchResult::kMethodNotAllowed && head) {
-    // HEAD is GET without the body; Reply drops the body.
-    request.method = "GET";
-    std::string allowed_for_get;
-    match = core_.router.Match(request, &handler, &allowed_for_get);
-    if (match != Router::MatchResult::kFound) request.method = "HEAD";
-  }
-  if (match == Router::MatchResult::kNotFound) {
-    return ErrorOf(ErrorCode::kNotFound, "no such route");
-  }
-  if (match == Router::MatchResult::kMethodNotAllowed) {
-    return MethodNotAllowedResponse(allowed);
-  }
-
-  if ((request.method == "POST" || request.method == "PUT" || request.method == "PATCH") &&
-      !request.body.empty() && !IsJsonContentType(request.Header("content-type"))) {
-    return ErrorOf(ErrorCode::kUnsupportedMediaType, "Content-Type must be application/json");
-  }
+  if (auto decided = Route(core_, request, context, handler)) return std::move(*decided);
 
   slot = std::make_shared<ResponseSlot>();
   slot->gate = worker_.gate;
@@ -706,16 +769,7 @@ Response Session::Dispatch(Request& request, const ReplyContext& context, bool& 
         spdlog::warn("handler for {} responded more than once", token->description);
       }
     };
-    try {
-      // A copy, not a move: if the handler throws, the catch below answers
-      // before the token can report a dropped callback.
-      (*handler)(request, respond);
-    } catch (const std::exception& e) {
-      spdlog::error("handler for {} {} threw: {}", request.method, request.path, e.what());
-      slot->Complete(ErrorOf(ErrorCode::kInternal, "internal error"));
-    } catch (...) {
-      spdlog::error("handler for {} {} threw a non-standard exception", request.method,
-                    request.path);
+    if (!CallHandler(*handler, request, respond)) {
       slot->Complete(ErrorOf(ErrorCode::kInternal, "internal error"));
     }
   }
@@ -896,11 +950,7 @@ Server::Server(ServerConfig config, const Router& router) : impl_(std::make_uniq
   core.router = router;
   core.config = std::move(config);
   const ServerConfig& cfg = core.config;
-  if (!cfg.static_dir.empty()) {
-    std::error_code ec;
-    core.static_root = fs::weakly_canonical(fs::absolute(cfg.static_dir, ec), ec);
-    if (ec) core.static_root = fs::absolute(cfg.static_dir);
-  }
+  core.static_root = CanonicalStaticRoot(cfg.static_dir);
 
   tcp::endpoint endpoint(ResolveHost(cfg), cfg.port);
   if (cfg.port != 0) ProbePortIsFree(cfg, endpoint);
@@ -941,6 +991,98 @@ void Server::Stop() {
   for (auto& worker : impl_->workers) {
     asio::post(worker->context, [w = worker.get()] { StopWorker(*w); });
   }
+}
+
+namespace {
+
+// One handler answer, waited for by ServeBytes. As with RespondToken, a
+// handler that drops every copy of its callback gets a 500 instead of a hang.
+struct AnswerWaiter {
+  std::mutex mutex;
+  std::condition_variable answered;
+  std::optional<Response> response;  // GUARDED_BY(mutex)
+
+  void Complete(Response value) {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (response) return;
+    response = std::move(value);
+    answered.notify_all();
+  }
+};
+
+struct AnswerToken {
+  std::shared_ptr<AnswerWaiter> waiter;
+  ~AnswerToken() {
+    waiter->Complete(ErrorOf(ErrorCode::kInternal, "the request was not answered"));
+  }
+};
+
+}  // namespace
+
+std::vector<Response> ServeBytes(const ServerConfig& config, const Router& router,
+                                 std::string_view bytes) {
+  Core core;
+  core.config = config;
+  core.router = router;
+  core.static_root = CanonicalStaticRoot(config.static_dir);
+
+  std::vector<Response> responses;
+  while (!bytes.empty()) {
+    bhttp::request_parser<bhttp::string_body> parser;
+    ConfigureParser(parser, config);
+    beast::error_code ec;
+    // The whole input is available at once, so "need more" without progress
+    // means the client stopped sending.
+    while (!parser.is_done()) {
+      std::size_t used = parser.put(asio::buffer(bytes.data(), bytes.size()), ec);
+      bytes.remove_prefix(used);
+      if (ec == bhttp::error::need_more) {
+        ec = {};
+        if (used == 0) {
+          parser.put_eof(ec);
+          if (!ec) ec = bhttp::error::partial_message;
+          break;
+        }
+        continue;
+      }
+      if (ec) break;
+    }
+    if (ec) {
+      if (auto rejected = ReadFailureResponse(ec)) responses.push_back(std::move(*rejected));
+      break;
+    }
+    if (auto unsupported = UnsupportedVersion(parser.get())) {
+      responses.push_back(std::move(*unsupported));
+      break;
+    }
+
+    bhttp::request<bhttp::string_body> message = parser.release();
+    ReplyContext context = MakeReplyContext(config, message);
+    Request request;
+    const Handler* handler = nullptr;
+    std::optional<Response> decided = ToRequest(message, "127.0.0.1", request);
+    if (!decided) decided = Route(core, request, context, handler);
+    if (!decided) {
+      auto waiter = std::make_shared<AnswerWaiter>();
+      {
+        auto token = std::make_shared<AnswerToken>();
+        token->waiter = waiter;
+        Respond respond = [token = std::move(token)](Response value) {
+          token->waiter->Complete(std::move(value));
+        };
+        if (!CallHandler(*handler, request, respond)) {
+          waiter->Complete(ErrorOf(ErrorCode::kInternal, "internal error"));
+        }
+      }
+      std::unique_lock<std::mutex> lock(waiter->mutex);
+      waiter->answered.wait(lock, [&waiter] { return waiter->response.has_value(); });
+      decided = std::move(waiter->response);
+    }
+    bool streaming = static_cast<bool>(decided->stream);
+    responses.push_back(std::move(*decided));
+    if (!context.keep_alive || streaming) break;
+  }
+  return responses;
 }
 
 }  // namespace orderflow::http

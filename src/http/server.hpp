@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "http/router.hpp"
@@ -43,5 +44,14 @@ class Server {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// Serves `bytes` as if one client had sent them on a connection, minus the
+// socket: the session's parser and limits, target decoding, CORS, routing
+// and handlers, for each pipelined request until the input ends, a request
+// cannot be read (its error response is the last), the connection would
+// close, or a stream starts (returned unstarted). Waits for handlers that
+// answer later, so it blocks; for fuzzing and tests, not for serving.
+std::vector<Response> ServeBytes(const ServerConfig& config, const Router& router,
+                                 std::string_view bytes);
 
 }  // namespace orderflow::http

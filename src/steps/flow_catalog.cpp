@@ -53,6 +53,22 @@ engine::Flow DeclareFlow() {
              "inventory.failed", "inventory.threshold_reached", "order.completed"},
             {},
             "write notifications"});
+  flow.Add({"webhook-endpoints",
+            StepKind::kApi,
+            {"POST /api/webhooks/:id/deliveries/:deliveryId/redeliver"},
+            {"webhook.send"},
+            "manual redelivery of a webhook delivery"});
+  flow.Add({"webhook-fanout",
+            StepKind::kEvent,
+            {"order.*", "payment.*", "inventory.*", "delivery.shipped", "delivery.delivered"},
+            {"webhook.send"},
+            "one delivery per subscribed endpoint of the store"});
+  flow.SetFilter("webhook-fanout", HasWebhookFor);
+  flow.Add({"webhook-send",
+            StepKind::kEvent,
+            {"webhook.send"},
+            {},
+            "POST the signed event to the endpoint; retry 5xx and timeouts"});
   flow.Add({"low-stock-scan",
             StepKind::kCron,
             {"every --low-stock-scan"},
@@ -75,6 +91,8 @@ void InstallSteps(engine::Engine& engine, const engine::Flow& flow, store::Store
   engine.AddStep(MakeDelivery(flow, options));
   engine.AddStep(MakeCompensation(flow, store, gateway));
   engine.AddStep(MakeAlerts(flow));
+  engine.AddStep(MakeWebhookFanout(flow));
+  engine.AddStep(MakeWebhookSend(flow, store, options));
   engine.AddCron(MakeLowStockScan(flow, options.low_stock_scan_ms));
   engine.AddCron(MakeStockReconcile(flow, options.reconcile_ms));
 }

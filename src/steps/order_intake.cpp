@@ -48,6 +48,7 @@ Status IntakeOrder(store::WriteTx& tx, const engine::Flow& flow, const domain::O
                    const std::string& store_id, const std::string& currency,
                    const std::string& idempotency_key, TimeMs now, const RenderOrder& render,
                    IntakeOutcome& out) {
+  out = IntakeOutcome{};  // the unit may run again (a retried batch): start clean
   const std::string request_hash = req.CanonicalHash();
   if (!idempotency_key.empty()) {
     OF_ASSIGN_OR_RETURN(auto existing, tx.GetIdempotency(store_id, idempotency_key));

@@ -9,6 +9,7 @@
 #include "engine/engine.hpp"
 #include "engine/flow.hpp"
 #include "payment/gateway.hpp"
+#include "steps/webhook_sender.hpp"
 #include "store/store.hpp"
 
 namespace orderflow::steps {
@@ -18,6 +19,14 @@ struct StepOptions {
   std::int64_t deliver_delay_ms = 10000;
   std::int64_t low_stock_scan_ms = 60000;
   std::int64_t reconcile_ms = 3'600'000;
+  // Webhooks: the POST timeout, the retries of 5xx/timeouts (engine backoff),
+  // and the final failures in a row that disable an endpoint.
+  std::int64_t webhook_timeout_ms = 5000;
+  int webhook_max_attempts = 10;
+  std::int64_t webhook_retry_base_ms = 2000;
+  std::int64_t webhook_retry_max_ms = 300'000;
+  int webhook_disable_after = 20;
+  WebhookSender* webhook_sender = nullptr;  // null: HTTP; else must outlive the engine
 };
 
 engine::Flow DeclareFlow();
@@ -36,6 +45,12 @@ std::unique_ptr<engine::Step> MakeDelivery(const engine::Flow& flow, const StepO
 std::unique_ptr<engine::Step> MakeCompensation(const engine::Flow& flow, store::Store& store,
                                                payment::PaymentGateway& gateway);
 std::unique_ptr<engine::Step> MakeAlerts(const engine::Flow& flow);
+std::unique_ptr<engine::Step> MakeWebhookFanout(const engine::Flow& flow);
+std::unique_ptr<engine::Step> MakeWebhookSend(const engine::Flow& flow, store::Store& store,
+                                              const StepOptions& options);
+// The webhook-fanout subscription filter: true when the event's store has an
+// enabled endpoint whose patterns match the topic.
+Result<bool> HasWebhookFor(store::WriteTx& tx, const store::Event& event);
 std::unique_ptr<engine::CronStep> MakeLowStockScan(const engine::Flow& flow,
                                                    std::int64_t interval_ms);
 std::unique_ptr<engine::CronStep> MakeStockReconcile(const engine::Flow& flow,

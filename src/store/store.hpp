@@ -7,6 +7,9 @@
 // become durable and visible together, and its completion callback fires only
 // after the commit that contains it reached stable storage. A unit that
 // returns an error is rolled back alone; the others in its batch still commit.
+// A unit may run more than once before it commits (PostgreSQL retries a
+// batch that lost a deadlock or serialization race), so it must derive its
+// writes from the transaction and reset any result it hands to `done`.
 
 #include <cstdint>
 #include <functional>
@@ -119,6 +122,62 @@ struct DeadLetterPage {
   std::optional<std::int64_t> next_event_id;
 };
 
+// --- Webhooks ----------------------------------------------------------------
+
+// An endpoint a store registered to receive its events (SPEC §7).
+struct Webhook {
+  std::string webhook_id;
+  std::string store_id;
+  std::string url;
+  std::vector<std::string> topics;  // patterns: a topic, "prefix.*" or "*"
+  std::string description;
+  std::string secret;  // HMAC key of the signatures; never logged or listed
+  bool enabled = true;
+  std::string disabled_reason;
+  int consecutive_failures = 0;  // deliveries that finally failed in a row
+  TimeMs last_delivery_at = 0;   // last final outcome, 0 if none
+  TimeMs created_at = 0;
+};
+
+enum class WebhookDeliveryState { kPending, kSucceeded, kFailed };
+const char* ToString(WebhookDeliveryState state);
+
+// One event to send to one endpoint; unique per (webhook, event).
+struct WebhookDelivery {
+  std::int64_t delivery_id = 0;
+  std::string webhook_id;
+  std::string store_id;
+  std::int64_t event_id = 0;
+  std::string topic;
+  WebhookDeliveryState state = WebhookDeliveryState::kPending;
+  int attempts = 0;
+  int last_status = 0;  // HTTP status of the last attempt, 0 if none answered
+  std::string last_error;
+  TimeMs created_at = 0;
+  TimeMs updated_at = 0;
+};
+
+// One HTTP attempt of a delivery: the delivery log.
+struct WebhookAttempt {
+  std::int64_t attempt_id = 0;
+  std::int64_t delivery_id = 0;
+  std::string webhook_id;
+  std::string store_id;
+  std::int64_t event_id = 0;
+  std::string topic;
+  int attempt = 0;      // 1-based within the delivery
+  int status_code = 0;  // 0: no HTTP answer (timeout, connection error)
+  std::string error;
+  std::int64_t duration_ms = 0;
+  TimeMs at = 0;
+  WebhookDeliveryState outcome = WebhookDeliveryState::kPending;  // pending: will be retried
+};
+
+struct WebhookAttemptPage {
+  std::vector<WebhookAttempt> items;  // newest first
+  std::optional<std::int64_t> next_attempt_id;
+};
+
 class ReadTx {
  public:
   virtual ~ReadTx() = default;
@@ -178,6 +237,24 @@ class ReadTx {
                                                  std::int64_t before_event_id, int limit) = 0;
   // Per-step delivery counts for one store (empty store_id: all stores).
   virtual Result<std::vector<StepCounts>> CountDeliveries(const std::string& store_id) = 0;
+
+  // --- Webhooks ---
+  // The store's endpoints, oldest first.
+  virtual Result<std::vector<Webhook>> ListWebhooks(const std::string& store_id) = 0;
+  // kNotFound when absent in that store.
+  virtual Result<Webhook> GetWebhook(const std::string& store_id,
+                                     const std::string& webhook_id) = 0;
+  // kNotFound when absent in that store.
+  virtual Result<WebhookDelivery> GetWebhookDelivery(const std::string& store_id,
+                                                     std::int64_t delivery_id) = 0;
+  // The endpoint's delivery log, newest first; `before_attempt_id` 0 starts
+  // at the newest.
+  virtual Result<WebhookAttemptPage> ListWebhookAttempts(const std::string& store_id,
+                                                         const std::string& webhook_id,
+                                                         std::int64_t before_attempt_id,
+                                                         int limit) = 0;
+  // An outbox event of the store; kNotFound when absent in that store.
+  virtual Result<Event> GetEvent(const std::string& store_id, std::int64_t event_id) = 0;
 };
 
 class WriteTx : public ReadTx {
@@ -235,6 +312,42 @@ class WriteTx : public ReadTx {
   // kNotFound when there is no such dead letter in the store.
   virtual Status RedriveDelivery(const std::string& store_id, std::int64_t event_id,
                                  const std::string& step, TimeMs now) = 0;
+
+  // Cron steps run on one process at a time: true when this caller won the
+  // run of `name` that is due at or before `now` (and the next run is then
+  // recorded as `next_run`); false when another process holds it or ran it
+  // already. The win commits with the unit, so a failed run is retried.
+  virtual Result<bool> ClaimCronRun(const std::string& name, TimeMs now, TimeMs next_run) = 0;
+
+  // --- Webhooks ---
+  // kConflict when the webhook id exists.
+  virtual Status InsertWebhook(const Webhook& webhook) = 0;
+  // Deletes the endpoint with its deliveries and their log. kNotFound when
+  // absent in that store.
+  virtual Status DeleteWebhook(const std::string& store_id, const std::string& webhook_id) = 0;
+  // Enabling clears the reason and the failure count. kNotFound when absent.
+  virtual Status SetWebhookEnabled(const std::string& store_id, const std::string& webhook_id,
+                                   bool enabled, const std::string& reason) = 0;
+  // Records the final outcome of a delivery on its endpoint, atomically: a
+  // success resets consecutive_failures, a failure increments it and, when
+  // it reaches `disable_after` (> 0), disables the endpoint with a reason.
+  // Sets last_delivery_at. Returns the endpoint after the change.
+  virtual Result<Webhook> RecordWebhookOutcome(const std::string& store_id,
+                                               const std::string& webhook_id, bool success,
+                                               int disable_after, TimeMs now) = 0;
+  // Returns the new delivery id. kConflict when the (webhook, event) pair
+  // has a delivery already.
+  virtual Result<std::int64_t> InsertWebhookDelivery(const WebhookDelivery& delivery) = 0;
+  // Appends `attempt` to the log of its delivery (its `attempt` number is
+  // assigned: the delivery's attempts + 1, returned) and moves the delivery
+  // to `attempt.outcome` with the attempt's status and error. kNotFound when
+  // the delivery is absent in the store; kConflict when it is not pending.
+  virtual Result<int> RecordWebhookAttempt(const WebhookAttempt& attempt) = 0;
+  // Makes a finished delivery pending again (manual redelivery). kNotFound
+  // when absent in the store or not of that webhook; kConflict while pending.
+  virtual Status RequeueWebhookDelivery(const std::string& store_id,
+                                        const std::string& webhook_id, std::int64_t delivery_id,
+                                        TimeMs now) = 0;
 };
 
 class Store {
@@ -252,6 +365,16 @@ class Store {
   // Runs `fn` on a read snapshot. Blocks the calling thread: call it from a
   // worker pool, never from an I/O thread.
   virtual Status Read(const ReadFn& fn) = 0;
+  // Claims up to `limit` due deliveries (pending, next_at <= now) for this
+  // process, oldest due first. Back ends shared by several processes hand a
+  // delivery to one claimant at a time: the claim lasts `lease_ms` (so a
+  // crashed process's work is picked up after that), at most one delivery
+  // per order is claimed at once, always that order's oldest pending event,
+  // and completing, retrying or dead-lettering a delivery ends its claim. A
+  // single-process back end may simply list what is due; the engine keeps
+  // its own per-order ordering on top.
+  virtual Result<std::vector<Delivery>> ClaimDueDeliveries(TimeMs now, int limit,
+                                                           TimeMs lease_ms) = 0;
   // Cheap round trip to the database; kUnavailable when it is unreachable.
   virtual Status Ping() = 0;
   // "sqlite" or "postgresql".

@@ -5,7 +5,6 @@
 // twice, and no effect may have been applied twice.
 
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <algorithm>
 #include <atomic>
@@ -20,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/invariants.hpp"
 #include "support/server_process.hpp"
 
 namespace orderflow::testing {
@@ -30,37 +30,6 @@ using namespace std::chrono_literals;
 
 const std::vector<std::string> kProducts = {"Motia Smartwatch V2", "Motia IoT Sensor Kit",
                                             "Motia Pro Headset", "Motia AI Dev Board"};
-
-// A read-only connection to the server's SQLite file, outside the server.
-class SqliteFile {
- public:
-  explicit SqliteFile(const std::string& path) {
-    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-      throw std::runtime_error("cannot open " + path);
-    }
-    sqlite3_busy_timeout(db_, 5000);
-  }
-  ~SqliteFile() { sqlite3_close(db_); }
-  SqliteFile(const SqliteFile&) = delete;
-  SqliteFile& operator=(const SqliteFile&) = delete;
-
-  // The first column of the first row, as an integer (-1 when no row).
-  // A query that cannot run is a test failure unless `quiet`.
-  std::int64_t Int(const std::string& sql, bool quiet = false) {
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
-      if (!quiet) ADD_FAILURE() << "bad SQL (" << sqlite3_errmsg(db_) << "): " << sql;
-      sqlite3_finalize(stmt);
-      return -1;
-    }
-    std::int64_t value = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : -1;
-    sqlite3_finalize(stmt);
-    return value;
-  }
-
- private:
-  sqlite3* db_ = nullptr;
-};
 
 std::string TextOrEmpty(const json::value& v, const char* key) {
   const json::value* field = v.is_object() ? v.get_object().if_contains(key) : nullptr;
@@ -139,11 +108,9 @@ TEST(CrashTest, KillNineTwiceUnderLoadLosesNothingAndDoublesNothing) {
     ASSERT_GT(acked.orders.size(), before + 20) << "round " << round << " made too little load";
     {
       // What the crash left for recovery: work the engine had not finished.
-      SqliteFile db(server.db_path());
-      std::int64_t pending = db.Int("SELECT COUNT(*) FROM deliveries WHERE state = 0", true);
-      std::int64_t open = db.Int(
-          "SELECT COUNT(*) FROM orders WHERE status NOT IN ('delivered', 'failed', 'cancelled')",
-          true);
+      std::int64_t pending = server.QueryInt("SELECT COUNT(*) FROM deliveries WHERE state = 0");
+      std::int64_t open = server.QueryInt(
+          "SELECT COUNT(*) FROM orders WHERE status NOT IN ('delivered', 'failed', 'cancelled')");
       std::printf("[          ] kill %d: %lld pending deliveries, %lld unfinished orders\n", round,
                   static_cast<long long>(pending), static_cast<long long>(open));
       unfinished_at_kill += std::max<std::int64_t>(0, pending);
@@ -196,62 +163,15 @@ TEST(CrashTest, KillNineTwiceUnderLoadLosesNothingAndDoublesNothing) {
   EXPECT_GE(api.OrderCount(), static_cast<long long>(acked.orders.size()));
 
   // Let the engine drain what follows the terminal states (notifications).
-  {
-    SqliteFile db(server.db_path());
-    const auto drain_deadline = std::chrono::steady_clock::now() + 20s;
-    while (db.Int("SELECT COUNT(*) FROM deliveries WHERE state = 0") != 0 &&
-           std::chrono::steady_clock::now() < drain_deadline) {
-      std::this_thread::sleep_for(50ms);
-    }
+  const auto drain_deadline = std::chrono::steady_clock::now() + 20s;
+  while (server.QueryInt("SELECT COUNT(*) FROM deliveries WHERE state = 0") != 0 &&
+         std::chrono::steady_clock::now() < drain_deadline) {
+    std::this_thread::sleep_for(50ms);
   }
   EXPECT_EQ(server.Terminate(), 0) << server.Output();
 
-  SqliteFile db(server.db_path());
-  EXPECT_EQ(db.Int("SELECT COUNT(*) FROM deliveries WHERE state <> 1"), 0)
-      << "pending or dead deliveries left";
-  // Stock equals the ledger, nothing oversold, nothing left reserved.
-  EXPECT_EQ(db.Int("SELECT COUNT(*) FROM products p WHERE "
-                   "p.stock <> (SELECT COALESCE(SUM(stock_delta), 0) FROM stock_movements m "
-                   "            WHERE m.store_id = p.store_id AND m.product_id = p.product_id) OR "
-                   "p.reserved <> (SELECT COALESCE(SUM(reserved_delta), 0) FROM stock_movements m "
-                   "               WHERE m.store_id = p.store_id AND m.product_id = p.product_id)"),
-            0);
-  EXPECT_EQ(
-      db.Int("SELECT COUNT(*) FROM products WHERE stock < 0 OR reserved < 0 OR reserved > stock"),
-      0);
-  EXPECT_EQ(db.Int("SELECT COALESCE(SUM(reserved), 0) FROM products WHERE store_id = 'X'"), 0);
-  // Exactly one payment per delivered order; no history entry twice.
-  EXPECT_EQ(db.Int("SELECT COUNT(*) FROM orders o WHERE o.status = 'delivered' AND "
-                   "(SELECT COUNT(*) FROM order_history h WHERE h.order_id = o.order_id "
-                   " AND h.status = 'PAYMENT_RECEIVED') <> 1"),
-            0);
-  EXPECT_EQ(db.Int("SELECT COUNT(*) FROM (SELECT order_id, status FROM order_history "
-                   "GROUP BY order_id, status HAVING COUNT(*) > 1)"),
-            0);
-  // Each order reserved, released and committed each product at most once;
-  // stock was committed for delivered orders only.
-  EXPECT_EQ(db.Int("SELECT COUNT(*) FROM (SELECT order_id, product_id, kind FROM stock_movements "
-                   "WHERE order_id <> '' GROUP BY order_id, product_id, kind HAVING COUNT(*) > 1)"),
-            0);
-  EXPECT_EQ(
-      db.Int(
-          "SELECT COUNT(*) FROM orders o WHERE o.status = 'delivered' AND NOT EXISTS "
-          "(SELECT 1 FROM stock_movements m WHERE m.order_id = o.order_id AND m.kind = 'commit')"),
-      0);
-  EXPECT_EQ(
-      db.Int("SELECT COUNT(*) FROM stock_movements m JOIN orders o ON o.order_id = m.order_id "
-             "WHERE m.kind = 'commit' AND o.status <> 'delivered'"),
-      0);
-  // One notification of each kind per order.
-  EXPECT_EQ(db.Int("SELECT COUNT(*) FROM (SELECT order_id, title FROM notifications "
-                   "WHERE order_id <> '' AND title <> 'Low Inventory Alert' "
-                   "GROUP BY order_id, title HAVING COUNT(*) > 1)"),
-            0);
-  EXPECT_EQ(db.Int("SELECT COUNT(*) FROM orders o WHERE o.status = 'delivered' AND NOT EXISTS "
-                   "(SELECT 1 FROM notifications n WHERE n.order_id = o.order_id "
-                   " AND n.title = 'Order Delivered')"),
-            0);
-  EXPECT_GE(db.Int("SELECT COUNT(*) FROM orders WHERE store_id = 'X'"),
+  ExpectFlowInvariants([&](const std::string& sql) { return server.QueryInt(sql); }, "X");
+  EXPECT_GE(server.QueryInt("SELECT COUNT(*) FROM orders WHERE store_id = 'X'"),
             static_cast<std::int64_t>(acked.orders.size()));
 }
 

@@ -12,53 +12,11 @@
 #include <string>
 #include <thread>
 
+#include "support/gateway_process.hpp"
 #include "support/server_process.hpp"
 
 namespace orderflow::testing {
 namespace {
-
-// The payment service as a child process on a kernel-chosen port.
-class GatewayProcess {
- public:
-  explicit GatewayProcess(unsigned short port = 0) { Start(port); }
-  ~GatewayProcess() { Kill(); }
-
-  void Start(unsigned short port) {
-    int fds[2];
-    ASSERT_EQ(pipe(fds), 0);
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(fds[1], STDOUT_FILENO);
-      close(fds[0]);
-      std::string listen = "127.0.0.1:" + std::to_string(port);
-      execl(ORDERFLOW_GATEWAY_BINARY, ORDERFLOW_GATEWAY_BINARY, "--listen", listen.c_str(),
-            nullptr);
-      _exit(127);
-    }
-    close(fds[1]);
-    FILE* out = fdopen(fds[0], "r");
-    char line[256] = {0};
-    ASSERT_NE(std::fgets(line, sizeof line, out), nullptr) << "gateway did not start";
-    std::string text(line);
-    auto colon = text.rfind(':');
-    ASSERT_NE(colon, std::string::npos) << text;
-    port_ = static_cast<unsigned short>(std::stoi(text.substr(colon + 1)));
-    fclose(out);
-  }
-  void Kill() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-      pid_ = -1;
-    }
-  }
-  unsigned short port() const { return port_; }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-
- private:
-  pid_t pid_ = -1;
-  unsigned short port_ = 0;
-};
 
 std::string StatusOf(StoreApi& api, const std::string& order_id) {
   auto r = api.Get("/api/order/tracking/" + order_id);
@@ -92,7 +50,7 @@ std::string PostOrder(StoreApi& api, const std::string& token) {
 }
 
 TEST(PaymentGateway, ChargesAndDeclinesThroughTheHttpService) {
-  GatewayProcess gateway;
+  GatewayProcess gateway(ORDERFLOW_GATEWAY_BINARY);
   ServerProcess server({{"--payment-gateway", gateway.url()}});
   StoreApi api(server.port(), server.admin_token(), "X");
 
@@ -107,7 +65,7 @@ TEST(PaymentGateway, ChargesAndDeclinesThroughTheHttpService) {
 }
 
 TEST(PaymentGateway, OrdersWaitOutAnOutageAndAreChargedOnce) {
-  auto gateway = std::make_unique<GatewayProcess>();
+  auto gateway = std::make_unique<GatewayProcess>(ORDERFLOW_GATEWAY_BINARY);
   unsigned short port = gateway->port();
   ServerProcess server({{"--payment-gateway", gateway->url()}});
   StoreApi api(server.port(), server.admin_token(), "X");
@@ -130,7 +88,7 @@ TEST(PaymentGateway, OrdersWaitOutAnOutageAndAreChargedOnce) {
   EXPECT_TRUE(retrying) << "the payment step should be retrying: "
                         << api.Get("/api/orders/" + order + "/trace").body;
 
-  gateway = std::make_unique<GatewayProcess>(port);
+  gateway = std::make_unique<GatewayProcess>(ORDERFLOW_GATEWAY_BINARY, port);
   EXPECT_EQ(WaitForStatus(api, order, {"delivered"}, std::chrono::seconds(30)), "delivered");
   HttpClient gw(port);
   EXPECT_EQ(ParseJson(gw.Get("/api/stats").body).at("captured").as_int64(), 1);

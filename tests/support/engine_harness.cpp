@@ -154,6 +154,8 @@ void EngineHarness::InstallOrderSteps(engine::Engine& engine) {
   list.push_back(steps::MakeDelivery(flow_, options_.step_options));
   list.push_back(steps::MakeCompensation(flow_, store(), gateway_));
   list.push_back(steps::MakeAlerts(flow_));
+  list.push_back(steps::MakeWebhookFanout(flow_));
+  list.push_back(steps::MakeWebhookSend(flow_, store(), options_.step_options));
   std::set<std::string> installed;
   for (auto& step : list) {
     std::string name = step->spec().name;

@@ -193,6 +193,69 @@ class FaultyWriteTx final : public store::WriteTx {
     OF_RETURN_IF_ERROR(faults_.OnCall("RedriveDelivery"));
     return tx_.RedriveDelivery(store_id, event_id, step, now);
   }
+  Result<bool> ClaimCronRun(const std::string& name, TimeMs now, TimeMs next_run) override {
+    OF_RETURN_IF_ERROR(faults_.OnCall("ClaimCronRun"));
+    return tx_.ClaimCronRun(name, now, next_run);
+  }
+
+  // --- Webhooks ---
+  Result<std::vector<store::Webhook>> ListWebhooks(const std::string& store_id) override {
+    OF_RETURN_IF_ERROR(faults_.OnCall("ListWebhooks"));
+    return tx_.ListWebhooks(store_id);
+  }
+  Result<store::Webhook> GetWebhook(const std::string& store_id,
+                                    const std::string& webhook_id) override {
+    OF_RETURN_IF_ERROR(faults_.OnCall("GetWebhook"));
+    return tx_.GetWebhook(store_id, webhook_id);
+  }
+  Result<store::WebhookDelivery> GetWebhookDelivery(const std::string& store_id,
+                                                    std::int64_t delivery_id) override {
+    OF_RETURN_IF_ERROR(faults_.OnCall("GetWebhookDelivery"));
+    return tx_.GetWebhookDelivery(store_id, delivery_id);
+  }
+  Result<store::WebhookAttemptPage> ListWebhookAttempts(const std::string& store_id,
+                                                        const std::string& webhook_id,
+                                                        std::int64_t before_attempt_id,
+                                                        int limit) override {
+    OF_RETURN_IF_ERROR(faults_.OnCall("ListWebhookAttempts"));
+    return tx_.ListWebhookAttempts(store_id, webhook_id, before_attempt_id, limit);
+  }
+  Result<Event> GetEvent(const std::string& store_id, std::int64_t event_id) override {
+    OF_RETURN_IF_ERROR(faults_.OnCall("GetEvent"));
+    return tx_.GetEvent(store_id, event_id);
+  }
+  Status InsertWebhook(const store::Webhook& webhook) override {
+    OF_RETURN_IF_ERROR(faults_.OnCall("InsertWebhook"));
+    return tx_.InsertWebhook(webhook);
+  }
+  Status DeleteWebhook(const std::string& store_id, const std::string& webhook_id) override {
+    OF_RETURN_IF_ERROR(faults_.OnCall("DeleteWebhook"));
+    return tx_.DeleteWebhook(store_id, webhook_id);
+  }
+  Status SetWebhookEnabled(const std::string& store_id, const std::string& webhook_id, bool enabled,
+                           const std::string& reason) override {
+    OF_RETURN_IF_ERROR(faults_.OnCall("SetWebhookEnabled"));
+    return tx_.SetWebhookEnabled(store_id, webhook_id, enabled, reason);
+  }
+  Result<store::Webhook> RecordWebhookOutcome(const std::string& store_id,
+                                              const std::string& webhook_id, bool success,
+                                              int disable_after, TimeMs now) override {
+    OF_RETURN_IF_ERROR(faults_.OnCall("RecordWebhookOutcome"));
+    return tx_.RecordWebhookOutcome(store_id, webhook_id, success, disable_after, now);
+  }
+  Result<std::int64_t> InsertWebhookDelivery(const store::WebhookDelivery& delivery) override {
+    OF_RETURN_IF_ERROR(faults_.OnCall("InsertWebhookDelivery"));
+    return tx_.InsertWebhookDelivery(delivery);
+  }
+  Result<int> RecordWebhookAttempt(const store::WebhookAttempt& attempt) override {
+    OF_RETURN_IF_ERROR(faults_.OnCall("RecordWebhookAttempt"));
+    return tx_.RecordWebhookAttempt(attempt);
+  }
+  Status RequeueWebhookDelivery(const std::string& store_id, const std::string& webhook_id,
+                                std::int64_t delivery_id, TimeMs now) override {
+    OF_RETURN_IF_ERROR(faults_.OnCall("RequeueWebhookDelivery"));
+    return tx_.RequeueWebhookDelivery(store_id, webhook_id, delivery_id, now);
+  }
 
  private:
   store::WriteTx& tx_;
@@ -252,16 +315,27 @@ void FaultyStore::Write(WriteFn fn, DoneFn done) {
       std::move(done));
 }
 
-Status FaultyStore::Read(const ReadFn& fn) {
+Status FaultyStore::OnRead(const char* what) {
   const std::int64_t index = ++reads_;
   const std::int64_t nth = fail_nth_read_.load();
   if (nth > 0 && index == nth) {
     ++injected_;
-    last_failed_ = "Read";
-    return MakeError(ErrorCode::kUnavailable,
-                     "injected fault in Read (read " + std::to_string(index) + ")");
+    last_failed_ = what;
+    return MakeError(ErrorCode::kUnavailable, std::string("injected fault in ") + what + " (read " +
+                                                  std::to_string(index) + ")");
   }
+  return OkStatus();
+}
+
+Status FaultyStore::Read(const ReadFn& fn) {
+  OF_RETURN_IF_ERROR(OnRead("Read"));
   return inner_.Read(fn);
+}
+
+Result<std::vector<store::Delivery>> FaultyStore::ClaimDueDeliveries(TimeMs now, int limit,
+                                                                     TimeMs lease_ms) {
+  OF_RETURN_IF_ERROR(OnRead("ClaimDueDeliveries"));
+  return inner_.ClaimDueDeliveries(now, limit, lease_ms);
 }
 
 }  // namespace orderflow::testing

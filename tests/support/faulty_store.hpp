@@ -51,9 +51,14 @@ class FaultyStore final : public store::Store {
 
   // Counts one WriteTx call; returns the injected error when it must fail.
   Status OnCall(const char* method);
+  // Counts one read; returns the injected error when it must fail.
+  Status OnRead(const char* what);
 
   void Write(WriteFn fn, DoneFn done) override;
   Status Read(const ReadFn& fn) override;
+  // Counts as a read (FailNthRead applies).
+  Result<std::vector<store::Delivery>> ClaimDueDeliveries(TimeMs now, int limit,
+                                                          TimeMs lease_ms) override;
   Status Ping() override { return inner_.Ping(); }
   const char* Backend() const override { return inner_.Backend(); }
   void SetCommitListener(std::function<void()> listener) override {

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -21,6 +22,8 @@
 #include <stdexcept>
 #include <thread>
 #include <utility>
+
+#include "support/pg_test_db.hpp"
 
 extern char** environ;
 
@@ -86,6 +89,14 @@ ServerProcess::ServerProcess(Options options, std::string binary)
     }
   }
   db_path_ = options_.db_path.empty() ? dir_->File("of.db") : options_.db_path;
+  if (!options_.db_url.empty()) {
+    db_arg_ = options_.db_url;
+  } else if (OnPostgres()) {
+    db_arg_ = PgSchemaUrl(dir_->path());
+    if (db_arg_.empty()) throw std::runtime_error("ServerProcess: no PostgreSQL test server");
+  } else {
+    db_arg_ = "sqlite:" + db_path_;
+  }
   log_path_ = dir_->File("server.log");
   Launch();
 }
@@ -96,9 +107,12 @@ void ServerProcess::Launch() {
   const std::vector<std::pair<std::string, std::string>> defaults = {
       {"--listen", "127.0.0.1:0"},
       {"--admin-token", admin_token_},
-      {"--db", "sqlite:" + db_path_},
+      {"--db", db_arg_},
       {"--ship-delay", "0"},
-      {"--deliver-delay", "0"}};
+      {"--deliver-delay", "0"},
+      // A restarted server on PostgreSQL takes over its predecessor's claims
+      // once they expire; keep that short in tests.
+      {"--claim-lease", "2"}};
   std::vector<std::string> args = {binary_, "serve"};
   for (const auto& [flag, value] : defaults) {
     bool overridden = false;
@@ -239,6 +253,43 @@ void ServerProcess::Restart() {
 }
 
 std::string ServerProcess::Output() const { return ReadFrom(log_path_, 0); }
+
+bool ServerProcess::OnPostgres() {
+  const char* backend = std::getenv("ORDERFLOW_TEST_BACKEND");
+  return backend != nullptr && std::string(backend) == "postgres";
+}
+
+std::int64_t ServerProcess::QueryInt(const std::string& sql) const {
+  if (!options_.db_url.empty()) {
+    ADD_FAILURE() << "QueryInt needs the server's own database, not " << options_.db_url;
+    return -1;
+  }
+  if (OnPostgres()) {
+    try {
+      return PgQueryInt(dir_->path(), sql);
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << e.what();
+      return -1;
+    }
+  }
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(db_path_.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    ADD_FAILURE() << "cannot open " << db_path_;
+    sqlite3_close(db);
+    return -1;
+  }
+  sqlite3_busy_timeout(db, 5000);
+  sqlite3_stmt* stmt = nullptr;
+  std::int64_t value = -1;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
+    ADD_FAILURE() << "bad SQL (" << sqlite3_errmsg(db) << "): " << sql;
+  } else if (sqlite3_step(stmt) == SQLITE_ROW) {
+    value = sqlite3_column_int64(stmt, 0);
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return value;
+}
 
 json::value ParseJson(const std::string& body) {
   std::error_code ec;

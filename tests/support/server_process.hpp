@@ -35,12 +35,20 @@ class ServerProcess {
  public:
   struct Options {
     // Appended to the defaults (--listen 127.0.0.1:0, --admin-token,
-    // --db, --ship-delay 0, --deliver-delay 0); naming one of those flags
+    // --db, --ship-delay 0, --deliver-delay 0, --claim-lease 2); naming one of those flags
     // here replaces its default.
     std::vector<std::string> extra_args = {};
     // SQLite file; empty: `of.db` in the process's temporary directory.
     std::string db_path = {};
+    // A whole --db value (e.g. a postgresql:// URL shared by several
+    // servers); replaces db_path and the back end chosen by the environment.
+    std::string db_url = {};
   };
+
+  // True when ORDERFLOW_TEST_BACKEND=postgres: servers then run on a fresh
+  // schema of the test cluster (ORDERFLOW_TEST_PG) instead of a SQLite file,
+  // so the same integration suite covers both back ends.
+  static bool OnPostgres();
 
   // Runs the binary named by the ORDERFLOW_BINARY compile definition (the
   // integration test target sets it), else by the environment variable of
@@ -57,7 +65,15 @@ class ServerProcess {
   // The port of the current run (changes on Restart).
   unsigned short port() const { return port_; }
   const std::string& admin_token() const { return admin_token_; }
+  // The SQLite file (meaningless on PostgreSQL, see OnPostgres()).
   const std::string& db_path() const { return db_path_; }
+  // The --db value the server runs with.
+  const std::string& db_arg() const { return db_arg_; }
+  // Runs `sql` on the server's database outside the server (read-only on
+  // SQLite) and returns the first column of the first row as an integer,
+  // -1 when there is no row. A failing query is a test failure. Not for
+  // an explicit Options::db_url.
+  std::int64_t QueryInt(const std::string& sql) const;
   pid_t pid() const { return pid_; }
   bool running() const { return pid_ > 0; }
 
@@ -84,6 +100,7 @@ class ServerProcess {
   std::unique_ptr<TempDir> dir_;
   std::string admin_token_;
   std::string db_path_;
+  std::string db_arg_;
   std::string log_path_;
   pid_t pid_ = -1;
   unsigned short port_ = 0;

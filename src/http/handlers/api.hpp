@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "common/clock.hpp"
 #include "common/task_runner.hpp"
@@ -15,6 +16,10 @@
 #include "http/router.hpp"
 #include "store/store.hpp"
 #include "tenancy/tenant_directory.hpp"
+
+namespace orderflow::metrics {
+class Metrics;
+}
 
 namespace orderflow::http::handlers {
 
@@ -73,5 +78,12 @@ void RegisterStoreRoutes(Router& router, Services& services);
 void RegisterAlertRoutes(Router& router, Services& services);
 void RegisterOrderActionRoutes(Router& router, Services& services);
 void RegisterEngineRoutes(Router& router, Services& services);
+void RegisterWebhookRoutes(Router& router, Services& services);
+void RegisterOpenApiRoutes(Router& router);
+
+// docs/openapi.json, embedded at build time.
+std::string_view OpenApiDocument();
+// GET /metrics (no auth; see metrics_get.cpp).
+void RegisterMetricsRoute(Router& router, Services& services, metrics::Metrics& metrics);
 
 }  // namespace orderflow::http::handlers

@@ -67,6 +67,7 @@ void Redrive(Services& services, Request& request, Respond respond, const std::s
   services.store.Write(
       [store_id = principal->store_id, event_id, step, now,
        redriven](store::WriteTx& tx) -> Status {
+        redriven->clear();  // the unit may run again (a retried batch)
         if (!step.empty()) {
           OF_RETURN_IF_ERROR(tx.RedriveDelivery(store_id, event_id, step, now));
           redriven->push_back(json::string(step));

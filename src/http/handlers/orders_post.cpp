@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "common/json.hpp"
+#include "common/logging.hpp"
 #include "domain/order_request.hpp"
 #include "http/handlers/api.hpp"
 #include "http/handlers/views.hpp"
@@ -53,8 +54,14 @@ void HandleOrderPost(Services& services, Request& request, Respond respond) {
       },
       [&services, respond = std::move(respond), outcome, store_id](Status s) mutable {
         if (!s.ok()) return RespondError(respond, s.error());
-        if (outcome->created && services.changes != nullptr) {
-          services.changes->OnChange(store_id, "order", outcome->body);
+        if (outcome->created) {
+          const domain::Order& o = outcome->order;
+          LogOrder(spdlog::level::info, o.order_id, "order {} accepted in store {}: {} line(s), {}",
+                   o.order_id, store_id, o.items.size(),
+                   domain::FormatCents(o.total) + " " + o.currency);
+          if (services.changes != nullptr) {
+            services.changes->OnChange(store_id, "order", outcome->body);
+          }
         }
         respond(JsonResponse(outcome->status, std::move(outcome->body)));
       });

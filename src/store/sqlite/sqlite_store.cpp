@@ -204,6 +204,16 @@ void SqliteStore::Write(WriteFn fn, DoneFn done) {
   impl_->queue_cv.notify_one();
 }
 
+Result<std::vector<Delivery>> SqliteStore::ClaimDueDeliveries(TimeMs now, int limit,
+                                                              TimeMs /*lease_ms*/) {
+  std::vector<Delivery> due;
+  OF_RETURN_IF_ERROR(Read([&](ReadTx& tx) -> Status {
+    OF_ASSIGN_OR_RETURN(due, tx.ListDueDeliveries(now, limit));
+    return OkStatus();
+  }));
+  return due;
+}
+
 Status SqliteStore::Read(const ReadFn& fn) {
   std::unique_ptr<Connection> conn;
   {

@@ -808,4 +808,20 @@ Status SqliteTx::RedriveDelivery(const std::string& store_id, std::int64_t event
   return OkStatus();
 }
 
+Result<bool> SqliteTx::ClaimCronRun(const std::string& name, TimeMs now, TimeMs next_run) {
+  // One process owns a SQLite file (the server's lock), so the claim only has
+  // to keep the schedule across restarts: the next run lives in `counters`.
+  const std::string key = "cron:" + name;
+  auto get = conn_.Prepare("SELECT value FROM counters WHERE store_id = '' AND name = ?");
+  get.Bind(1, key);
+  OF_ASSIGN_OR_RETURN(bool row, get.Step());
+  if (row && get.Int(0) > now) return false;
+  auto put = conn_.Prepare(
+      "INSERT INTO counters (store_id, name, value) VALUES ('', ?, ?) "
+      "ON CONFLICT (store_id, name) DO UPDATE SET value = excluded.value");
+  put.Bind(1, key).Bind(2, next_run);
+  OF_RETURN_IF_ERROR(put.Run());
+  return true;
+}
+
 }  // namespace orderflow::store::sqlite

@@ -69,6 +69,28 @@ class SqliteTx final : public WriteTx {
                             const std::string& error, TimeMs now) override;
   Status RedriveDelivery(const std::string& store_id, std::int64_t event_id,
                          const std::string& step, TimeMs now) override;
+  Result<bool> ClaimCronRun(const std::string& name, TimeMs now, TimeMs next_run) override;
+
+  // Webhooks (sqlite_webhooks.cpp).
+  Result<std::vector<Webhook>> ListWebhooks(const std::string& store_id) override;
+  Result<Webhook> GetWebhook(const std::string& store_id, const std::string& webhook_id) override;
+  Result<WebhookDelivery> GetWebhookDelivery(const std::string& store_id,
+                                             std::int64_t delivery_id) override;
+  Result<WebhookAttemptPage> ListWebhookAttempts(const std::string& store_id,
+                                                 const std::string& webhook_id,
+                                                 std::int64_t before_attempt_id,
+                                                 int limit) override;
+  Result<Event> GetEvent(const std::string& store_id, std::int64_t event_id) override;
+  Status InsertWebhook(const Webhook& webhook) override;
+  Status DeleteWebhook(const std::string& store_id, const std::string& webhook_id) override;
+  Status SetWebhookEnabled(const std::string& store_id, const std::string& webhook_id,
+                           bool enabled, const std::string& reason) override;
+  Result<Webhook> RecordWebhookOutcome(const std::string& store_id, const std::string& webhook_id,
+                                       bool success, int disable_after, TimeMs now) override;
+  Result<std::int64_t> InsertWebhookDelivery(const WebhookDelivery& delivery) override;
+  Result<int> RecordWebhookAttempt(const WebhookAttempt& attempt) override;
+  Status RequeueWebhookDelivery(const std::string& store_id, const std::string& webhook_id,
+                                std::int64_t delivery_id, TimeMs now) override;
 
  private:
   Status AddStats(const std::string& store_id, TimeMs created_at, domain::OrderStatus status,

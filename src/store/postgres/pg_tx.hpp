@@ -1,0 +1,118 @@
+#pragma once
+// WriteTx over one PostgreSQL connection inside a transaction the caller
+// opened (PostgresStore: a REPEATABLE READ READ ONLY snapshot for reads, the
+// writer's batch transaction with one savepoint per unit for writes). The
+// methods are split by resource: pg_tx_catalog.cpp (stores, products, stock),
+// pg_tx_orders.cpp (orders, idempotency, notifications), pg_tx_engine.cpp
+// (events, deliveries, crons).
+
+#include "store/postgres/connection.hpp"
+#include "store/store.hpp"
+
+namespace orderflow::store::pg {
+
+class PgTx final : public WriteTx {
+ public:
+  explicit PgTx(Connection& conn) : conn_(conn) {}
+
+  Result<domain::StoreInfo> GetStore(const std::string& store_id) override;
+  Result<std::vector<domain::StoreInfo>> ListStores() override;
+  Result<domain::Product> GetProduct(const std::string& store_id,
+                                     const std::string& product_id) override;
+  Result<domain::Product> FindProduct(const std::string& store_id, const std::string& product_name,
+                                      const std::string& sku) override;
+  Result<std::vector<domain::Product>> ListProducts(const std::string& store_id) override;
+  Result<std::vector<StockMovement>> ListMovements(const std::string& store_id,
+                                                   const std::string& product_id,
+                                                   int limit) override;
+  Result<std::pair<std::int64_t, std::int64_t>> LedgerTotals(
+      const std::string& store_id, const std::string& product_id) override;
+  Result<domain::Order> GetOrder(const std::string& store_id, const std::string& order_id) override;
+  Result<OrderPage> ListOrders(const OrderFilter& filter) override;
+  Result<std::vector<StatusTotals>> OrderTotals(const std::string& store_id, TimeMs since) override;
+  Result<std::int64_t> CountCustomerOrders(const std::string& store_id, const std::string& customer,
+                                           TimeMs since) override;
+  Result<std::int64_t> CountCustomerFailedPayments(const std::string& store_id,
+                                                   const std::string& customer,
+                                                   TimeMs since) override;
+  Result<std::optional<IdempotencyRecord>> GetIdempotency(const std::string& store_id,
+                                                          const std::string& key) override;
+  Result<NotificationPage> ListNotifications(const NotificationFilter& filter) override;
+  Result<std::int64_t> CountUnreadNotifications(const std::string& store_id) override;
+  Result<std::vector<Delivery>> ListDueDeliveries(TimeMs now, int limit) override;
+  Result<std::optional<TimeMs>> NextDueTime() override;
+  Result<Delivery> GetDelivery(std::int64_t event_id, const std::string& step) override;
+  Result<std::vector<Delivery>> ListOrderDeliveries(const std::string& store_id,
+                                                    const std::string& order_id) override;
+  Result<std::vector<Event>> ListOrderEvents(const std::string& store_id,
+                                             const std::string& order_id) override;
+  Result<DeadLetterPage> ListDeadLetters(const std::string& store_id, std::int64_t before_event_id,
+                                         int limit) override;
+  Result<std::vector<StepCounts>> CountDeliveries(const std::string& store_id) override;
+
+  Status InsertStore(const domain::StoreInfo& store) override;
+  Status UpdateStore(const domain::StoreInfo& store) override;
+  Status InsertProduct(const domain::Product& product) override;
+  Status UpdateProduct(const domain::Product& product) override;
+  Result<domain::Product> ApplyMovement(const StockMovement& movement) override;
+  Status InsertOrder(const domain::Order& order) override;
+  Status UpdateOrder(const domain::Order& order, domain::OrderStatus previous,
+                     const std::vector<domain::HistoryEntry>& new_history) override;
+  Status PutIdempotency(const std::string& store_id, const std::string& key,
+                        const IdempotencyRecord& record) override;
+  Status InsertNotification(const domain::Notification& n) override;
+  Status MarkNotificationRead(const std::string& store_id, const std::string& id) override;
+  Result<std::int64_t> MarkAllNotificationsRead(const std::string& store_id) override;
+  Result<std::int64_t> InsertEvent(const Event& event,
+                                   const std::vector<std::string>& steps) override;
+  Status CompleteDelivery(std::int64_t event_id, const std::string& step, int attempts,
+                          TimeMs now) override;
+  Status RetryDelivery(std::int64_t event_id, const std::string& step, int attempts, TimeMs next_at,
+                       const std::string& error, TimeMs now) override;
+  Status DeadLetterDelivery(std::int64_t event_id, const std::string& step, int attempts,
+                            const std::string& error, TimeMs now) override;
+  Status RedriveDelivery(const std::string& store_id, std::int64_t event_id,
+                         const std::string& step, TimeMs now) override;
+  Result<bool> ClaimCronRun(const std::string& name, TimeMs now, TimeMs next_run) override;
+
+  // Webhooks (pg_tx_webhooks.cpp).
+  Result<std::vector<Webhook>> ListWebhooks(const std::string& store_id) override;
+  Result<Webhook> GetWebhook(const std::string& store_id, const std::string& webhook_id) override;
+  Result<WebhookDelivery> GetWebhookDelivery(const std::string& store_id,
+                                             std::int64_t delivery_id) override;
+  Result<WebhookAttemptPage> ListWebhookAttempts(const std::string& store_id,
+                                                 const std::string& webhook_id,
+                                                 std::int64_t before_attempt_id,
+                                                 int limit) override;
+  Result<Event> GetEvent(const std::string& store_id, std::int64_t event_id) override;
+  Status InsertWebhook(const Webhook& webhook) override;
+  Status DeleteWebhook(const std::string& store_id, const std::string& webhook_id) override;
+  Status SetWebhookEnabled(const std::string& store_id, const std::string& webhook_id, bool enabled,
+                           const std::string& reason) override;
+  Result<Webhook> RecordWebhookOutcome(const std::string& store_id, const std::string& webhook_id,
+                                       bool success, int disable_after, TimeMs now) override;
+  Result<std::int64_t> InsertWebhookDelivery(const WebhookDelivery& delivery) override;
+  Result<int> RecordWebhookAttempt(const WebhookAttempt& attempt) override;
+  Status RequeueWebhookDelivery(const std::string& store_id, const std::string& webhook_id,
+                                std::int64_t delivery_id, TimeMs now) override;
+
+  // The claim query of PostgresStore::ClaimDueDeliveries; runs inside the
+  // caller's transaction, which the advisory lock then serialises against
+  // every other claimer until it ends.
+  static Result<std::vector<Delivery>> ClaimDue(Connection& conn, TimeMs now, int limit,
+                                                TimeMs lease_ms);
+
+  // True once a unit inserted an event: the writer then NOTIFYs the other
+  // instances in the same transaction.
+  bool inserted_events() const { return inserted_events_; }
+
+ private:
+  Status AddStats(const std::string& store_id, TimeMs created_at, domain::OrderStatus status,
+                  std::int64_t orders, domain::Cents amount);
+  Status AddCounter(const std::string& store_id, const char* name, std::int64_t delta);
+
+  Connection& conn_;
+  bool inserted_events_ = false;
+};
+
+}  // namespace orderflow::store::pg

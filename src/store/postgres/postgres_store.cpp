@@ -1,0 +1,425 @@
+#include "store/postgres/postgres_store.hpp"
+
+#include <poll.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "store/migrations.hpp"
+#include "store/postgres/pg_tx.hpp"
+#include "store/postgres/pool.hpp"
+
+namespace orderflow::store {
+
+using pg::Connection;
+using pg::PgTx;
+using pg::Pool;
+
+namespace {
+
+constexpr int kMaxBatchAttempts = 5;
+constexpr const char* kChannel = "orderflow_events";
+
+struct WriteUnit {
+  Store::WriteFn fn;
+  Store::DoneFn done;
+};
+
+Error Unreachable(const std::string& why) {
+  return MakeError(ErrorCode::kUnavailable, "database unreachable, reconnecting: " + why);
+}
+
+// Runs the pending migrations in one transaction that holds an advisory lock
+// (per schema), so instances starting together migrate once.
+Result<int> ApplyMigrations(Connection& conn) {
+  OF_RETURN_IF_ERROR(conn.Exec("BEGIN"));
+  auto applied = [&conn]() -> Result<int> {
+    OF_ASSIGN_OR_RETURN(
+        pg::Rows locked,
+        conn.Query(
+            "SELECT pg_advisory_xact_lock(20294, hashtext('migrate:' || current_schema()))"));
+    OF_RETURN_IF_ERROR(
+        conn.Exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+                  "name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"));
+    OF_ASSIGN_OR_RETURN(pg::Rows rows,
+                        conn.Query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+    int version = static_cast<int>(rows.Int(0, 0));
+    for (const Migration& m : Migrations("postgres")) {
+      if (m.version <= version) continue;
+      Status done = conn.Exec(m.sql);
+      if (!done.ok()) {
+        return MakeError(done.code(),
+                         "migration " + std::string(m.name) + " failed: " + done.error().message);
+      }
+      OF_ASSIGN_OR_RETURN(
+          pg::Rows ins, conn.Query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
+                                   {m.version, m.name}));
+      spdlog::info("applied migration {}", m.name);
+      version = m.version;
+    }
+    return version;
+  }();
+  if (!applied.ok()) {
+    (void)conn.Exec("ROLLBACK");
+    return applied;
+  }
+  OF_RETURN_IF_ERROR(conn.Exec("COMMIT"));
+  return applied;
+}
+
+// Connects once, retrying an unreachable server until `wait` has passed.
+Result<std::unique_ptr<Connection>> ConnectPatiently(const PostgresConfig& config) {
+  auto deadline = std::chrono::steady_clock::now() + config.startup_wait;
+  std::chrono::milliseconds backoff{0};
+  for (;;) {
+    auto conn = Connection::Open(config.conninfo);
+    if (conn.ok() || std::chrono::steady_clock::now() >= deadline) return conn;
+    backoff = pg::NextBackoff(backoff, std::chrono::milliseconds(1000));
+    std::this_thread::sleep_for(backoff);
+  }
+}
+
+}  // namespace
+
+Result<PostgresConfig> ParsePostgresUrl(const std::string& url) {
+  PostgresConfig config;
+  if (url.rfind("postgresql://", 0) != 0 && url.rfind("postgres://", 0) != 0) {
+    return MakeError(ErrorCode::kValidation, "expected a postgresql:// URL");
+  }
+  std::string base = url;
+  std::string query;
+  if (auto q = url.find('?'); q != std::string::npos) {
+    base = url.substr(0, q);
+    query = url.substr(q + 1);
+  }
+  std::string kept;
+  bool has_timeout = false;
+  std::size_t start = 0;
+  while (start <= query.size() && !query.empty()) {
+    std::size_t end = query.find('&', start);
+    if (end == std::string::npos) end = query.size();
+    std::string param = query.substr(start, end - start);
+    if (param.rfind("pool=", 0) == 0) {
+      std::string n = param.substr(5);
+      if (n.empty() || n.size() > 3 || n.find_first_not_of("0123456789") != std::string::npos ||
+          std::stoi(n) < 1 || std::stoi(n) > 256) {
+        return MakeError(ErrorCode::kValidation, "pool must be a number from 1 to 256");
+      }
+      config.pool = std::stoi(n);
+    } else if (!param.empty()) {
+      if (param.rfind("connect_timeout=", 0) == 0) has_timeout = true;
+      kept += (kept.empty() ? "" : "&") + param;
+    }
+    start = end + 1;
+  }
+  if (!has_timeout) kept += std::string(kept.empty() ? "" : "&") + "connect_timeout=5";
+  config.conninfo = base + "?" + kept;
+  return config;
+}
+
+struct PostgresStore::Impl {
+  PostgresConfig config;
+  std::unique_ptr<Pool> pool;
+  int schema_version = 0;
+
+  std::mutex queue_mu;
+  std::condition_variable queue_cv;
+  std::deque<WriteUnit> queue;  // GUARDED_BY(queue_mu)
+  bool stopping = false;        // GUARDED_BY(queue_mu)
+  std::thread writer_thread;
+  std::function<void()> commit_listener;  // set before the first Write
+  // The writer keeps one pool connection between batches so that it never
+  // queues behind readers. Used by the writer thread only.
+  std::optional<Pool::Lease> writer_conn;
+
+  std::thread listen_thread;
+  int stop_pipe[2] = {-1, -1};  // written by the destructor to wake the listener
+
+  void WriterLoop();
+  void CommitBatch(std::vector<WriteUnit>& batch);
+  // One attempt at the batch on `conn`. Returns false when the batch must be
+  // re-run (deadlock or serialization failure); `results` then is stale.
+  bool TryBatch(Connection& conn, std::vector<WriteUnit>& batch, std::vector<Status>& results);
+  void ListenLoop();
+};
+
+void PostgresStore::Impl::WriterLoop() {
+  std::vector<WriteUnit> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(queue_mu);
+      queue_cv.wait(lock, [this] { return stopping || !queue.empty(); });
+      if (queue.empty() && stopping) return;
+      while (!queue.empty() && batch.size() < static_cast<std::size_t>(config.max_batch)) {
+        batch.push_back(std::move(queue.front()));
+        queue.pop_front();
+      }
+    }
+    CommitBatch(batch);
+    batch.clear();
+  }
+}
+
+bool PostgresStore::Impl::TryBatch(Connection& conn, std::vector<WriteUnit>& batch,
+                                   std::vector<Status>& results) {
+  conn.ClearRetryable();
+  auto fail_all = [&](const Error& e) {
+    for (auto& r : results) {
+      if (r.ok()) r = e;
+    }
+  };
+  Status begun = conn.Exec("BEGIN; SAVEPOINT unit");
+  if (!begun.ok()) {
+    // Nothing ran yet: a connection that died while idle (server restart)
+    // is replaced by the pool and the batch tried again.
+    if (conn.SawRetryable() || conn.Broken()) return false;
+    fail_all(MakeError(ErrorCode::kUnavailable, begun.error().message));
+    return true;
+  }
+  PgTx tx(conn);
+  // Savepoint handling goes out as one simple-protocol round trip per unit:
+  // "RELEASE SAVEPOINT unit; SAVEPOINT unit" or "ROLLBACK TO SAVEPOINT unit".
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    try {
+      results[i] = batch[i].fn(tx);
+    } catch (const std::exception& e) {
+      spdlog::error("write unit threw: {}", e.what());
+      results[i] = MakeError(ErrorCode::kInternal, "internal error");
+    }
+    if (conn.SawRetryable()) {
+      (void)conn.Exec("ROLLBACK");
+      return false;
+    }
+    if (conn.Broken()) {
+      fail_all(Unreachable(conn.LastError()));
+      return true;
+    }
+    // A unit that swallowed a database error left the transaction aborted:
+    // it fails, and its savepoint is rolled back like any failing unit's.
+    if (results[i].ok() && PQtransactionStatus(conn.raw()) == PQTRANS_INERROR) {
+      results[i] = MakeError(ErrorCode::kInternal, "write unit ignored a database error");
+    }
+    Status sp = conn.Exec(results[i].ok() ? "RELEASE SAVEPOINT unit; SAVEPOINT unit"
+                                          : "ROLLBACK TO SAVEPOINT unit");
+    if (!sp.ok()) {
+      if (conn.SawRetryable()) return false;
+      (void)conn.Exec("ROLLBACK");
+      fail_all(MakeError(ErrorCode::kUnavailable, sp.error().message));
+      return true;
+    }
+  }
+  std::string commit = "RELEASE SAVEPOINT unit; ";
+  if (tx.inserted_events()) commit += std::string("NOTIFY ") + kChannel + "; ";
+  Status committed = conn.Exec(commit + "COMMIT");
+  if (committed.ok()) return true;
+  if (conn.SawRetryable()) {
+    (void)conn.Exec("ROLLBACK");
+    return false;
+  }
+  if (conn.Broken()) {
+    // The COMMIT may or may not have happened; the client retries and the
+    // idempotency keys (orderId replay) make that safe.
+    spdlog::error("group commit outcome unknown: {}", committed.error().message);
+    fail_all(Unreachable("commit outcome unknown: " + conn.LastError()));
+    return true;
+  }
+  spdlog::error("group commit failed: {}", committed.error().message);
+  (void)conn.Exec("ROLLBACK");
+  fail_all(MakeError(ErrorCode::kUnavailable, "commit failed; nothing was written"));
+  return true;
+}
+
+void PostgresStore::Impl::CommitBatch(std::vector<WriteUnit>& batch) {
+  std::vector<Status> results(batch.size());
+  bool finished = false;
+  for (int attempt = 0; attempt < kMaxBatchAttempts && !finished; ++attempt) {
+    std::fill(results.begin(), results.end(), OkStatus());
+    if (!writer_conn) {
+      auto lease = pool->Acquire();
+      if (!lease.ok()) {
+        for (auto& r : results) r = lease.error();
+        finished = true;
+        break;
+      }
+      writer_conn.emplace(std::move(lease).value());
+    }
+    finished = TryBatch(**writer_conn, batch, results);
+    // A dead session goes back to the pool, which reconnects it.
+    if ((*writer_conn)->Broken()) writer_conn.reset();
+    if (!finished) {
+      spdlog::warn("group commit hit a deadlock or serialization failure; re-running {} units",
+                   batch.size());
+      std::this_thread::sleep_for(
+          pg::NextBackoff(std::chrono::milliseconds(attempt * 5), std::chrono::milliseconds(100)));
+    }
+  }
+  if (!finished) {
+    for (auto& r : results) {
+      r = MakeError(ErrorCode::kUnavailable, "write conflicts persisted; nothing was written");
+    }
+  }
+  bool any_committed = false;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    any_committed = any_committed || results[i].ok();
+    batch[i].done(std::move(results[i]));
+  }
+  if (any_committed && commit_listener) commit_listener();
+}
+
+void PostgresStore::Impl::ListenLoop() {
+  std::unique_ptr<Connection> conn;
+  std::chrono::milliseconds backoff{0};
+  for (;;) {
+    if (!conn || conn->Broken()) {
+      conn.reset();
+      auto opened = Connection::Open(config.conninfo);
+      if (opened.ok() && (*opened)->Exec(std::string("LISTEN ") + kChannel).ok()) {
+        conn = std::move(opened).value();
+        backoff = std::chrono::milliseconds(0);
+        // Notifications sent while we were not listening are lost: wake once.
+        commit_listener();
+      } else {
+        backoff = pg::NextBackoff(backoff, config.max_backoff);
+      }
+    }
+    pollfd fds[2] = {{stop_pipe[0], POLLIN, 0}, {conn ? PQsocket(conn->raw()) : -1, POLLIN, 0}};
+    int timeout = conn ? -1 : static_cast<int>(backoff.count());
+    if (::poll(fds, conn ? 2 : 1, timeout) < 0) continue;
+    if (fds[0].revents != 0) return;
+    if (!conn || fds[1].revents == 0) continue;
+    if (PQconsumeInput(conn->raw()) == 0) continue;  // broken; reconnect above
+    bool notified = false;
+    while (PGnotify* n = PQnotifies(conn->raw())) {
+      notified = true;
+      PQfreemem(n);
+    }
+    if (notified) commit_listener();
+  }
+}
+
+PostgresStore::PostgresStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+PostgresStore::~PostgresStore() {
+  {
+    std::lock_guard lock(impl_->queue_mu);
+    impl_->stopping = true;
+  }
+  impl_->queue_cv.notify_all();
+  if (impl_->writer_thread.joinable()) impl_->writer_thread.join();
+  impl_->writer_conn.reset();
+  if (impl_->listen_thread.joinable()) {
+    char byte = 1;
+    (void)!::write(impl_->stop_pipe[1], &byte, 1);
+    impl_->listen_thread.join();
+  }
+  for (int fd : impl_->stop_pipe) {
+    if (fd >= 0) ::close(fd);
+  }
+}
+
+Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const PostgresConfig& config) {
+  auto impl = std::make_unique<Impl>();
+  impl->config = config;
+  {
+    OF_ASSIGN_OR_RETURN(auto first, ConnectPatiently(config));
+    OF_ASSIGN_OR_RETURN(impl->schema_version, ApplyMigrations(*first));
+  }
+  OF_ASSIGN_OR_RETURN(impl->pool,
+                      Pool::Open(config.conninfo, std::max(2, config.pool), config.max_backoff));
+  Impl* raw = impl.get();
+  impl->writer_thread = std::thread([raw] { raw->WriterLoop(); });
+  return std::unique_ptr<PostgresStore>(new PostgresStore(std::move(impl)));
+}
+
+void PostgresStore::Write(WriteFn fn, DoneFn done) {
+  {
+    std::lock_guard lock(impl_->queue_mu);
+    if (impl_->stopping) {
+      done(MakeError(ErrorCode::kUnavailable, "store is shutting down"));
+      return;
+    }
+    impl_->queue.push_back(WriteUnit{std::move(fn), std::move(done)});
+  }
+  impl_->queue_cv.notify_one();
+}
+
+Status PostgresStore::Read(const ReadFn& fn) {
+  // One REPEATABLE READ transaction gives the callback a consistent snapshot.
+  // A connection that died while idle fails at BEGIN, before the callback
+  // ran: the second try gets a fresh one.
+  constexpr const char* kBegin = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+  OF_ASSIGN_OR_RETURN(auto lease, impl_->pool->Acquire());
+  std::optional<Pool::Lease> conn(std::move(lease));
+  if (Status begun = (*conn)->Exec(kBegin); !begun.ok()) {
+    if (!(*conn)->Broken()) return begun;
+    conn.reset();
+    OF_ASSIGN_OR_RETURN(auto again, impl_->pool->Acquire());
+    conn.emplace(std::move(again));
+    OF_RETURN_IF_ERROR((*conn)->Exec(kBegin));
+  }
+  Status result;
+  PgTx tx(**conn);
+  try {
+    result = fn(tx);
+  } catch (const std::exception& e) {
+    spdlog::error("read threw: {}", e.what());
+    result = MakeError(ErrorCode::kInternal, "internal error");
+  }
+  if ((*conn)->Broken()) return Unreachable((*conn)->LastError());
+  (void)(*conn)->Exec(PQtransactionStatus((*conn)->raw()) == PQTRANS_INERROR ? "ROLLBACK"
+                                                                             : "COMMIT");
+  return result;
+}
+
+Result<std::vector<Delivery>> PostgresStore::ClaimDueDeliveries(TimeMs now, int limit,
+                                                                TimeMs lease_ms) {
+  OF_ASSIGN_OR_RETURN(auto conn, impl_->pool->Acquire());
+  OF_RETURN_IF_ERROR(conn->Exec("BEGIN"));
+  auto claimed = PgTx::ClaimDue(*conn, now, limit, lease_ms);
+  if (!claimed.ok()) {
+    (void)conn->Exec("ROLLBACK");
+    return claimed.error();
+  }
+  OF_RETURN_IF_ERROR(conn->Exec("COMMIT"));
+  return claimed;
+}
+
+Status PostgresStore::Ping() {
+  auto conn = impl_->pool->Acquire();
+  if (!conn.ok()) return conn.error();
+  Status s = (*conn)->Exec("SELECT 1");
+  if (!s.ok()) {
+    std::string why = (*conn)->Broken() ? (*conn)->LastError() : s.error().message;
+    impl_->pool->NoteFailure(why);
+    return Unreachable(why);
+  }
+  return OkStatus();
+}
+
+void PostgresStore::SetCommitListener(std::function<void()> listener) {
+  impl_->commit_listener = std::move(listener);
+  if (impl_->listen_thread.joinable() || !impl_->commit_listener) return;
+  if (::pipe(impl_->stop_pipe) != 0) {
+    spdlog::error(
+        "postgresql: cannot create the listener's pipe; other instances' events are "
+        "picked up by polling only");
+    return;
+  }
+  Impl* raw = impl_.get();
+  impl_->listen_thread = std::thread([raw] { raw->ListenLoop(); });
+}
+
+int PostgresStore::SchemaVersion() const { return impl_->schema_version; }
+
+Result<int> MigratePostgres(const PostgresConfig& config) {
+  OF_ASSIGN_OR_RETURN(auto conn, ConnectPatiently(config));
+  return ApplyMigrations(*conn);
+}
+
+}  // namespace orderflow::store

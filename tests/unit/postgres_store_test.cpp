@@ -1,0 +1,326 @@
+// PostgreSQL-only behaviour that the shared conformance suite cannot show
+// on SQLite: several processes (here: several PostgresStore objects on one
+// schema) claiming deliveries and crons, NOTIFY between instances,
+// concurrent migrations and the query plans of the order list. Needs
+// ORDERFLOW_TEST_PG (see tests/support/pg_test_db.hpp).
+
+#include "store/postgres/postgres_store.hpp"
+
+#include <gtest/gtest.h>
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "store/migrations.hpp"
+#include "support/pg_test_db.hpp"
+#include "support/temp_dir.hpp"
+
+namespace orderflow::store {
+namespace {
+
+using orderflow::testing::OpenPgStore;
+using orderflow::testing::PgQueryInt;
+using orderflow::testing::PgSchemaUrl;
+
+constexpr TimeMs kNow = 1'767'225'600'000;
+
+Event MakeEvent(const std::string& order_id, const std::string& topic, TimeMs due_at = kNow) {
+  Event e;
+  e.store_id = "A";
+  e.order_id = order_id;
+  e.topic = topic;
+  e.payload = "{}";
+  e.created_at = kNow;
+  e.due_at = due_at;
+  return e;
+}
+
+std::set<std::string> Keys(const std::vector<Delivery>& deliveries) {
+  std::set<std::string> out;
+  for (const auto& d : deliveries) out.insert(std::to_string(d.event.id) + "/" + d.step);
+  return out;
+}
+
+std::string Key(std::int64_t event_id, const std::string& step) {
+  return std::to_string(event_id) + "/" + step;
+}
+
+class PostgresStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    a_ = OpenPgStore(dir_.path());
+    if (IsSkipped()) return;
+    ASSERT_NE(a_, nullptr);
+    b_ = OpenPgStore(dir_.path());
+    ASSERT_NE(b_, nullptr);
+  }
+
+  std::int64_t AddEvent(const Event& e, const std::vector<std::string>& steps) {
+    std::int64_t id = 0;
+    Status s = WriteSync(*a_, [&](WriteTx& tx) -> Status {
+      OF_ASSIGN_OR_RETURN(id, tx.InsertEvent(e, steps));
+      return OkStatus();
+    });
+    EXPECT_TRUE(s.ok()) << s.error().message;
+    return id;
+  }
+  std::vector<Delivery> Claim(Store& store, TimeMs now, int limit, TimeMs lease = 1000) {
+    auto r = store.ClaimDueDeliveries(now, limit, lease);
+    EXPECT_TRUE(r.ok()) << r.error().message;
+    return r.ok() ? *r : std::vector<Delivery>{};
+  }
+  void Complete(std::int64_t event_id, const std::string& step, TimeMs now) {
+    Status s =
+        WriteSync(*b_, [&](WriteTx& tx) { return tx.CompleteDelivery(event_id, step, 1, now); });
+    EXPECT_TRUE(s.ok()) << s.error().message;
+  }
+
+  orderflow::testing::TempDir dir_;
+  std::unique_ptr<Store> a_;
+  std::unique_ptr<Store> b_;
+};
+
+TEST(PostgresUrl, PoolIsOursAndTheRestIsLibpqs) {
+  auto c = ParsePostgresUrl("postgresql://u@127.0.0.1:5432/db?pool=3&sslmode=disable");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->pool, 3);
+  EXPECT_EQ(c->conninfo, "postgresql://u@127.0.0.1:5432/db?sslmode=disable&connect_timeout=5");
+  auto plain = ParsePostgresUrl("postgres://h/db");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->pool, 8);
+  EXPECT_EQ(plain->conninfo, "postgres://h/db?connect_timeout=5");
+  EXPECT_FALSE(ParsePostgresUrl("postgresql://h/db?pool=0").ok());
+  EXPECT_FALSE(ParsePostgresUrl("postgresql://h/db?pool=x").ok());
+  EXPECT_FALSE(ParsePostgresUrl("mysql://h/db").ok());
+}
+
+TEST(PostgresOpen, UnreachableServerIsUnavailableWithLibpqsReason) {
+  auto c = ParsePostgresUrl("postgresql://postgres@127.0.0.1:1/nothing");
+  ASSERT_TRUE(c.ok());
+  c->startup_wait = std::chrono::milliseconds(0);
+  auto opened = PostgresStore::Open(*c);
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.code(), ErrorCode::kUnavailable);
+  EXPECT_NE(opened.error().message.find("127.0.0.1"), std::string::npos) << opened.error().message;
+}
+
+TEST_F(PostgresStoreTest, TwoClaimersGetDisjointSets) {
+  std::set<std::string> all;
+  for (int i = 0; i < 10; ++i) {
+    all.insert(
+        Key(AddEvent(MakeEvent("order-" + std::to_string(i), "order.created"), {"s1"}), "s1"));
+  }
+  auto first = Claim(*a_, kNow, 4);
+  auto second = Claim(*b_, kNow, 100);
+  EXPECT_EQ(first.size(), 4u);
+  EXPECT_EQ(second.size(), 6u);
+  std::set<std::string> both = Keys(first);
+  for (const auto& k : Keys(second)) EXPECT_TRUE(both.insert(k).second) << k << " claimed twice";
+  EXPECT_EQ(both, all);
+  EXPECT_TRUE(Claim(*a_, kNow + 10, 100).empty());
+}
+
+TEST_F(PostgresStoreTest, ConcurrentClaimersNeverShareADelivery) {
+  for (int i = 0; i < 60; ++i) AddEvent(MakeEvent("", "stock.low"), {"s1", "s2"});
+  std::vector<Delivery> got[2];
+  std::thread t0([&] {
+    for (int i = 0; i < 20; ++i) {
+      auto c = Claim(*a_, kNow, 4);
+      got[0].insert(got[0].end(), c.begin(), c.end());
+    }
+  });
+  std::thread t1([&] {
+    for (int i = 0; i < 20; ++i) {
+      auto c = Claim(*b_, kNow, 4);
+      got[1].insert(got[1].end(), c.begin(), c.end());
+    }
+  });
+  t0.join();
+  t1.join();
+  std::set<std::string> seen;
+  for (const auto& list : got) {
+    for (const auto& k : Keys(list)) EXPECT_TRUE(seen.insert(k).second) << k << " claimed twice";
+  }
+  EXPECT_EQ(got[0].size() + got[1].size(), 120u);
+}
+
+TEST_F(PostgresStoreTest, OnlyTheOldestDueDeliveryOfAnOrderIsClaimed) {
+  std::int64_t e1 = AddEvent(MakeEvent("o1", "order.created"), {"s1", "s2"});
+  std::int64_t e2 = AddEvent(MakeEvent("o1", "order.paid"), {"s1"});
+  std::int64_t e3 = AddEvent(MakeEvent("", "stock.low"), {"s1", "s2"});
+  std::int64_t later = AddEvent(MakeEvent("o2", "timer", kNow + 60'000), {"s1"});
+  std::int64_t e4 = AddEvent(MakeEvent("o2", "order.created"), {"s1"});
+
+  // o1: its oldest (event, step) only; o2: its not-yet-due timer does not
+  // hold back a due later event; no order: everything due.
+  EXPECT_EQ(Keys(Claim(*a_, kNow, 100)),
+            (std::set<std::string>{Key(e1, "s1"), Key(e3, "s1"), Key(e3, "s2"), Key(e4, "s1")}));
+  // While o1 is leased, nobody else gets any of its work.
+  EXPECT_TRUE(Claim(*b_, kNow + 1, 100).empty());
+  Complete(e1, "s1", kNow + 2);
+  EXPECT_EQ(Keys(Claim(*b_, kNow + 3, 100)), (std::set<std::string>{Key(e1, "s2")}));
+  Complete(e1, "s2", kNow + 4);
+  EXPECT_EQ(Keys(Claim(*a_, kNow + 5, 100)), (std::set<std::string>{Key(e2, "s1")}));
+  (void)later;
+}
+
+TEST_F(PostgresStoreTest, AnExpiredLeaseHandsTheWorkToAnotherClaimer) {
+  std::int64_t e = AddEvent(MakeEvent("o1", "order.created"), {"s1"});
+  EXPECT_EQ(Keys(Claim(*a_, kNow, 10, 1000)), (std::set<std::string>{Key(e, "s1")}));
+  EXPECT_TRUE(Claim(*b_, kNow + 999, 10).empty());
+  EXPECT_EQ(Keys(Claim(*b_, kNow + 1000, 10, 1000)), (std::set<std::string>{Key(e, "s1")}));
+}
+
+TEST_F(PostgresStoreTest, RetryingOrDeadLetteringEndsTheClaim) {
+  std::int64_t e = AddEvent(MakeEvent("o1", "order.created"), {"s1"});
+  std::int64_t f = AddEvent(MakeEvent("o2", "order.created"), {"s1"});
+  ASSERT_EQ(Claim(*a_, kNow, 10, 60'000).size(), 2u);
+  ASSERT_TRUE(WriteSync(*a_, [&](WriteTx& tx) {
+                return tx.RetryDelivery(e, "s1", 1, kNow + 10, "boom", kNow + 1);
+              }).ok());
+  ASSERT_TRUE(WriteSync(*a_, [&](WriteTx& tx) {
+                return tx.DeadLetterDelivery(f, "s1", 1, "gone", kNow + 1);
+              }).ok());
+  // Well within the original lease, the retry is due again and claimable.
+  EXPECT_EQ(Keys(Claim(*b_, kNow + 10, 10)), (std::set<std::string>{Key(e, "s1")}));
+  // A redriven dead letter is free to claim again, whoever leased it before.
+  ASSERT_TRUE(WriteSync(*a_, [&](WriteTx& tx) {
+                return tx.RedriveDelivery("A", f, "s1", kNow + 20);
+              }).ok());
+  EXPECT_EQ(Keys(Claim(*b_, kNow + 20, 10)), (std::set<std::string>{Key(f, "s1")}));
+}
+
+TEST_F(PostgresStoreTest, ACronRunIsWonByOneInstanceUntilItsNextRun) {
+  auto claim = [](Store& store, TimeMs now, TimeMs next) {
+    bool won = false;
+    Status s = WriteSync(store, [&](WriteTx& tx) -> Status {
+      OF_ASSIGN_OR_RETURN(won, tx.ClaimCronRun("low-stock-scan", now, next));
+      return OkStatus();
+    });
+    EXPECT_TRUE(s.ok()) << s.error().message;
+    return won;
+  };
+  EXPECT_TRUE(claim(*a_, kNow, kNow + 60'000));
+  EXPECT_FALSE(claim(*b_, kNow, kNow + 60'000));
+  EXPECT_FALSE(claim(*b_, kNow + 59'999, kNow + 119'999));
+  EXPECT_TRUE(claim(*b_, kNow + 60'000, kNow + 120'000));
+  EXPECT_FALSE(claim(*a_, kNow + 60'001, kNow + 120'001));
+}
+
+TEST_F(PostgresStoreTest, ACronHeldByAnUncommittedRunIsNotWonElsewhere) {
+  // Instance A's unit holds the cron's advisory lock until its batch
+  // commits; B, asking meanwhile (from inside A's unit), loses.
+  bool b_won = true;
+  Status s = WriteSync(*a_, [&](WriteTx& tx) -> Status {
+    OF_ASSIGN_OR_RETURN(bool won, tx.ClaimCronRun("reconcile", kNow, kNow + 60'000));
+    EXPECT_TRUE(won);
+    Status inner = WriteSync(*b_, [&](WriteTx& btx) -> Status {
+      OF_ASSIGN_OR_RETURN(b_won, btx.ClaimCronRun("reconcile", kNow, kNow + 60'000));
+      return OkStatus();
+    });
+    EXPECT_TRUE(inner.ok()) << inner.error().message;
+    return OkStatus();
+  });
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_FALSE(b_won);
+}
+
+TEST_F(PostgresStoreTest, CommitsWithEventsWakeTheOtherInstances) {
+  std::mutex mu;
+  std::condition_variable cv;
+  int wakes = 0;
+  b_->SetCommitListener([&] {
+    std::lock_guard lock(mu);
+    ++wakes;
+    cv.notify_all();
+  });
+  {
+    // The listener connects and wakes once on its own; wait for that first.
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(30), [&] { return wakes >= 1; }));
+    wakes = 0;
+  }
+  AddEvent(MakeEvent("o1", "order.created"), {"s1"});  // committed by instance A
+  std::unique_lock lock(mu);
+  EXPECT_TRUE(cv.wait_for(lock, std::chrono::seconds(30), [&] { return wakes >= 1; }))
+      << "instance B never heard of A's event";
+  lock.unlock();
+  b_.reset();  // joins the listener thread before `wakes` goes away
+}
+
+TEST_F(PostgresStoreTest, PingAnswersWhileTheDatabaseIsUp) {
+  Status s = a_->Ping();
+  EXPECT_TRUE(s.ok()) << s.error().message;
+  EXPECT_STREQ(a_->Backend(), "postgresql");
+}
+
+TEST(PostgresMigrations, InstancesStartingTogetherMigrateOnce) {
+  orderflow::testing::TempDir dir;
+  if (PgSchemaUrl(dir.path()).empty()) return;
+  std::vector<std::unique_ptr<Store>> stores(4);
+  std::vector<std::thread> threads;
+  for (auto& s : stores) threads.emplace_back([&s, &dir] { s = OpenPgStore(dir.path(), 1); });
+  for (auto& t : threads) t.join();
+  for (auto& s : stores) ASSERT_NE(s, nullptr);
+  EXPECT_EQ(PgQueryInt(dir.path(), "SELECT COUNT(*) FROM schema_migrations"),
+            static_cast<std::int64_t>(Migrations("postgres").size()));
+  EXPECT_EQ(PgQueryInt(dir.path(), "SELECT MAX(version) FROM schema_migrations"),
+            Migrations("postgres").back().version);
+}
+
+// The order list's filters read through an index (like the SQLite plan
+// tests). Sequential scans are disabled so that the small table does not
+// make the planner prefer one; a filter without a usable index still shows
+// "Seq Scan" then.
+class PostgresQueryPlan : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = OpenPgStore(dir_.path());
+    if (IsSkipped()) return;
+    ASSERT_NE(store_, nullptr);
+    url_ = PgSchemaUrl(dir_.path());
+  }
+
+  std::string Plan(const std::string& condition) {
+    PGconn* conn = PQconnectdb(url_.c_str());
+    EXPECT_EQ(PQstatus(conn), CONNECTION_OK) << PQerrorMessage(conn);
+    PQclear(PQexec(conn, "SET enable_seqscan = off"));
+    std::string sql = "EXPLAIN SELECT seq, order_id FROM orders WHERE store_id = 'A'" + condition +
+                      " AND seq < 1000 ORDER BY seq DESC LIMIT 51";
+    PGresult* res = PQexec(conn, sql.c_str());
+    std::string plan;
+    for (int r = 0; r < PQntuples(res); ++r) plan += std::string(PQgetvalue(res, r, 0)) + "\n";
+    EXPECT_EQ(PQresultStatus(res), PGRES_TUPLES_OK) << PQresultErrorMessage(res);
+    PQclear(res);
+    PQfinish(conn);
+    return plan;
+  }
+
+  orderflow::testing::TempDir dir_;
+  std::unique_ptr<Store> store_;
+  std::string url_;
+};
+
+TEST_F(PostgresQueryPlan, OrderListFiltersUseTheirIndexes) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"", "orders_by_store"},
+      {" AND status = 'paid'", "orders_by_status"},
+      {" AND payment_status = 'failed'", "orders_by_payment"},
+      {" AND fulfillment_status = 'shipped'", "orders_by_fulfillment"},
+      {" AND customer_key = 'ada'", "orders_by_customer"},
+      {" AND email_key = 'ada@example.com'", "orders_by_email"},
+      {" AND created_at >= 1 AND created_at < 2", "orders_by_"},
+  };
+  for (const auto& [condition, index] : cases) {
+    std::string plan = Plan(condition);
+    EXPECT_EQ(plan.find("Seq Scan"), std::string::npos) << condition << "\n" << plan;
+    EXPECT_NE(plan.find(index), std::string::npos) << condition << "\n" << plan;
+  }
+}
+
+}  // namespace
+}  // namespace orderflow::store

@@ -1,0 +1,89 @@
+// http::ServeBytes, the socket-free request path the fuzzers drive: the same
+// parser limits, routing and error envelopes as a live session.
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "http/request.hpp"
+#include "http/router.hpp"
+#include "http/server.hpp"
+
+namespace orderflow::http {
+namespace {
+
+class ServeBytesTest : public ::testing::Test {
+ protected:
+  ServeBytesTest() {
+    router_.Add("GET", "/api/now",
+                [](Request&, Respond respond) { respond(JsonResponse(200, R"({"now":1})")); });
+    // Answers from another thread, as handlers on the blocking pool do.
+    router_.Add("POST", "/api/echo", [](Request& request, Respond respond) {
+      std::thread([body = request.body, respond = std::move(respond)] {
+        respond(JsonResponse(201, body));
+      }).detach();
+    });
+    router_.Add("GET", "/api/silent", [](Request&, Respond) {});
+  }
+
+  std::vector<Response> Serve(const std::string& bytes) {
+    return ServeBytes(config_, router_, bytes);
+  }
+
+  ServerConfig config_;
+  Router router_;
+};
+
+TEST_F(ServeBytesTest, AnswersPipelinedRequestsInOrder) {
+  auto responses = Serve(
+      "GET /api/now HTTP/1.1\r\nHost: x\r\n\r\n"
+      "POST /api/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: 7\r\n\r\n{\"a\":1}"
+      "GET /api/nowhere HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_EQ(responses.size(), 3u);
+  EXPECT_EQ(responses[0].status, 200);
+  EXPECT_EQ(responses[1].status, 201);
+  EXPECT_EQ(responses[1].body, "{\"a\":1}");
+  EXPECT_EQ(responses[2].status, 404);
+}
+
+TEST_F(ServeBytesTest, RejectsWhatTheSessionRejects) {
+  auto too_large = Serve(
+      "POST /api/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: 70000\r\n\r\n{}");
+  ASSERT_EQ(too_large.size(), 1u);
+  EXPECT_EQ(too_large[0].status, 413);
+
+  auto garbage = Serve("\x01\x02 nonsense\r\n\r\n");
+  ASSERT_EQ(garbage.size(), 1u);
+  EXPECT_EQ(garbage[0].status, 400);
+
+  auto wrong_type = Serve(
+      "POST /api/echo HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: "
+      "2\r\n\r\nhi");
+  ASSERT_EQ(wrong_type.size(), 1u);
+  EXPECT_EQ(wrong_type[0].status, 415);
+
+  auto wrong_method = Serve("DELETE /api/now HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_EQ(wrong_method.size(), 1u);
+  EXPECT_EQ(wrong_method[0].status, 405);
+}
+
+TEST_F(ServeBytesTest, TruncatedRequestGetsNoAnswerAndCloseEndsTheConnection) {
+  EXPECT_TRUE(Serve("POST /api/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n{").empty());
+  auto closed = Serve(
+      "GET /api/now HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+      "GET /api/now HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(closed.size(), 1u);
+}
+
+TEST_F(ServeBytesTest, HandlerThatNeverAnswersGets500) {
+  auto responses = Serve("GET /api/silent HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].status, 500);
+}
+
+}  // namespace
+}  // namespace orderflow::http
