@@ -4,7 +4,7 @@
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all setup build run test bench fuzz format tidy clean
+.PHONY: all setup build run test bench bench-scaling fuzz format tidy clean
 
 all: build
 
@@ -24,6 +24,9 @@ test:
 
 bench:
 	@bash scripts/bench.sh
+
+bench-scaling:
+	@bash scripts/bench_scaling.sh
 
 fuzz: setup
 	@FUZZ_SECONDS=$${FUZZ_SECONDS:-300} bash scripts/fuzz.sh

@@ -28,7 +28,7 @@ for harness in "${HARNESSES[@]}"; do
   mkdir -p "$corpus"
   log="$BUILD_DIR/$harness.log"
   echo "== $harness for ${FUZZ_SECONDS}s"
-  if "$BUILD_DIR/$harness" -max_total_time="$FUZZ_SECONDS" -max_len=8192 -timeout=10 \
+  if "$BUILD_DIR/fuzz/$harness" -max_total_time="$FUZZ_SECONDS" -max_len=8192 -timeout=10 \
       -rss_limit_mb=4096 -dict="$dict" -print_final_stats=1 \
       -artifact_prefix="$BUILD_DIR/artifacts/$harness-" \
       "$corpus" "fuzz/corpus/$harness" >"$log" 2>&1; then

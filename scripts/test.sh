@@ -34,7 +34,10 @@ echo "PostgreSQL at $ORDERFLOW_TEST_PG"
 
 echo "== unit and integration tests under ASan+UBSan"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-ctest --test-dir build-asan -L 'unit|integration' --output-on-failure -j "$JOBS" --timeout 300
+# The kill -9 crash test needs a minimum request rate between kills that a
+# Debug ASan server does not reach; it runs in the Release tier below.
+ctest --test-dir build-asan -L 'unit|integration' -E '^integration\.CrashTest\.' \
+  --output-on-failure -j "$JOBS" --timeout 300
 
 echo "== all tiers (Release)"
 ctest --test-dir build --output-on-failure -j "$JOBS" --timeout 600

@@ -129,7 +129,9 @@ int Serve(Config config) {
   } else {
     gateway = std::make_unique<payment::HttpGateway>(config.payment_gateway);
   }
-  ThreadPool engine_workers(std::max(2, config.threads));
+  // Steps wait on the payment service and webhook endpoints, so the engine
+  // has more workers than cores: a slow endpoint must not stall the others.
+  ThreadPool engine_workers(std::max(8, 4 * config.threads));
   engine::EngineOptions engine_options;
   engine_options.claim_lease_ms = Millis(config.claim_lease);
   engine::Engine engine(*db, flow, engine_workers, clock, engine_options);
@@ -139,7 +141,8 @@ int Serve(Config config) {
   step_options.low_stock_scan_ms = Millis(config.low_stock_scan);
   step_options.webhook_timeout_ms = Millis(config.webhook_timeout);
   step_options.webhook_max_attempts = config.webhook_attempts;
-  step_options.webhook_retry_base_ms = std::max<std::int64_t>(1, Millis(config.webhook_retry_delay));
+  step_options.webhook_retry_base_ms =
+      std::max<std::int64_t>(1, Millis(config.webhook_retry_delay));
   step_options.webhook_disable_after = config.webhook_disable_after;
   steps::InstallSteps(engine, flow, *db, *gateway, step_options);
   db->SetCommitListener([&engine] { engine.Wake(); });

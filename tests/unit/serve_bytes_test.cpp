@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json/parse.hpp>
 #include <string>
 #include <thread>
 #include <vector>
@@ -83,6 +84,19 @@ TEST_F(ServeBytesTest, HandlerThatNeverAnswersGets500) {
   auto responses = Serve("GET /api/silent HTTP/1.1\r\nHost: x\r\n\r\n");
   ASSERT_EQ(responses.size(), 1u);
   EXPECT_EQ(responses[0].status, 500);
+}
+
+// Found by fuzz_http: an unknown X-Store-ID of 0xFF bytes was quoted in the
+// 404 message, and the envelope was not valid JSON.
+TEST(ErrorEnvelope, ClientBytesThatAreNotUtf8StillGiveValidJson) {
+  Response r = ErrorResponse(
+      MakeError(ErrorCode::kNotFound, "unknown store '\xff\xfeX\xed\xa0\x80'", "X-Store-ID\xc0"));
+  std::error_code ec;
+  auto v = boost::json::parse(r.body, ec);
+  ASSERT_FALSE(ec) << r.body;
+  EXPECT_EQ(v.at("error").at("message").as_string(),
+            "unknown store '\xEF\xBF\xBD\xEF\xBF\xBDX\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD'");
+  EXPECT_EQ(v.at("error").at("field").as_string(), "X-Store-ID\xEF\xBF\xBD");
 }
 
 }  // namespace

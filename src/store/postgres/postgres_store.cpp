@@ -390,6 +390,27 @@ Result<std::vector<Delivery>> PostgresStore::ClaimDueDeliveries(TimeMs now, int 
   return claimed;
 }
 
+void PostgresStore::ReleaseClaims(const std::vector<Delivery>& deliveries) {
+  if (deliveries.empty()) return;
+  std::vector<std::int64_t> ids;
+  std::vector<std::string> steps;
+  for (const auto& d : deliveries) {
+    ids.push_back(d.event.id);
+    steps.push_back(d.step);
+  }
+  auto conn = impl_->pool->Acquire();
+  if (!conn.ok()) return;
+  auto released = (*conn)->Query(
+      "UPDATE deliveries d SET lease_until = 0 FROM unnest($1::bigint[], $2::text[]) AS r(id, "
+      "step) "
+      "WHERE d.event_id = r.id AND d.step = r.step AND d.state = 0",
+      {pg::IntArray(ids), pg::TextArray(steps)});
+  if (!released.ok()) {
+    spdlog::warn("postgresql: cannot give back {} claims (they wait for their lease): {}",
+                 deliveries.size(), released.error().message);
+  }
+}
+
 Status PostgresStore::Ping() {
   auto conn = impl_->pool->Acquire();
   if (!conn.ok()) return conn.error();

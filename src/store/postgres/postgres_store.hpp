@@ -48,6 +48,7 @@ class PostgresStore : public Store {
   void Write(WriteFn fn, DoneFn done) override;
   Status Read(const ReadFn& fn) override;
   Result<std::vector<Delivery>> ClaimDueDeliveries(TimeMs now, int limit, TimeMs lease_ms) override;
+  void ReleaseClaims(const std::vector<Delivery>& deliveries) override;
   Status Ping() override;
   const char* Backend() const override { return "postgresql"; }
   void SetCommitListener(std::function<void()> listener) override;
