@@ -137,7 +137,9 @@ const FuzzApp& App() { return World::Instance().app; }
 void CheckResponses(const std::vector<http::Response>& responses, std::string_view input) {
   for (const http::Response& r : responses) {
     if (r.status < 100 || r.status > 599) Violation("status out of range", r, input);
-    if (r.body.find(kSecretMarker) != std::string::npos) {
+    // An input may carry the marker itself and see it echoed in a message.
+    if (r.body.find(kSecretMarker) != std::string::npos &&
+        input.find(kSecretMarker) == std::string_view::npos) {
       Violation("a file outside the static root was served", r, input);
     }
     if (r.status < 400) continue;

@@ -27,7 +27,8 @@ TEST_F(ApiTest, HealthAndReadiness) {
   HttpResult ready = client.Get("/readyz");
   ASSERT_EQ(ready.status, 200) << ready.body;
   EXPECT_EQ(Str(ParseJson(ready.body), "status"), "ready");
-  EXPECT_EQ(Str(ParseJson(ready.body), "database"), "sqlite");
+  EXPECT_EQ(Str(ParseJson(ready.body), "database"),
+            ServerProcess::OnPostgres() ? "postgresql" : "sqlite");
   HttpResult head = client.Request("HEAD", "/healthz");
   EXPECT_EQ(head.status, 200);
   EXPECT_TRUE(head.body.empty());

@@ -201,7 +201,9 @@ TEST(Metrics, ScrapeReflectsRequestsEngineAndOrders) {
     EXPECT_GE(Find(after, "orderflow_engine_lag_seconds", {{"step", step}}), 0) << step;
   }
   EXPECT_GE(Find(after, "orderflow_engine_in_flight", {}), 0);
-  EXPECT_EQ(Find(after, "orderflow_db_info", {{"backend", "sqlite"}}), 1);
+  EXPECT_EQ(Find(after, "orderflow_db_info",
+                 {{"backend", ServerProcess::OnPostgres() ? "postgresql" : "sqlite"}}),
+            1);
   EXPECT_EQ(Find(after, "orderflow_sse_clients", {}), 0);
   EXPECT_GT(Find(after, "process_resident_memory_bytes", {}), 1e6);
   EXPECT_GT(Find(after, "orderflow_uptime_seconds", {}), 0);
@@ -313,7 +315,7 @@ TEST(Export, CsvAndJsonLinesMatchTheApiWhileTheServerRuns) {
 
   TempDir dir;
   const std::string bin = ORDERFLOW_BINARY;
-  const std::string db = " --db sqlite:" + server.db_path();
+  const std::string db = " --db '" + server.db_arg() + "'";
   std::string csv_path = dir.path() + "/orders.csv";
   auto [csv_code, csv_out] =
       RunCommand(bin + db + " export --store X --format csv --output " + csv_path);
