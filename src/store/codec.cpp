@@ -68,4 +68,28 @@ std::string CustomerKey(const std::string& customer_name) {
   return key;
 }
 
+std::string EncodeTopics(const std::vector<std::string>& topics) {
+  std::string out;
+  for (const auto& t : topics) out += (out.empty() ? "" : ",") + t;
+  return out;
+}
+
+std::vector<std::string> DecodeTopics(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= text.size() && !text.empty()) {
+    std::size_t comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    if (comma > start) out.push_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
+WebhookDeliveryState WebhookStateFromCode(std::int64_t code) {
+  return code == 1   ? WebhookDeliveryState::kSucceeded
+         : code == 2 ? WebhookDeliveryState::kFailed
+                     : WebhookDeliveryState::kPending;
+}
+
 }  // namespace orderflow::store

@@ -1,11 +1,13 @@
 #pragma once
 // Encodings shared by the store back ends: columns that hold JSON text.
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
 #include "common/result.hpp"
 #include "domain/order.hpp"
+#include "store/store.hpp"
 
 namespace orderflow::store {
 
@@ -16,5 +18,11 @@ domain::FraudSettings DecodeFraudSettings(const std::string& text);
 // Lower-cased customer name: the "same customer" of the fraud rules and the
 // customer filter of the order list.
 std::string CustomerKey(const std::string& customer_name);
+// A webhook's topic patterns as one column: comma-separated (patterns never
+// contain commas; the API accepts topic characters only).
+std::string EncodeTopics(const std::vector<std::string>& topics);
+std::vector<std::string> DecodeTopics(const std::string& text);
+// The integer a webhook delivery's state is stored as (0, 1, 2).
+WebhookDeliveryState WebhookStateFromCode(std::int64_t code);
 
 }  // namespace orderflow::store

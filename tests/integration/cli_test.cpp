@@ -10,16 +10,7 @@
 
 namespace {
 
-// Runs a shell command, returning its exit status and combined output.
-std::pair<int, std::string> RunCommand(const std::string& command) {
-  std::string output;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return {-1, output};
-  std::array<char, 4096> buf{};
-  while (std::fgets(buf.data(), buf.size(), pipe) != nullptr) output += buf.data();
-  int status = pclose(pipe);
-  return {WEXITSTATUS(status), output};
-}
+using orderflow::testing::RunCommand;
 
 TEST(Cli, HelpDocumentsTheSubcommands) {
   auto [code, out] = RunCommand(std::string(ORDERFLOW_BINARY) + " --help");

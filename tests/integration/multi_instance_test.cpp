@@ -195,8 +195,11 @@ TEST(MultiInstance, ThreeServersOneDatabaseKillNineLosesNothingAndDoublesNothing
 class PrivateCluster {
  public:
   PrivateCluster() {
-    url_ = Run("start " + dir_.path());
-    if (!url_.empty() && url_.back() == '\n') url_.pop_back();
+    // The URL is the last line the script prints.
+    std::string out = Run("start " + dir_.path());
+    while (!out.empty() && out.back() == '\n') out.pop_back();
+    const std::size_t newline = out.find_last_of('\n');
+    url_ = newline == std::string::npos ? out : out.substr(newline + 1);
   }
   ~PrivateCluster() { Run("stop " + dir_.path()); }
   PrivateCluster(const PrivateCluster&) = delete;
@@ -209,12 +212,8 @@ class PrivateCluster {
  private:
   static std::string Run(const std::string& args) {
     const std::string command = "bash " ORDERFLOW_SOURCE_DIR "/scripts/pg_cluster.sh " + args;
-    FILE* pipe = popen(command.c_str(), "r");
-    if (pipe == nullptr) return "";
-    std::string out;
-    char buf[512];
-    while (std::fgets(buf, sizeof buf, pipe) != nullptr) out += buf;
-    if (pclose(pipe) != 0) ADD_FAILURE() << command << " failed: " << out;
+    auto [code, out] = RunCommand(command);
+    if (code != 0) ADD_FAILURE() << command << " failed: " << out;
     return out;
   }
 

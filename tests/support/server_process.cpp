@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -253,6 +254,16 @@ void ServerProcess::Restart() {
 }
 
 std::string ServerProcess::Output() const { return ReadFrom(log_path_, 0); }
+
+std::pair<int, std::string> RunCommand(const std::string& command) {
+  std::string output;
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return {-1, output};
+  std::array<char, 4096> buf{};
+  while (std::fgets(buf.data(), buf.size(), pipe) != nullptr) output += buf.data();
+  int status = pclose(pipe);
+  return {WEXITSTATUS(status), output};
+}
 
 bool ServerProcess::OnPostgres() {
   const char* backend = std::getenv("ORDERFLOW_TEST_BACKEND");

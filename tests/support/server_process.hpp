@@ -156,6 +156,9 @@ class StoreApi {
 std::string CreateStore(ServerProcess& server, const std::string& store_id,
                         const std::string& extra_fields = "");
 
+// Runs a shell command; its exit status and combined stdout and stderr.
+std::pair<int, std::string> RunCommand(const std::string& command);
+
 // A store id unique within this test process: prefix + a counter.
 std::string UniqueStoreId(const std::string& prefix = "T");
 

@@ -1,35 +1,11 @@
 // PgTx: webhook endpoints, deliveries and the delivery log (migration
 // 002_webhooks.sql); the same semantics as sqlite/sqlite_webhooks.cpp.
+#include "store/codec.hpp"
 #include "store/postgres/pg_rows.hpp"
 #include "store/postgres/pg_tx.hpp"
 
 namespace orderflow::store::pg {
 namespace {
-
-// Patterns never contain commas (the API accepts topic characters only).
-std::string JoinTopics(const std::vector<std::string>& topics) {
-  std::string out;
-  for (const auto& t : topics) out += (out.empty() ? "" : ",") + t;
-  return out;
-}
-
-std::vector<std::string> SplitTopics(const std::string& text) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= text.size() && !text.empty()) {
-    std::size_t comma = text.find(',', start);
-    if (comma == std::string::npos) comma = text.size();
-    if (comma > start) out.push_back(text.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
-}
-
-WebhookDeliveryState StateOf(std::int64_t v) {
-  return v == 1   ? WebhookDeliveryState::kSucceeded
-         : v == 2 ? WebhookDeliveryState::kFailed
-                  : WebhookDeliveryState::kPending;
-}
 
 int StateCode(WebhookDeliveryState s) { return static_cast<int>(s); }
 
@@ -42,7 +18,7 @@ Webhook ReadWebhook(const Rows& s, int r) {
   w.webhook_id = s.Text(r, 0);
   w.store_id = s.Text(r, 1);
   w.url = s.Text(r, 2);
-  w.topics = SplitTopics(s.Text(r, 3));
+  w.topics = DecodeTopics(s.Text(r, 3));
   w.description = s.Text(r, 4);
   w.secret = s.Text(r, 5);
   w.enabled = s.Int(r, 6) != 0;
@@ -64,7 +40,7 @@ WebhookDelivery ReadWebhookDelivery(const Rows& s, int r) {
   d.store_id = s.Text(r, 2);
   d.event_id = s.Int(r, 3);
   d.topic = s.Text(r, 4);
-  d.state = StateOf(s.Int(r, 5));
+  d.state = WebhookStateFromCode(s.Int(r, 5));
   d.attempts = static_cast<int>(s.Int(r, 6));
   d.last_status = static_cast<int>(s.Int(r, 7));
   d.last_error = s.Text(r, 8);
@@ -134,7 +110,7 @@ Result<WebhookAttemptPage> PgTx::ListWebhookAttempts(const std::string& store_id
     a.error = rows.Text(r, 8);
     a.duration_ms = rows.Int(r, 9);
     a.at = rows.Int(r, 10);
-    a.outcome = StateOf(rows.Int(r, 11));
+    a.outcome = WebhookStateFromCode(rows.Int(r, 11));
     page.items.push_back(std::move(a));
   }
   if (page.items.size() > static_cast<std::size_t>(limit)) {
@@ -156,13 +132,13 @@ Result<Event> PgTx::GetEvent(const std::string& store_id, std::int64_t event_id)
 }
 
 Status PgTx::InsertWebhook(const Webhook& w) {
-  OF_ASSIGN_OR_RETURN(
-      Rows rows, conn_.Query(std::string("INSERT INTO webhooks (") + kWebhookColumns +
-                                 ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
-                                 "ON CONFLICT DO NOTHING",
-                             {w.webhook_id, w.store_id, w.url, JoinTopics(w.topics), w.description,
-                              w.secret, w.enabled ? 1 : 0, w.disabled_reason,
-                              w.consecutive_failures, w.last_delivery_at, w.created_at}));
+  OF_ASSIGN_OR_RETURN(Rows rows,
+                      conn_.Query(std::string("INSERT INTO webhooks (") + kWebhookColumns +
+                                      ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
+                                      "ON CONFLICT DO NOTHING",
+                                  {w.webhook_id, w.store_id, w.url, EncodeTopics(w.topics),
+                                   w.description, w.secret, w.enabled ? 1 : 0, w.disabled_reason,
+                                   w.consecutive_failures, w.last_delivery_at, w.created_at}));
   if (rows.Affected() == 0) {
     return MakeError(ErrorCode::kConflict, "webhook '" + w.webhook_id + "' already exists");
   }

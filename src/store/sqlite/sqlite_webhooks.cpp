@@ -1,6 +1,7 @@
 // SqliteTx: webhook endpoints, deliveries and the delivery log (migration
 // 002_webhooks.sql).
 
+#include "store/codec.hpp"
 #include "store/sqlite/sqlite_tx.hpp"
 
 namespace orderflow::store::sqlite {
@@ -8,31 +9,6 @@ namespace {
 
 Error NotFound(const std::string& what) {
   return MakeError(ErrorCode::kNotFound, what + " not found");
-}
-
-// Patterns never contain commas (the API accepts topic characters only).
-std::string JoinTopics(const std::vector<std::string>& topics) {
-  std::string out;
-  for (const auto& t : topics) out += (out.empty() ? "" : ",") + t;
-  return out;
-}
-
-std::vector<std::string> SplitTopics(const std::string& text) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= text.size() && !text.empty()) {
-    std::size_t comma = text.find(',', start);
-    if (comma == std::string::npos) comma = text.size();
-    if (comma > start) out.push_back(text.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
-}
-
-WebhookDeliveryState StateOf(std::int64_t v) {
-  return v == 1   ? WebhookDeliveryState::kSucceeded
-         : v == 2 ? WebhookDeliveryState::kFailed
-                  : WebhookDeliveryState::kPending;
 }
 
 int StateCode(WebhookDeliveryState s) { return static_cast<int>(s); }
@@ -46,7 +22,7 @@ Webhook ReadWebhook(const Statement& s) {
   w.webhook_id = s.Text(0);
   w.store_id = s.Text(1);
   w.url = s.Text(2);
-  w.topics = SplitTopics(s.Text(3));
+  w.topics = DecodeTopics(s.Text(3));
   w.description = s.Text(4);
   w.secret = s.Text(5);
   w.enabled = s.Int(6) != 0;
@@ -68,7 +44,7 @@ WebhookDelivery ReadDelivery(const Statement& s) {
   d.store_id = s.Text(2);
   d.event_id = s.Int(3);
   d.topic = s.Text(4);
-  d.state = StateOf(s.Int(5));
+  d.state = WebhookStateFromCode(s.Int(5));
   d.attempts = static_cast<int>(s.Int(6));
   d.last_status = static_cast<int>(s.Int(7));
   d.last_error = s.Text(8);
@@ -142,7 +118,7 @@ Result<WebhookAttemptPage> SqliteTx::ListWebhookAttempts(const std::string& stor
     a.error = s.Text(8);
     a.duration_ms = s.Int(9);
     a.at = s.Int(10);
-    a.outcome = StateOf(s.Int(11));
+    a.outcome = WebhookStateFromCode(s.Int(11));
     page.items.push_back(std::move(a));
   }
   if (page.items.size() > static_cast<std::size_t>(limit)) {
@@ -173,7 +149,7 @@ Result<Event> SqliteTx::GetEvent(const std::string& store_id, std::int64_t event
 Status SqliteTx::InsertWebhook(const Webhook& w) {
   auto s = conn_.Prepare(std::string("INSERT INTO webhooks (") + kWebhookColumns +
                          ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-  s.Bind(1, w.webhook_id).Bind(2, w.store_id).Bind(3, w.url).Bind(4, JoinTopics(w.topics));
+  s.Bind(1, w.webhook_id).Bind(2, w.store_id).Bind(3, w.url).Bind(4, EncodeTopics(w.topics));
   s.Bind(5, w.description).Bind(6, w.secret).Bind(7, w.enabled ? 1 : 0);
   s.Bind(8, w.disabled_reason).Bind(9, w.consecutive_failures).Bind(10, w.last_delivery_at);
   s.Bind(11, w.created_at);
