@@ -12,16 +12,18 @@ ninja -C build orderflow >/dev/null
 
 DURATION=${BENCH_DURATION:-10}
 CONNECTIONS=${BENCH_CONNECTIONS:-32}
+E2E_ORDERS=${BENCH_E2E_ORDERS:-1000}
 WORK=$(mktemp -d)
+PG_DIR=$(mktemp -d /tmp/orderflow-scale-pg.XXXXXX)  # its own: the server runs as postgres
 TOKEN=scaling-bench-admin-token-0123456789
 cleanup() {
   for f in "$WORK"/*.pid; do [[ -e "$f" ]] && kill "$(cat "$f")" 2>/dev/null || true; done
-  bash scripts/pg_cluster.sh stop "$WORK/pg" >/dev/null 2>&1 || true
-  rm -rf "$WORK"
+  bash scripts/pg_cluster.sh stop "$PG_DIR" >/dev/null 2>&1 || true
+  rm -rf "$WORK" "$PG_DIR"
 }
 trap cleanup EXIT
 
-BASE=$(bash scripts/pg_cluster.sh start "$WORK/pg")
+BASE=$(bash scripts/pg_cluster.sh start "$PG_DIR")
 
 start() {  # start LOG URL -> port
   local log="$1" url="$2"
@@ -37,35 +39,50 @@ start() {  # start LOG URL -> port
 
 echo "| instances | intake orders/s | intake p99 ms | end to end orders/s |" >"$WORK/table.md"
 echo "| --- | --- | --- | --- |" >>"$WORK/table.md"
-for n in 1 2 3; do
-  db="scale$n"
+# Starts N instances on a fresh database; fills ports[].
+instances() {
+  local n="$1" tag="$2" db="$2$1"
   psql -q "$BASE" -c "CREATE DATABASE $db" >/dev/null
-  url="${BASE%/*}/$db"
+  local url="${BASE%/*}/$db"
   ports=()
-  for i in $(seq 1 "$n"); do ports+=("$(start "$WORK/s$n-$i.log" "$url")"); done
+  for i in $(seq 1 "$n"); do ports+=("$(start "$WORK/$db-$i.log" "$url")"); done
   # Enough stock for every order of the run.
   build/orderflow load --target "127.0.0.1:${ports[0]}" --token "$TOKEN" -n 1 --restock 100000000 >/dev/null 2>&1
+}
+stop_instances() {
+  for f in "$WORK"/$1*.log.pid; do kill "$(cat "$f")" 2>/dev/null || true; rm -f "$f"; done
+  sleep 1
+}
+
+for n in 1 2 3; do
+  instances "$n" intake
   echo "== $n instance(s): intake, ${DURATION}s, $CONNECTIONS connections each"
+  pids=()
   for i in "${!ports[@]}"; do
     build/orderflow load --target "127.0.0.1:${ports[$i]}" --token "$TOKEN" -c "$CONNECTIONS" \
       -d "$DURATION" 2>/dev/null >"$WORK/intake$n-$i.txt" &
+    pids+=($!)
   done
-  wait $(jobs -p | tail -n "${#ports[@]}") 2>/dev/null || true
+  wait "${pids[@]}" || true
   intake=$(cat "$WORK"/intake$n-*.txt | awk '/^intake:/ {s += $(NF-1)} END {printf "%.0f", s}')
   p99=$(cat "$WORK"/intake$n-*.txt | awk '/latency ms/ {if ($8 > m) m = $8} END {print m}')
   echo "   intake $intake orders/s, worst p99 $p99 ms"
-  echo "== $n instance(s): end to end, ${BENCH_E2E_ORDERS:-5000} orders per instance"
+  stop_instances "intake$n"
+
+  # Fresh instances and database: the intake run's backlog must not count.
+  instances "$n" e2e
+  echo "== $n instance(s): end to end, ${E2E_ORDERS} orders per instance"
+  pids=()
   for i in "${!ports[@]}"; do
     build/orderflow load --target "127.0.0.1:${ports[$i]}" --token "$TOKEN" -c "$CONNECTIONS" \
-      -n "${BENCH_E2E_ORDERS:-5000}" --end-to-end 2>/dev/null >"$WORK/e2e$n-$i.txt" &
+      -n "$E2E_ORDERS" --end-to-end 2>/dev/null >"$WORK/e2e$n-$i.txt" &
+    pids+=($!)
   done
-  wait $(jobs -p | tail -n "${#ports[@]}") 2>/dev/null || true
+  wait "${pids[@]}" || true
   e2e=$(cat "$WORK"/e2e$n-*.txt | awk '/^end to end:/ {s += $(NF-1)} END {printf "%.0f", s}')
   echo "   end to end $e2e orders/s"
   echo "| $n | $intake | $p99 | $e2e |" >>"$WORK/table.md"
-  for i in $(seq 1 "$n"); do kill "$(cat "$WORK/s$n-$i.log.pid")"; done
-  sleep 1
+  stop_instances "e2e$n"
 done
 echo
 cat "$WORK/table.md"
-cp "$WORK/table.md" docs/scaling_table.md
