@@ -1515,8 +1515,8 @@ TYPED_TEST(StoreConformance, ClaimedDeliveriesAreDueAndPendingOnly) {
 
 TYPED_TEST(StoreConformance, CronRunIsWonOncePerSchedule) {
   auto claim = [&](const std::string& name, TimeMs now, TimeMs next) {
-    auto r = WriteValue(this->store(),
-                        [&](WriteTx& tx) { return tx.ClaimCronRun(name, now, next); });
+    auto r =
+        WriteValue(this->store(), [&](WriteTx& tx) { return tx.ClaimCronRun(name, now, next); });
     EXPECT_TRUE(r.ok());
     return r.ok() && *r;
   };
@@ -1943,10 +1943,9 @@ TYPED_TEST(StoreConformance, WebhooksRoundTripAndStayInTheirStore) {
   EXPECT_EQ(ReadValue(s, [](ReadTx& tx) { return tx.ListWebhooks("C"); })->size(), 0u);
   EXPECT_EQ(WriteSync(s, [](WriteTx& tx) { return tx.DeleteWebhook("B", "wh_1"); }).code(),
             ErrorCode::kNotFound);
-  EXPECT_EQ(
-      WriteSync(s, [](WriteTx& tx) { return tx.SetWebhookEnabled("B", "wh_1", false, "x"); })
-          .code(),
-      ErrorCode::kNotFound);
+  EXPECT_EQ(WriteSync(s, [](WriteTx& tx) { return tx.SetWebhookEnabled("B", "wh_1", false, "x"); })
+                .code(),
+            ErrorCode::kNotFound);
 }
 
 TYPED_TEST(StoreConformance, WebhookOutcomesCountFailuresInARowAndDisable) {
@@ -1995,10 +1994,10 @@ TYPED_TEST(StoreConformance, WebhookOutcomesCountFailuresInARowAndDisable) {
   auto paused = ReadValue(s, [](ReadTx& tx) { return tx.GetWebhook("A", "wh_1"); });
   EXPECT_FALSE(paused->enabled);
   EXPECT_EQ(paused->disabled_reason, "paused by the store");
-  EXPECT_EQ(WriteValue(s, [](WriteTx& tx) {
-              return tx.RecordWebhookOutcome("B", "wh_1", true, 3, kNow);
-            }).code(),
-            ErrorCode::kNotFound);
+  EXPECT_EQ(
+      WriteValue(s, [](WriteTx& tx) { return tx.RecordWebhookOutcome("B", "wh_1", true, 3, kNow); })
+          .code(),
+      ErrorCode::kNotFound);
 }
 
 TYPED_TEST(StoreConformance, WebhookDeliveriesLogEveryAttemptAndPageNewestFirst) {
@@ -2028,10 +2027,10 @@ TYPED_TEST(StoreConformance, WebhookDeliveriesLogEveryAttemptAndPageNewestFirst)
   EXPECT_EQ(WriteValue(s, [&](WriteTx& tx) { return tx.InsertWebhookDelivery(d); }).code(),
             ErrorCode::kConflict);
   // Still pending: nothing to redeliver yet.
-  EXPECT_EQ(WriteSync(s, [&](WriteTx& tx) {
-              return tx.RequeueWebhookDelivery("A", "wh_1", *id, kNow);
-            }).code(),
-            ErrorCode::kConflict);
+  EXPECT_EQ(
+      WriteSync(s, [&](WriteTx& tx) { return tx.RequeueWebhookDelivery("A", "wh_1", *id, kNow); })
+          .code(),
+      ErrorCode::kConflict);
 
   const std::vector<std::pair<int, WebhookDeliveryState>> attempts = {
       {500, WebhookDeliveryState::kPending},
@@ -2045,15 +2044,19 @@ TYPED_TEST(StoreConformance, WebhookDeliveriesLogEveryAttemptAndPageNewestFirst)
     EXPECT_EQ(*number, static_cast<int>(i) + 1);
   }
   // Finished: no more attempts; other stores do not see it.
-  EXPECT_EQ(WriteValue(s, [&](WriteTx& tx) {
-              return tx.RecordWebhookAttempt(
-                  MakeAttempt("A", *id, 200, WebhookDeliveryState::kSucceeded, kNow));
-            }).code(),
+  EXPECT_EQ(WriteValue(s,
+                       [&](WriteTx& tx) {
+                         return tx.RecordWebhookAttempt(
+                             MakeAttempt("A", *id, 200, WebhookDeliveryState::kSucceeded, kNow));
+                       })
+                .code(),
             ErrorCode::kConflict);
-  EXPECT_EQ(WriteValue(s, [&](WriteTx& tx) {
-              return tx.RecordWebhookAttempt(
-                  MakeAttempt("B", *id, 200, WebhookDeliveryState::kSucceeded, kNow));
-            }).code(),
+  EXPECT_EQ(WriteValue(s,
+                       [&](WriteTx& tx) {
+                         return tx.RecordWebhookAttempt(
+                             MakeAttempt("B", *id, 200, WebhookDeliveryState::kSucceeded, kNow));
+                       })
+                .code(),
             ErrorCode::kNotFound);
   auto stored = ReadValue(s, [&](ReadTx& tx) { return tx.GetWebhookDelivery("A", *id); });
   ASSERT_TRUE(stored.ok());
@@ -2085,19 +2088,20 @@ TYPED_TEST(StoreConformance, WebhookDeliveriesLogEveryAttemptAndPageNewestFirst)
   EXPECT_EQ(rest->items[0].error, "endpoint answered 500");
   EXPECT_EQ(rest->items[0].outcome, WebhookDeliveryState::kPending);
   EXPECT_FALSE(rest->next_attempt_id.has_value());
-  EXPECT_TRUE(
-      ReadValue(s, [](ReadTx& tx) { return tx.ListWebhookAttempts("B", "wh_1", 0, 10); })
-          ->items.empty());
+  EXPECT_TRUE(ReadValue(s, [](ReadTx& tx) {
+                return tx.ListWebhookAttempts("B", "wh_1", 0, 10);
+              })->items.empty());
 
   // Manual redelivery: pending again, and the log numbering continues.
-  EXPECT_EQ(WriteSync(s, [&](WriteTx& tx) {
-              return tx.RequeueWebhookDelivery("A", "wh_other", *id, kNow);
-            }).code(),
-            ErrorCode::kNotFound);
-  EXPECT_EQ(WriteSync(s, [&](WriteTx& tx) {
-              return tx.RequeueWebhookDelivery("B", "wh_1", *id, kNow);
-            }).code(),
-            ErrorCode::kNotFound);
+  EXPECT_EQ(
+      WriteSync(s,
+                [&](WriteTx& tx) { return tx.RequeueWebhookDelivery("A", "wh_other", *id, kNow); })
+          .code(),
+      ErrorCode::kNotFound);
+  EXPECT_EQ(
+      WriteSync(s, [&](WriteTx& tx) { return tx.RequeueWebhookDelivery("B", "wh_1", *id, kNow); })
+          .code(),
+      ErrorCode::kNotFound);
   ASSERT_TRUE(WriteSync(s, [&](WriteTx& tx) {
                 return tx.RequeueWebhookDelivery("A", "wh_1", *id, kNow + 1000);
               }).ok());
@@ -2115,9 +2119,9 @@ TYPED_TEST(StoreConformance, WebhookDeliveriesLogEveryAttemptAndPageNewestFirst)
   ASSERT_TRUE(WriteSync(s, [](WriteTx& tx) { return tx.DeleteWebhook("A", "wh_1"); }).ok());
   EXPECT_EQ(ReadValue(s, [&](ReadTx& tx) { return tx.GetWebhookDelivery("A", *id); }).code(),
             ErrorCode::kNotFound);
-  EXPECT_TRUE(
-      ReadValue(s, [](ReadTx& tx) { return tx.ListWebhookAttempts("A", "wh_1", 0, 10); })
-          ->items.empty());
+  EXPECT_TRUE(ReadValue(s, [](ReadTx& tx) {
+                return tx.ListWebhookAttempts("A", "wh_1", 0, 10);
+              })->items.empty());
   EXPECT_EQ(WriteSync(s, [](WriteTx& tx) { return tx.DeleteWebhook("A", "wh_1"); }).code(),
             ErrorCode::kNotFound);
 }

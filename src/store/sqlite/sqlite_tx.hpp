@@ -83,8 +83,8 @@ class SqliteTx final : public WriteTx {
   Result<Event> GetEvent(const std::string& store_id, std::int64_t event_id) override;
   Status InsertWebhook(const Webhook& webhook) override;
   Status DeleteWebhook(const std::string& store_id, const std::string& webhook_id) override;
-  Status SetWebhookEnabled(const std::string& store_id, const std::string& webhook_id,
-                           bool enabled, const std::string& reason) override;
+  Status SetWebhookEnabled(const std::string& store_id, const std::string& webhook_id, bool enabled,
+                           const std::string& reason) override;
   Result<Webhook> RecordWebhookOutcome(const std::string& store_id, const std::string& webhook_id,
                                        bool success, int disable_after, TimeMs now) override;
   Result<std::int64_t> InsertWebhookDelivery(const WebhookDelivery& delivery) override;
