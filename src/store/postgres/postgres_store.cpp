@@ -14,6 +14,7 @@
 #include "store/migrations.hpp"
 #include "store/postgres/pg_tx.hpp"
 #include "store/postgres/pool.hpp"
+#include "store/write_queue.hpp"
 
 namespace orderflow::store {
 
@@ -25,11 +26,6 @@ namespace {
 
 constexpr int kMaxBatchAttempts = 5;
 constexpr const char* kChannel = "orderflow_events";
-
-struct WriteUnit {
-  Store::WriteFn fn;
-  Store::DoneFn done;
-};
 
 Error Unreachable(const std::string& why) {
   return MakeError(ErrorCode::kUnavailable, "database unreachable, reconnecting: " + why);
@@ -128,10 +124,7 @@ struct PostgresStore::Impl {
   std::unique_ptr<Pool> pool;
   int schema_version = 0;
 
-  std::mutex queue_mu;
-  std::condition_variable queue_cv;
-  std::deque<WriteUnit> queue;  // GUARDED_BY(queue_mu)
-  bool stopping = false;        // GUARDED_BY(queue_mu)
+  WriteQueue queue;
   std::thread writer_thread;
   std::function<void()> commit_listener;  // set before the first Write
   // The writer keeps one pool connection between batches so that it never
@@ -151,16 +144,9 @@ struct PostgresStore::Impl {
 
 void PostgresStore::Impl::WriterLoop() {
   std::vector<WriteUnit> batch;
-  for (;;) {
-    {
-      std::unique_lock lock(queue_mu);
-      queue_cv.wait(lock, [this] { return stopping || !queue.empty(); });
-      if (queue.empty() && stopping) return;
-      while (!queue.empty() && batch.size() < static_cast<std::size_t>(config.max_batch)) {
-        batch.push_back(std::move(queue.front()));
-        queue.pop_front();
-      }
-    }
+  // Everything queued while the previous batch was committing goes into the
+  // next one: the group commit.
+  while (queue.PopBatch(batch, static_cast<std::size_t>(config.max_batch))) {
     CommitBatch(batch);
     batch.clear();
   }
@@ -306,11 +292,7 @@ void PostgresStore::Impl::ListenLoop() {
 PostgresStore::PostgresStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 PostgresStore::~PostgresStore() {
-  {
-    std::lock_guard lock(impl_->queue_mu);
-    impl_->stopping = true;
-  }
-  impl_->queue_cv.notify_all();
+  impl_->queue.Close();
   if (impl_->writer_thread.joinable()) impl_->writer_thread.join();
   impl_->writer_conn.reset();
   if (impl_->listen_thread.joinable()) {
@@ -338,15 +320,7 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const PostgresConfig&
 }
 
 void PostgresStore::Write(WriteFn fn, DoneFn done) {
-  {
-    std::lock_guard lock(impl_->queue_mu);
-    if (impl_->stopping) {
-      done(MakeError(ErrorCode::kUnavailable, "store is shutting down"));
-      return;
-    }
-    impl_->queue.push_back(WriteUnit{std::move(fn), std::move(done)});
-  }
-  impl_->queue_cv.notify_one();
+  impl_->queue.Push(std::move(fn), std::move(done));
 }
 
 Status PostgresStore::Read(const ReadFn& fn) {

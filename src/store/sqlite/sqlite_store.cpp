@@ -14,6 +14,7 @@
 #include "store/migrations.hpp"
 #include "store/sqlite/connection.hpp"
 #include "store/sqlite/sqlite_tx.hpp"
+#include "store/write_queue.hpp"
 
 namespace orderflow::store {
 
@@ -54,11 +55,6 @@ Result<int> ApplyMigrations(Connection& conn) {
   return version;
 }
 
-struct WriteUnit {
-  Store::WriteFn fn;
-  Store::DoneFn done;
-};
-
 }  // namespace
 
 // An exclusive lock on PATH.lock: one process owns an SQLite database, so
@@ -90,10 +86,7 @@ struct SqliteStore::Impl {
   int schema_version = 0;
 
   std::unique_ptr<Connection> writer;
-  std::mutex queue_mu;
-  std::condition_variable queue_cv;
-  std::deque<WriteUnit> queue;  // GUARDED_BY(queue_mu)
-  bool stopping = false;        // GUARDED_BY(queue_mu)
+  WriteQueue queue;
   std::thread writer_thread;
   std::function<void()> commit_listener;  // set before the first Write
 
@@ -107,18 +100,9 @@ struct SqliteStore::Impl {
 
 void SqliteStore::Impl::WriterLoop() {
   std::vector<WriteUnit> batch;
-  for (;;) {
-    {
-      std::unique_lock lock(queue_mu);
-      queue_cv.wait(lock, [this] { return stopping || !queue.empty(); });
-      if (queue.empty() && stopping) return;
-      // Everything queued while the previous batch was committing goes into
-      // this one: the group commit.
-      while (!queue.empty() && batch.size() < static_cast<std::size_t>(config.max_batch)) {
-        batch.push_back(std::move(queue.front()));
-        queue.pop_front();
-      }
-    }
+  // Everything queued while the previous batch was committing goes into the
+  // next one: the group commit.
+  while (queue.PopBatch(batch, static_cast<std::size_t>(config.max_batch))) {
     CommitBatch(batch);
     batch.clear();
   }
@@ -164,11 +148,7 @@ void SqliteStore::Impl::CommitBatch(std::vector<WriteUnit>& batch) {
 SqliteStore::SqliteStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 SqliteStore::~SqliteStore() {
-  {
-    std::lock_guard lock(impl_->queue_mu);
-    impl_->stopping = true;
-  }
-  impl_->queue_cv.notify_all();
+  impl_->queue.Close();
   if (impl_->writer_thread.joinable()) impl_->writer_thread.join();
 }
 
@@ -193,15 +173,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteConfig& confi
 }
 
 void SqliteStore::Write(WriteFn fn, DoneFn done) {
-  {
-    std::lock_guard lock(impl_->queue_mu);
-    if (impl_->stopping) {
-      done(MakeError(ErrorCode::kUnavailable, "store is shutting down"));
-      return;
-    }
-    impl_->queue.push_back(WriteUnit{std::move(fn), std::move(done)});
-  }
-  impl_->queue_cv.notify_one();
+  impl_->queue.Push(std::move(fn), std::move(done));
 }
 
 Result<std::vector<Delivery>> SqliteStore::ClaimDueDeliveries(TimeMs now, int limit,

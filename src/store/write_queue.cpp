@@ -1,0 +1,34 @@
+#include "store/write_queue.hpp"
+
+namespace orderflow::store {
+
+void WriteQueue::Push(Store::WriteFn fn, Store::DoneFn done) {
+  {
+    std::lock_guard lock(mu_);
+    if (!closed_) {
+      units_.push_back(WriteUnit{std::move(fn), std::move(done)});
+      cv_.notify_one();
+      return;
+    }
+  }
+  done(MakeError(ErrorCode::kUnavailable, "store is shutting down"));
+}
+
+bool WriteQueue::PopBatch(std::vector<WriteUnit>& batch, std::size_t max) {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [this] { return closed_ || !units_.empty(); });
+  if (units_.empty()) return false;
+  while (!units_.empty() && batch.size() < max) {
+    batch.push_back(std::move(units_.front()));
+    units_.pop_front();
+  }
+  return true;
+}
+
+void WriteQueue::Close() {
+  std::lock_guard lock(mu_);
+  closed_ = true;
+  cv_.notify_all();
+}
+
+}  // namespace orderflow::store
