@@ -2,6 +2,7 @@
 // The subcommands of the `orderflow` binary. Each returns the process exit
 // code and reports failures as one line on stderr.
 
+#include <optional>
 #include <string>
 
 #include "app/config.hpp"
@@ -17,6 +18,9 @@ int SeedOrders(Config config, std::int64_t count, const std::string& store_id);
 int CreateStoreCommand(Config config, const std::string& store_id, const std::string& name,
                        const std::string& currency);
 int RotateKeyCommand(Config config, const std::string& store_id);
+// Sets a store's rate limit (burst: twice the rate when not given).
+int SetRateLimitCommand(Config config, const std::string& store_id, double rate_limit,
+                        std::optional<double> burst);
 int DeadLetterList(Config config, const std::string& store_id);
 int DeadLetterRedrive(Config config, const std::string& store_id, std::int64_t event_id,
                       const std::string& step);

@@ -67,6 +67,8 @@ Status Validate(Config& c) {
     return Bad("--log-format", "must be text or json");
   if (!(c.rate_limit >= 0 && c.rate_limit <= 1e6))
     return Bad("--rate-limit", "must be 0 to 1000000");
+  if (!(c.auth_failure_limit >= 0 && c.auth_failure_limit <= 1e6))
+    return Bad("--auth-failure-limit", "must be 0 to 1000000");
   if (!c.admin_token.empty() && c.admin_token.size() < 16) {
     return Bad("--admin-token", "must be at least 16 characters");
   }

@@ -30,6 +30,7 @@ struct Config {
   std::string log_level = "info";
   std::string cors_origin;
   double rate_limit = 200;
+  double auth_failure_limit = 20;  // wrong credentials per minute per client address
   bool no_demo = false;
   std::string web_root;
 

@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <optional>
 
 #include "app/commands.hpp"
 #include "app/config.hpp"
@@ -79,6 +80,11 @@ int main(int argc, char** argv) {
                  "Default requests/s per new store (burst twice that)")
       ->envname("ORDERFLOW_RATE_LIMIT")
       ->capture_default_str();
+  app.add_option("--auth-failure-limit", config.auth_failure_limit,
+                 "Wrong credentials per minute per client address before 429s (burst the "
+                 "same; 0: no limit)")
+      ->envname("ORDERFLOW_AUTH_FAILURE_LIMIT")
+      ->capture_default_str();
   app.add_flag("--no-demo", config.no_demo, "Do not seed the demo stores on an empty database")
       ->envname("ORDERFLOW_NO_DEMO");
   app.add_option("--web-root", config.web_root, "Directory of the dashboard files")
@@ -103,6 +109,14 @@ int main(int argc, char** argv) {
   create->add_option("--currency", currency, "ISO 4217 code")->capture_default_str();
   auto* rotate = stores->add_subcommand("rotate-key", "Issue a new API key for a store");
   rotate->add_option("store_id", store_id, "Store id")->required();
+  double rate_limit = 0;
+  double burst = 0;
+  auto* set_rate = stores->add_subcommand("set-rate-limit",
+                                          "Change a store's rate limit (requests/s; 0: unlimited)");
+  set_rate->add_option("store_id", store_id, "Store id")->required();
+  set_rate->add_option("rate", rate_limit, "Requests per second, 0 for unlimited")->required();
+  auto* burst_option =
+      set_rate->add_option("--burst", burst, "Bucket size (default: twice the rate)");
 
   auto* dlq = app.add_subcommand("dlq", "List or redrive dead letters");
   dlq->require_subcommand(1);
@@ -175,6 +189,10 @@ int main(int argc, char** argv) {
   if (*seed) return orderflow::app::Seed(config);
   if (*create) return orderflow::app::CreateStoreCommand(config, store_id, store_name, currency);
   if (*rotate) return orderflow::app::RotateKeyCommand(config, store_id);
+  if (*set_rate) {
+    return orderflow::app::SetRateLimitCommand(
+        config, store_id, rate_limit, *burst_option ? std::optional<double>(burst) : std::nullopt);
+  }
   if (*dlq_list) return orderflow::app::DeadLetterList(config, dlq_store);
   if (*dlq_redrive)
     return orderflow::app::DeadLetterRedrive(config, dlq_store, dlq_event, dlq_step);

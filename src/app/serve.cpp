@@ -22,6 +22,7 @@
 #include "payment/http_gateway.hpp"
 #include "payment/simulated_gateway.hpp"
 #include "steps/steps.hpp"
+#include "tenancy/failed_auth_limiter.hpp"
 #include "tenancy/store_admin.hpp"
 #include "tenancy/tenant_directory.hpp"
 
@@ -165,7 +166,11 @@ int Serve(Config config) {
   });
 
   ThreadPool blocking(std::max(2, config.threads * 2));
-  http::handlers::Services services{*db, blocking, clock, tenants, flow, &live};
+  tenancy::FailedAuthLimiter::Options auth_limits;
+  auth_limits.per_minute = config.auth_failure_limit;
+  auth_limits.burst = std::max(1.0, config.auth_failure_limit);
+  tenancy::FailedAuthLimiter failed_auth(auth_limits, clock);
+  http::handlers::Services services{*db, blocking, clock, tenants, flow, &live, &failed_auth};
   http::Router router;
   RegisterRoutes(router, services, live);
   http::handlers::RegisterMetricsRoute(router, services, metrics);
@@ -269,6 +274,25 @@ int RotateKeyCommand(Config config, const std::string& store_id) {
   if (!issued.ok()) return Fail(issued.error().message);
   std::printf("new api key for %s (shown once): %s\nrunning servers accept it after a restart\n",
               store_id.c_str(), issued->api_key.c_str());
+  return 0;
+}
+
+int SetRateLimitCommand(Config config, const std::string& store_id, double rate_limit,
+                        std::optional<double> burst) {
+  auto opened = OpenStore(config);
+  if (!opened.ok()) return Fail(opened.error().message);
+  auto updated = tenancy::SetRateLimit(**opened, store_id, {rate_limit, burst});
+  if (!updated.ok()) return Fail(updated.error().message);
+  if (updated->rate_limit <= 0) {
+    std::printf("store %s: no rate limit\n", store_id.c_str());
+  } else {
+    std::printf("store %s: %g requests/s, burst %g\n", store_id.c_str(), updated->rate_limit,
+                updated->burst);
+  }
+  std::printf(
+      "running servers apply it after a restart (PATCH /api/stores/%s applies it at once "
+      "on the server that answers)\n",
+      store_id.c_str());
   return 0;
 }
 

@@ -61,6 +61,38 @@ Result<IssuedKey> RotateKey(store::Store& store, const std::string& store_id) {
   return issued;
 }
 
+Status ValidateRateLimitChange(const RateLimitChange& change) {
+  if (!change.rate_limit && !change.burst) {
+    return MakeError(ErrorCode::kValidation, "send rateLimit, burst or both", "rateLimit");
+  }
+  // Written so that NaN fails too.
+  if (change.rate_limit && !(*change.rate_limit >= 0 && *change.rate_limit <= 1e6)) {
+    return MakeError(ErrorCode::kValidation,
+                     "rateLimit must be from 0 (unlimited) to 1000000 requests/s", "rateLimit");
+  }
+  if (change.burst && !(*change.burst >= 1 && *change.burst <= 2e6)) {
+    return MakeError(ErrorCode::kValidation, "burst must be from 1 to 2000000 requests", "burst");
+  }
+  return OkStatus();
+}
+
+Result<domain::StoreInfo> SetRateLimit(store::Store& store, const std::string& store_id,
+                                       const RateLimitChange& change) {
+  OF_RETURN_IF_ERROR(ValidateRateLimitChange(change));
+  domain::StoreInfo info;
+  OF_RETURN_IF_ERROR(store::WriteSync(store, [&](store::WriteTx& tx) -> Status {
+    OF_ASSIGN_OR_RETURN(info, tx.GetStore(store_id));
+    if (change.rate_limit) {
+      info.rate_limit = *change.rate_limit;
+      info.burst = change.burst ? *change.burst : *change.rate_limit * 2;
+    } else {
+      info.burst = *change.burst;
+    }
+    return tx.UpdateStore(info);
+  }));
+  return info;
+}
+
 Result<int> SeedDemo(store::Store& store, const Clock& clock) {
   struct DemoStore {
     const char* id;

@@ -1,5 +1,7 @@
 #include "tenancy/tenant_directory.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 
@@ -92,8 +94,8 @@ Status TenantDirectory::Admit(const Principal& principal, int& retry_after_secon
   }
   retry_after_seconds = std::max(1, static_cast<int>(std::ceil((1.0 - b.tokens) / rate)));
   return MakeError(ErrorCode::kRateLimited,
-                   "rate limit of " + std::to_string(static_cast<int>(rate)) +
-                       " requests/s exceeded for store '" + principal.store_id + "'");
+                   fmt::format("rate limit of {:g} requests/s exceeded for store '{}'", rate,
+                               principal.store_id));
 }
 
 std::string TenantDirectory::NewApiKey(const std::string& store_id) {

@@ -222,6 +222,193 @@ TEST_F(AuthTest, StoreCreationAndRotationHonourIdempotencyKey) {
   EXPECT_EQ(StoreApi(server_->port(), key, "").Get("/api/orders").status, 200);
 }
 
+// The first response to an Idempotency-Key is kept for replays; when it
+// carries a new API key or webhook secret the database must not hold it
+// readable.
+TEST_F(AuthTest, IdempotencyRecordsHoldNoKeysOrSecrets) {
+  HttpClient client(server_->port());
+  const std::string id = UniqueStoreId("sealed");
+  HttpClient::Headers admin = {{"Authorization", "Bearer " + server_->admin_token()},
+                               {"Idempotency-Key", "sealed-create-" + id}};
+  const std::string body = R"({"storeId":")" + id + R"(","name":"Sealed"})";
+  HttpResult created = client.Post("/api/stores", body, admin);
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string api_key = Str(ParseJson(created.body), "apiKey");
+  ASSERT_GE(api_key.size(), 24u) << created.body;
+
+  StoreApi api(server_->port(), api_key, "");
+  const HttpClient::Headers hook_key = {{"Idempotency-Key", "sealed-hook-" + id}};
+  const std::string hook_body = R"({"url":"http://127.0.0.1:9/hook","topics":["order.created"]})";
+  HttpResult hook = api.Post("/api/webhooks", hook_body, hook_key);
+  ASSERT_EQ(hook.status, 201) << hook.body;
+  const std::string secret = Str(ParseJson(hook.body), "secret");
+  ASSERT_GE(secret.size(), 16u) << hook.body;
+
+  // Both answers were recorded, sealed, and neither row shows the secret.
+  EXPECT_EQ(
+      server_->QueryInt("SELECT COUNT(*) FROM idempotency_keys WHERE key IN ('sealed-create-" + id +
+                        "', 'sealed-hook-" + id + "') AND body LIKE 'enc1:%'"),
+      2);
+  for (const std::string& s : {api_key, secret}) {
+    EXPECT_EQ(
+        server_->QueryInt("SELECT COUNT(*) FROM idempotency_keys WHERE body LIKE '%" + s + "%'"), 0)
+        << "an idempotency record holds " << s;
+  }
+  EXPECT_EQ(server_->QueryInt("SELECT COUNT(*) FROM idempotency_keys WHERE body LIKE '%apiKey%' "
+                              "OR body LIKE '%secret%'"),
+            0);
+
+  // Replays still answer exactly the first response.
+  HttpResult created_again = client.Post("/api/stores", body, admin);
+  EXPECT_EQ(created_again.status, 201);
+  EXPECT_EQ(created_again.body, created.body);
+  HttpResult hook_again = api.Post("/api/webhooks", hook_body, hook_key);
+  EXPECT_EQ(hook_again.status, 201);
+  EXPECT_EQ(hook_again.body, hook.body);
+  EXPECT_EQ(ParseJson(api.Get("/api/webhooks").body).at("items").as_array().size(), 1u);
+  // The same key with another request is still a conflict.
+  ExpectError(client.Post("/api/stores", R"({"storeId":"other-)" + id + R"(","name":"O"})", admin),
+              409, "conflict");
+}
+
+// A sealed record that no longer opens (altered in the database) is a
+// conflict with a clear message, never a 500 or the altered bytes.
+TEST_F(AuthTest, AlteredIdempotencyRecordIsAConflict) {
+  HttpClient client(server_->port());
+  const std::string id = UniqueStoreId("altered");
+  const std::string idem = "altered-create-" + id;
+  HttpClient::Headers admin = {{"Authorization", "Bearer " + server_->admin_token()},
+                               {"Idempotency-Key", idem}};
+  const std::string body = R"({"storeId":")" + id + R"(","name":"Altered"})";
+  ASSERT_EQ(client.Post("/api/stores", body, admin).status, 201);
+
+  // Flip one base64 character of the sealed body.
+  const std::string update =
+      "UPDATE idempotency_keys SET body = substr(body, 1, 20) || CASE substr(body, 21, 1) WHEN "
+      "'A' THEN 'B' ELSE 'A' END || substr(body, 22) WHERE key = '" +
+      idem + "'";
+  if (ServerProcess::OnPostgres()) {
+    server_->QueryInt(update + " RETURNING 1");
+  } else {
+    auto [code, out] =
+        RunCommand("sqlite3 -cmd '.timeout 5000' " + server_->db_path() + " \"" + update + "\"");
+    ASSERT_EQ(code, 0) << out;
+  }
+  ASSERT_EQ(server_->QueryInt("SELECT COUNT(*) FROM idempotency_keys WHERE key = '" + idem +
+                              "' AND body LIKE 'enc1:%'"),
+            1);
+
+  HttpResult replay = client.Post("/api/stores", body, admin);
+  ExpectError(replay, 409, "conflict");
+  EXPECT_EQ(ErrorFieldOf(replay.body), "Idempotency-Key");
+  EXPECT_NE(replay.body.find("cannot be read back"), std::string::npos) << replay.body;
+}
+
+TEST_F(AuthTest, AdminChangesAStoreRateLimitAtOnce) {
+  const std::string id = UniqueStoreId("P");
+  const std::string key = CreateStore(*server_, id);
+  ASSERT_FALSE(key.empty());
+  StoreApi api(server_->port(), key, "");
+  for (int i = 0; i < 10; ++i) ASSERT_EQ(api.Get("/api/orders").status, 200) << i;
+
+  StoreApi admin(server_->port(), server_->admin_token(), "");
+  HttpResult patched = admin.Patch("/api/stores/" + id, R"({"rateLimit":1,"burst":2})");
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  json::value store = ParseJson(patched.body);
+  EXPECT_EQ(Str(store, "storeId"), id);
+  EXPECT_EQ(store.at("rateLimit").to_number<double>(), 1);
+  EXPECT_EQ(store.at("burst").to_number<double>(), 2);
+  EXPECT_EQ(server_->QueryInt("SELECT CAST(rate_limit AS INTEGER) FROM stores WHERE store_id = '" +
+                              id + "'"),
+            1);
+  EXPECT_EQ(
+      server_->QueryInt("SELECT CAST(burst AS INTEGER) FROM stores WHERE store_id = '" + id + "'"),
+      2);
+
+  // The bucket is 2 now: the third request in a row (a fourth if a token
+  // refilled meanwhile on a slow machine) is refused.
+  int first_limited = -1;
+  for (int i = 0; i < 10 && first_limited < 0; ++i) {
+    HttpResult r = api.Get("/api/orders");
+    if (r.status == 200) continue;
+    ExpectError(r, 429, "rate_limited");
+    ASSERT_TRUE(r.headers.count("retry-after")) << "429 without Retry-After";
+    EXPECT_GE(std::stoi(r.headers["retry-after"]), 1);
+    first_limited = i;
+  }
+  EXPECT_GE(first_limited, 2);
+  EXPECT_LE(first_limited, 3);
+
+  // A rate without a burst gets twice the rate, as at creation; the store
+  // list shows the new values.
+  HttpResult raised = admin.Patch("/api/stores/" + id, R"({"rateLimit":50})");
+  ASSERT_EQ(raised.status, 200) << raised.body;
+  EXPECT_EQ(ParseJson(raised.body).at("burst").to_number<double>(), 100);
+  HttpResult listed = admin.Get("/api/stores");
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  bool found = false;
+  const json::value stores = ParseJson(listed.body);
+  for (const auto& s : stores.at("items").as_array()) {
+    if (Str(s, "storeId") != id) continue;
+    found = true;
+    EXPECT_EQ(s.at("rateLimit").to_number<double>(), 50) << listed.body;
+    EXPECT_EQ(s.at("burst").to_number<double>(), 100) << listed.body;
+  }
+  EXPECT_TRUE(found) << listed.body;
+
+  // 0 is unlimited.
+  HttpResult unlimited = admin.Patch("/api/stores/" + id, R"({"rateLimit":0})");
+  ASSERT_EQ(unlimited.status, 200) << unlimited.body;
+  EXPECT_EQ(ParseJson(unlimited.body).at("rateLimit").to_number<double>(), 0);
+  for (int i = 0; i < 150; ++i) ASSERT_EQ(api.Get("/api/orders").status, 200) << i;
+}
+
+TEST_F(AuthTest, RateLimitChangeNeedsTheAdminTokenAndAValidBody) {
+  StoreApi own(server_->port(), key_, "");
+  ExpectError(own.Patch("/api/stores/" + store_, R"({"rateLimit":100000})"), 403, "forbidden");
+  ExpectError(own.Patch("/api/stores/X", R"({"rateLimit":1})"), 403, "forbidden");
+  ExpectError(
+      StoreApi(server_->port(), "", "").Patch("/api/stores/" + store_, R"({"rateLimit":1})"), 401,
+      "unauthorized");
+
+  StoreApi admin(server_->port(), server_->admin_token(), "");
+  const std::pair<const char*, const char*> bad[] = {
+      {"{}", "rateLimit"},
+      {R"({"rateLimit":null,"burst":null})", "rateLimit"},
+      {R"({"rateLimit":"fast"})", "rateLimit"},
+      {R"({"rateLimit":true})", "rateLimit"},
+      {R"({"rateLimit":-1})", "rateLimit"},
+      {R"({"rateLimit":1e7})", "rateLimit"},
+      {R"({"burst":0})", "burst"},
+      {R"({"burst":0.5})", "burst"},
+      {R"({"burst":"2"})", "burst"},
+      {R"({"burst":1e300})", "burst"},
+      {R"({"rateLimit":5,"burst":0})", "burst"},
+      {"[1]", ""},
+  };
+  for (const auto& [body, field] : bad) {
+    HttpResult r = admin.Patch("/api/stores/" + store_, body);
+    ExpectError(r, 400, "validation_failed");
+    EXPECT_EQ(ErrorFieldOf(r.body), field) << body;
+  }
+  ExpectError(admin.Patch("/api/stores/" + store_, "rateLimit=1"), 400, "invalid_json");
+  ExpectError(admin.Patch("/api/stores/NOPE", R"({"rateLimit":1})"), 404, "not_found");
+
+  // Nothing changed.
+  EXPECT_EQ(server_->QueryInt("SELECT CAST(rate_limit AS INTEGER) FROM stores WHERE store_id = '" +
+                              store_ + "'"),
+            200);
+  EXPECT_EQ(server_->QueryInt("SELECT CAST(burst AS INTEGER) FROM stores WHERE store_id = '" +
+                              store_ + "'"),
+            400);
+  HttpResult listed = own.Get("/api/stores");
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  const json::value listed_json = ParseJson(listed.body);
+  const json::value& mine = listed_json.at("items").as_array().at(0);
+  EXPECT_EQ(mine.at("rateLimit").to_number<double>(), 200) << listed.body;
+  EXPECT_EQ(mine.at("burst").to_number<double>(), 400) << listed.body;
+}
+
 TEST_F(AuthTest, RateLimitAnswers429WithRetryAfter) {
   std::string limited = UniqueStoreId("R");
   std::string key = CreateStore(*server_, limited, R"(,"rateLimit":5)");
@@ -255,6 +442,53 @@ TEST_F(AuthTest, RateLimitAnswers429WithRetryAfter) {
   EXPECT_EQ(own.Get("/api/orders").status, 200);
 }
 
+// SPEC §12: guessing credentials is slowed per client address; callers with
+// a valid credential from the same address are not.
+TEST(FailedAuthLimitTest, WrongCredentialsFromOneAddressGet429) {
+  ServerProcess server({.extra_args = {"--auth-failure-limit", "5"}});
+  const std::string store = UniqueStoreId("F");
+  const std::string key = CreateStore(server, store);
+  ASSERT_FALSE(key.empty());
+  StoreApi admin(server.port(), server.admin_token(), store);
+  ASSERT_EQ(admin.Post("/api/products", R"({"productName":"Widget","price":10,"stock":10})").status,
+            201);
+  StoreApi guess(server.port(), key + "x", store);
+  for (int i = 0; i < 5; ++i) {
+    HttpResult r = guess.Get("/api/orders");
+    EXPECT_EQ(r.status, 401) << i << ": " << r.body;
+  }
+  HttpResult limited = guess.Get("/api/orders");
+  ASSERT_EQ(limited.status, 429) << limited.body;
+  EXPECT_TRUE(IsErrorEnvelope(limited.body)) << limited.body;
+  EXPECT_EQ(ErrorCodeOf(limited.body), "rate_limited");
+  ASSERT_TRUE(limited.headers.count("retry-after")) << "429 without Retry-After";
+  EXPECT_GE(std::stoi(limited.headers["retry-after"]), 1);
+  // Other wrong credentials and routes from this address too, and nothing is written.
+  EXPECT_EQ(guess.PostOrder("Eve", "Widget", 1).status, 429);
+  EXPECT_EQ(StoreApi(server.port(), "wrong-admin-token", store).Get("/api/orders").status, 429);
+  EXPECT_EQ(admin.OrderCount(), 0);
+
+  // Valid credentials from the same address are never limited by it.
+  StoreApi own(server.port(), key, "");
+  for (int i = 0; i < 20; ++i) ASSERT_EQ(own.Get("/api/orders").status, 200) << i;
+  ASSERT_EQ(admin.Get("/api/orders").status, 200);
+  // A request without credentials is no guess: still 401.
+  HttpResult anonymous = StoreApi(server.port(), "", store).Get("/api/orders");
+  EXPECT_EQ(anonymous.status, 401) << anonymous.body;
+}
+
+TEST(FailedAuthLimitTest, DefaultAllowsTwentyAndZeroTurnsItOff) {
+  {
+    ServerProcess server;
+    StoreApi guess(server.port(), "not-a-key", "X");
+    for (int i = 0; i < 20; ++i) ASSERT_EQ(guess.Get("/api/orders").status, 401) << i;
+    EXPECT_EQ(guess.Get("/api/orders").status, 429);
+  }
+  ServerProcess server({.extra_args = {"--auth-failure-limit", "0"}});
+  StoreApi guess(server.port(), "not-a-key", "X");
+  for (int i = 0; i < 60; ++i) ASSERT_EQ(guess.Get("/api/orders").status, 401) << i;
+}
+
 TEST(AuthOffTest, XStoreIdAloneSelectsTheStore) {
   ServerProcess server({.extra_args = {"--auth", "off"}});
   StoreApi x(server.port(), "", "X");
@@ -274,6 +508,14 @@ TEST(AuthOffTest, XStoreIdAloneSelectsTheStore) {
   HttpResult missing = none.Get("/api/orders");
   EXPECT_EQ(missing.status, 400) << missing.body;
   EXPECT_EQ(ErrorFieldOf(missing.body), "X-Store-ID");
+
+  // Without an Authorization header idempotent replays still work.
+  const HttpClient::Headers idem = {{"Idempotency-Key", "auth-off-create"}};
+  HttpResult created = none.Post("/api/stores", R"({"storeId":"OFF","name":"Off"})", idem);
+  ASSERT_EQ(created.status, 201) << created.body;
+  HttpResult replayed = none.Post("/api/stores", R"({"storeId":"OFF","name":"Off"})", idem);
+  EXPECT_EQ(replayed.status, 201) << replayed.body;
+  EXPECT_EQ(replayed.body, created.body);
 }
 
 TEST(NoDemoTest, EmptyDatabaseStaysEmpty) {

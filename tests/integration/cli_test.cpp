@@ -74,6 +74,7 @@ TEST(Cli, EachInvalidFlagFailsAtStartWithOneLineOnStderr) {
       {"--payment-decline-rate 2", "--payment-decline-rate"},
       {"--payment-gateway carrier-pigeon", "--payment-gateway"},
       {"--db mysql://nope", "--db"},
+      {"--auth-failure-limit -1", "--auth-failure-limit"},
   };
   for (const auto& c : cases) {
     // A database in the temporary directory, so that a case that wrongly
@@ -129,6 +130,37 @@ TEST(Cli, MigrateCreatesTheSchema) {
   EXPECT_EQ(c2, 0) << out2;
   EXPECT_EQ(out2, "0\n");
   (void)RunCommand("rm -rf " + dir);
+}
+
+TEST(Cli, StoresSetRateLimitPersistsTheNewLimit) {
+  orderflow::testing::TempDir dir;
+  const std::string db = " --db sqlite:" + dir.File("rl.db");
+  const std::string bin = std::string(ORDERFLOW_BINARY);
+  auto [seed_code, seed_out] = RunCommand(bin + db + " seed");
+  ASSERT_EQ(seed_code, 0) << seed_out;
+  auto query = [&dir](const std::string& sql) {
+    return RunCommand("sqlite3 " + dir.File("rl.db") + " \"" + sql + "\"");
+  };
+
+  auto [code, out] = RunCommand(bin + db + " stores set-rate-limit X 5");
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("5 requests/s, burst 10"), std::string::npos) << out;
+  EXPECT_EQ(query("SELECT rate_limit || ' ' || burst FROM stores WHERE store_id = 'X'").second,
+            "5.0 10.0\n");
+
+  auto [c2, out2] = RunCommand(bin + db + " stores set-rate-limit Y 0.5 --burst 3");
+  EXPECT_EQ(c2, 0) << out2;
+  EXPECT_EQ(query("SELECT rate_limit || ' ' || burst FROM stores WHERE store_id = 'Y'").second,
+            "0.5 3.0\n");
+
+  // Refused with one line on stderr, nothing written.
+  for (const char* args : {"X 1e7", "X 5 --burst 0", "NOPE 5"}) {
+    auto [bad_code, err] = RunForStderr(bin + db + " stores set-rate-limit " + args);
+    EXPECT_NE(bad_code, 0) << args;
+    EXPECT_EQ(NonEmptyLines(err).size(), 1u) << args << ":\n" << err;
+  }
+  EXPECT_EQ(query("SELECT rate_limit || ' ' || burst FROM stores WHERE store_id = 'X'").second,
+            "5.0 10.0\n");
 }
 
 }  // namespace

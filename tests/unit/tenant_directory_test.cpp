@@ -352,5 +352,26 @@ TEST(TenantDirectoryRateLimit, NewLimitsApplyAfterUpsert) {
   EXPECT_EQ(admitted, 10);
 }
 
+// PATCH /api/stores/:id lowers a limit with Upsert: the bucket shrinks to the
+// new burst at once instead of spending what the old one had saved up.
+TEST(TenantDirectoryRateLimit, LoweredLimitsApplyAtOnceAndZeroIsUnlimited) {
+  FakeClock clock;
+  TenantDirectory dir(kAdminToken, true, clock);
+  dir.Upsert(Store("X", kKeyX, /*rate=*/100, /*burst=*/100));
+  int retry = 0;
+  ASSERT_TRUE(dir.Admit(StorePrincipal("X"), retry).ok());
+  dir.Upsert(Store("X", kKeyX, /*rate=*/0.5, /*burst=*/2));
+  EXPECT_TRUE(dir.Admit(StorePrincipal("X"), retry).ok());
+  EXPECT_TRUE(dir.Admit(StorePrincipal("X"), retry).ok());
+  Status limited = dir.Admit(StorePrincipal("X"), retry);
+  ASSERT_EQ(limited.code(), ErrorCode::kRateLimited);
+  EXPECT_EQ(retry, 2);
+  EXPECT_NE(limited.error().message.find("0.5 requests/s"), std::string::npos)
+      << limited.error().message;
+
+  dir.Upsert(Store("X", kKeyX, /*rate=*/0, /*burst=*/0));
+  for (int i = 0; i < 1000; ++i) ASSERT_TRUE(dir.Admit(StorePrincipal("X"), retry).ok()) << i;
+}
+
 }  // namespace
 }  // namespace orderflow::tenancy

@@ -7,21 +7,44 @@
 
 #include "common/ids.hpp"
 #include "common/json.hpp"
+#include "common/sealed_text.hpp"
 #include "domain/order_request.hpp"
 
 namespace orderflow::http::handlers {
 
 namespace json = boost::json;
 
+namespace {
+
+// Binds a sealed body to the request it answered and its status, which are
+// stored beside it in the clear.
+std::string SealAad(const std::string& request_hash, int status) {
+  return request_hash + "|" + std::to_string(status);
+}
+
+}  // namespace
+
 std::optional<tenancy::Principal> Authorize(Services& services, const Request& request,
                                             Respond& respond, bool store_required) {
   auto principal = services.tenants.Authenticate(request.Header("authorization"),
                                                  request.Header("x-store-id"), store_required);
+  int retry_after = 1;
   if (!principal.ok()) {
+    // A missing header is no guess (the dashboard's first call has none).
+    if (principal.code() == ErrorCode::kUnauthorized && services.failed_auth != nullptr &&
+        !request.Header("authorization").empty() &&
+        !services.failed_auth->RecordFailure(request.remote_address, retry_after)) {
+      Response r = ErrorResponse(
+          MakeError(ErrorCode::kRateLimited,
+                    "too many failed authentications from this address; retry after " +
+                        std::to_string(retry_after) + " s"));
+      r.headers.emplace_back("Retry-After", std::to_string(retry_after));
+      respond(std::move(r));
+      return std::nullopt;
+    }
     RespondError(respond, principal.error());
     return std::nullopt;
   }
-  int retry_after = 1;
   Status admitted = services.tenants.Admit(*principal, retry_after);
   if (!admitted.ok()) {
     Response r = ErrorResponse(admitted.error());
@@ -87,10 +110,15 @@ Handler Idempotent(Services& services, Handler inner) {
                                             std::string(request.Header("x-store-id")))
                                       .substr(0, 24);
     std::string hash = Sha256Hex(request.method + " " + request.path + "\n" + request.body);
+    // The recorded body may carry a new API key or webhook secret, so it is
+    // sealed under a key only a caller presenting the same credential can
+    // derive again; the database alone cannot give it back.
+    std::string seal_key = DeriveSealKey(request.Header("authorization"),
+                                         "orderflow-idempotency-v1|" + scope + "|" + key);
     // The request outlives this call only through this copy.
     auto held = std::make_shared<Request>(request);
-    services.blocking.Post([&services, &inner, held, respond = std::move(respond), scope, key,
-                            hash]() mutable {
+    services.blocking.Post([&services, &inner, held, respond = std::move(respond), scope, key, hash,
+                            seal_key]() mutable {
       std::optional<store::IdempotencyRecord> existing;
       Status read = services.store.Read([&](store::ReadTx& tx) -> Status {
         OF_ASSIGN_OR_RETURN(existing, tx.GetIdempotency(scope, key));
@@ -104,21 +132,39 @@ Handler Idempotent(Services& services, Handler inner) {
                                         "Idempotency-Key was already used with a different request",
                                         "Idempotency-Key"));
         }
-        return respond(JsonResponse(existing->status_code, existing->body));
+        // Bodies recorded before sealing existed are replayed as stored.
+        if (!IsSealedText(existing->body)) {
+          return respond(JsonResponse(existing->status_code, existing->body));
+        }
+        auto body = OpenSealedText(seal_key, existing->body,
+                                   SealAad(existing->request_hash, existing->status_code));
+        if (!body) {
+          return RespondError(
+              respond, MakeError(ErrorCode::kConflict,
+                                 "the response recorded for this Idempotency-Key cannot be read "
+                                 "back (it was altered); retry with a new Idempotency-Key",
+                                 "Idempotency-Key"));
+        }
+        return respond(JsonResponse(existing->status_code, std::move(*body)));
       }
-      Respond record = [&services, respond = std::move(respond), scope, key,
-                        hash](Response r) mutable {
+      Respond record = [&services, respond = std::move(respond), scope, key, hash,
+                        seal_key](Response r) mutable {
         if (r.status >= 500 || r.stream) return respond(std::move(r));
         auto shared = std::make_shared<Response>(std::move(r));
-        TimeMs now = services.clock.NowMs();
-        services.store.Write(
-            [scope, key, hash, shared, now](store::WriteTx& tx) {
-              return tx.PutIdempotency(
-                  scope, key, store::IdempotencyRecord{hash, shared->status, shared->body, now});
-            },
-            [respond = std::move(respond), shared](Status) mutable {
-              respond(std::move(*shared));
-            });
+        store::IdempotencyRecord rec{hash, shared->status, {}, services.clock.NowMs()};
+        try {
+          rec.body = SealText(seal_key, shared->body, SealAad(hash, shared->status));
+        } catch (const std::exception& e) {
+          // Not recording only costs the replay; recording in the clear
+          // could leak a secret.
+          spdlog::error("cannot seal the response of an idempotent request: {}", e.what());
+          return respond(std::move(*shared));
+        }
+        services.store.Write([scope, key, rec = std::move(rec)](
+                                 store::WriteTx& tx) { return tx.PutIdempotency(scope, key, rec); },
+                             [respond = std::move(respond), shared](Status) mutable {
+                               respond(std::move(*shared));
+                             });
       };
       inner(*held, std::move(record));
     });

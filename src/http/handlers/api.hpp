@@ -15,6 +15,7 @@
 #include "http/request.hpp"
 #include "http/router.hpp"
 #include "store/store.hpp"
+#include "tenancy/failed_auth_limiter.hpp"
 #include "tenancy/tenant_directory.hpp"
 
 namespace orderflow::metrics {
@@ -38,10 +39,14 @@ struct Services {
   tenancy::TenantDirectory& tenants;
   const engine::Flow& flow;
   ChangeListener* changes = nullptr;  // optional
+  // Optional: turns repeated wrong credentials from one address into 429s.
+  tenancy::FailedAuthLimiter* failed_auth = nullptr;
 };
 
 // Authenticates and rate-limits the request. On failure answers it and
-// returns nullopt.
+// returns nullopt. A wrong credential (one that is presented) counts against
+// the client address in `failed_auth`; once that bucket is empty the answer
+// is 429 instead of 401.
 std::optional<tenancy::Principal> Authorize(Services& services, const Request& request,
                                             Respond& respond, bool store_required = true);
 
@@ -61,7 +66,10 @@ void ReadJson(Services& services, Respond respond,
 // method, path and body gets the first response again (SPEC §7), and with
 // another request a 409. Keys are scoped to the caller's credentials. The
 // first response is recorded before it is sent, so a client that saw it
-// always gets the replay. (POST /api/order does this inside its own
+// always gets the replay. The recorded body is sealed (AES-256-GCM) under a
+// key derived from the caller's Authorization header, which is not stored,
+// because it may carry a new API key or webhook secret; a record that no
+// longer opens answers 409. (POST /api/order does this inside its own
 // transaction instead.)
 Handler Idempotent(Services& services, Handler inner);
 

@@ -1,7 +1,9 @@
-// GET /api/stores, POST /api/stores (admin), POST /api/stores/:id/rotate-key (admin).
+// GET /api/stores, POST /api/stores (admin), PATCH /api/stores/:id (admin: rate
+// limit), POST /api/stores/:id/rotate-key (admin).
 
 #include <boost/json.hpp>
 #include <memory>
+#include <utility>
 
 #include "common/json.hpp"
 #include "http/handlers/api.hpp"
@@ -45,6 +47,23 @@ Result<tenancy::NewStore> ParseNewStore(const json::value& body) {
   return spec;
 }
 
+// {"rateLimit"?: number, "burst"?: number}; null is the same as leaving a
+// field out, as in POST /api/stores.
+Result<tenancy::RateLimitChange> ParseRateLimitChange(const json::value& body) {
+  if (!body.is_object()) return MakeError(ErrorCode::kValidation, "body must be a JSON object");
+  const json::object& o = body.get_object();
+  tenancy::RateLimitChange change;
+  for (auto [key, out] : {std::pair{"rateLimit", &change.rate_limit}, {"burst", &change.burst}}) {
+    const json::value* v = o.if_contains(key);
+    if (v == nullptr || v->is_null()) continue;
+    if (!v->is_number())
+      return MakeError(ErrorCode::kValidation, std::string(key) + " must be a number", key);
+    *out = v->to_number<double>();
+  }
+  OF_RETURN_IF_ERROR(tenancy::ValidateRateLimitChange(change));
+  return change;
+}
+
 json::object IssuedJson(const tenancy::IssuedKey& issued) {
   json::object out = StoreJson(issued.store);
   out["apiKey"] = issued.api_key;
@@ -79,6 +98,24 @@ void RegisterStoreRoutes(Router& router, Services& services) {
           RespondJson(respond, 201, IssuedJson(*issued));
         });
       }));
+  router.Add("PATCH", "/api/stores/:id",
+             Idempotent(services, [&services](Request& request, Respond respond) {
+               auto principal = Authorize(services, request, respond, false);
+               if (!principal) return;
+               if (!principal->admin) return RespondError(respond, Forbidden());
+               auto body = ParseJsonBody(request);
+               if (!body.ok()) return RespondError(respond, body.error());
+               auto change = ParseRateLimitChange(*body);
+               if (!change.ok()) return RespondError(respond, change.error());
+               services.blocking.Post([&services, respond = std::move(respond),
+                                       id = request.Param("id"), change = *change]() mutable {
+                 auto updated = tenancy::SetRateLimit(services.store, id, change);
+                 if (!updated.ok()) return RespondError(respond, updated.error());
+                 // Takes effect with the next request to this instance.
+                 services.tenants.Upsert(*updated);
+                 RespondJson(respond, 200, StoreJson(*updated));
+               });
+             }));
   router.Add("POST", "/api/stores/:id/rotate-key",
              Idempotent(services, [&services](Request& request, Respond respond) {
                auto principal = Authorize(services, request, respond, false);

@@ -84,12 +84,24 @@ json::object AlertJson(const domain::Notification& n) {
       {"createdAt", FormatIso8601(n.created_at)}};
 }
 
+namespace {
+
+// Whole rates (the usual case) as integers; ToJson prints the rare
+// fractional one with two decimals.
+json::value RateJson(double v) {
+  if (v == static_cast<double>(static_cast<std::int64_t>(v))) return static_cast<std::int64_t>(v);
+  return v;
+}
+
+}  // namespace
+
 json::object StoreJson(const domain::StoreInfo& s) {
   return json::object{{"storeId", s.store_id},
                       {"name", s.name},
                       {"color", s.color},
                       {"currency", s.currency},
-                      {"rateLimit", static_cast<std::int64_t>(s.rate_limit)},
+                      {"rateLimit", RateJson(s.rate_limit)},
+                      {"burst", RateJson(s.burst)},
                       {"createdAt", FormatIso8601(s.created_at)}};
 }
 
