@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "common/logging.hpp"
+#include "engine/chain.hpp"
 
 namespace orderflow::engine {
 
@@ -16,7 +17,12 @@ Engine::Engine(store::Store& store, const Flow& flow, TaskRunner& workers, const
       workers_(workers),
       clock_(clock),
       options_(options),
-      rng_(std::random_device{}()) {}
+      rng_(std::random_device{}()) {
+  chainable_ = [this](const std::string& name) {
+    Step* step = FindStep(name);
+    return step != nullptr && step->runs_inline();
+  };
+}
 
 Engine::~Engine() { Stop(); }
 
@@ -107,7 +113,7 @@ bool Engine::WaitIdle(std::chrono::milliseconds timeout) {
 
 EngineStats Engine::stats() const {
   std::lock_guard lock(mu_);
-  return EngineStats{handled_.load(), retried_.load(), dead_.load(),
+  return EngineStats{handled_.load(), chained_.load(), retried_.load(), dead_.load(),
                      static_cast<std::int64_t>(in_flight_.size())};
 }
 
@@ -258,11 +264,14 @@ void Engine::Process(store::Delivery delivery) {
   }
   auto shared = std::make_shared<store::Delivery>(std::move(delivery));
   auto already_handled = std::make_shared<bool>(false);
+  auto chained = std::make_shared<std::vector<store::Delivery>>();
   store_.Write(
-      [this, shared, already_handled, attempt,
+      [this, shared, already_handled, chained, attempt,
        apply = std::move(apply).value()](store::WriteTx& tx) -> Status {
         TimeMs at = clock_.NowMs();
-        *already_handled = false;  // the unit may run again (a retried batch)
+        // The unit may run again (a retried batch): start clean.
+        *already_handled = false;
+        chained->clear();
         Status done = tx.CompleteDelivery(shared->event.id, shared->step, attempt, at);
         if (!done.ok()) {
           // Redelivery of a handled event: nothing to do, nothing written.
@@ -270,21 +279,45 @@ void Engine::Process(store::Delivery delivery) {
           return done.code() == ErrorCode::kConflict ? OkStatus() : done;
         }
         StepTx st(tx, flow_, shared->step, &shared->event, at);
-        return apply(st);
+        st.DeferDeliveries(ChainDeferral());
+        OF_RETURN_IF_ERROR(apply(st));
+        return Chain(tx, st.TakeEmitted(), at, *chained);
       },
-      [this, shared, already_handled, attempt](const Status& s) {
+      [this, shared, already_handled, chained, attempt](const Status& s) {
         if (!s.ok()) {
           Fail(*shared, attempt, s.error());
           return;
         }
-        if (!*already_handled) {
-          ++handled_;
-          LogOrder(spdlog::level::debug, shared->event.order_id, "step {} handled event {} ({})",
-                   shared->step, shared->event.id, shared->event.topic);
-          if (observer_) observer_(*shared);
-        }
+        if (!*already_handled) Handled(*shared);
+        ReportChained(*chained);
         Finish(*shared);
       });
+}
+
+Status Engine::Chain(store::WriteTx& tx, std::vector<EmittedEvent> emitted, TimeMs now,
+                     std::vector<store::Delivery>& handled) const {
+  // Deferred deliveries exist only when chaining is on (see Process).
+  if (options_.max_chain <= 0 || emitted.empty()) return OkStatus();
+  return RunChain(
+      tx, flow_, [this](const std::string& name) { return FindStep(name); }, &chainable_,
+      std::move(emitted), now, options_.max_chain, handled);
+}
+
+void Engine::ReportChained(const std::vector<store::Delivery>& handled) {
+  chained_ += static_cast<std::int64_t>(handled.size());
+  for (const auto& d : handled) Handled(d);
+}
+
+void Engine::Handled(const store::Delivery& delivery) {
+  ++handled_;
+  LogOrder(spdlog::level::debug, delivery.event.order_id, "step {} handled event {} ({})",
+           delivery.step, delivery.event.id, delivery.event.topic);
+  if (observer_) observer_(delivery);
+}
+
+Step* Engine::FindStep(const std::string& name) const {
+  auto it = steps_.find(name);
+  return it == steps_.end() ? nullptr : it->second.get();
 }
 
 void Engine::Fail(const store::Delivery& delivery, int attempt, const Error& error) {

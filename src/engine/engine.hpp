@@ -38,10 +38,14 @@ struct EngineOptions {
   // database; after that another instance may take it (crash recovery).
   // Must exceed the slowest step, external calls included.
   std::int64_t claim_lease_ms = 15000;
+  // Deliveries a unit may chain (chain.hpp); 0 runs every step as a
+  // delivery of its own.
+  int max_chain = 64;
 };
 
 struct EngineStats {
   std::int64_t handled = 0;  // deliveries completed
+  std::int64_t chained = 0;  // of those, handled inside the unit that emitted the event
   std::int64_t retried = 0;  // failed attempts scheduled again
   std::int64_t dead_lettered = 0;
   std::int64_t in_flight = 0;
@@ -71,6 +75,19 @@ class Engine {
   // Something may be due now (called on commit). Thread-safe, cheap.
   void Wake();
 
+  // Step chaining for units outside the engine (API steps such as the
+  // intake): runs, inside the caller's unit, the deliveries of `emitted`
+  // that can be chained (chain.hpp). After the unit commits, pass `handled`
+  // to ReportChained. Thread-safe once started.
+  Status Chain(store::WriteTx& tx, std::vector<EmittedEvent> emitted, TimeMs now,
+               std::vector<store::Delivery>& handled) const;
+  void ReportChained(const std::vector<store::Delivery>& handled);
+  // For the caller's StepTx::DeferDeliveries (nullptr when chaining is off);
+  // its emits must then go through Chain.
+  const DeferDelivery* ChainDeferral() const {
+    return options_.max_chain > 0 ? &chainable_ : nullptr;
+  }
+
   // True once nothing is in flight and no delivery is due (tests, benchmarks).
   bool WaitIdle(std::chrono::milliseconds timeout);
   EngineStats stats() const;
@@ -91,6 +108,8 @@ class Engine {
   void Process(store::Delivery delivery);
   void Fail(const store::Delivery& delivery, int attempt, const Error& error);
   void Finish(const store::Delivery& delivery);
+  void Handled(const store::Delivery& delivery);
+  Step* FindStep(const std::string& name) const;
   double Random();
 
   store::Store& store_;
@@ -98,7 +117,8 @@ class Engine {
   TaskRunner& workers_;
   const Clock& clock_;
   const EngineOptions options_;
-  std::map<std::string, std::unique_ptr<Step>> steps_;    // written before Start() only
+  std::map<std::string, std::unique_ptr<Step>> steps_;  // written before Start() only
+  DeferDelivery chainable_;  // steps whose deliveries a unit may handle itself
   std::function<void(const store::Delivery&)> observer_;  // written before Start() only
   std::function<void(const store::Delivery&, bool)> failure_observer_;  // ditto
   struct Cron {
@@ -122,6 +142,7 @@ class Engine {
   std::thread thread_;
 
   std::atomic<std::int64_t> handled_{0};
+  std::atomic<std::int64_t> chained_{0};
   std::atomic<std::int64_t> retried_{0};
   std::atomic<std::int64_t> dead_{0};
 };

@@ -51,27 +51,43 @@ std::vector<std::string> Flow::Subscribers(const std::string& topic) const {
   return out;
 }
 
-Result<std::int64_t> Flow::Emit(store::WriteTx& tx, const std::string& from,
-                                const store::Event& event) const {
+Result<std::vector<std::string>> Flow::Subscribed(store::WriteTx& tx, const std::string& from,
+                                                  const store::Event& event) const {
   const StepSpec* step = Find(from);
   if (step == nullptr ||
       std::find(step->emits.begin(), step->emits.end(), event.topic) == step->emits.end()) {
     throw std::logic_error("step '" + from + "' emitted undeclared topic '" + event.topic + "'");
   }
   std::vector<std::string> subscribers = Subscribers(event.topic);
-  if (!filters_.empty()) {
-    std::vector<std::string> kept;
-    for (auto& name : subscribers) {
-      auto it = filters_.find(name);
-      bool keep = true;
-      if (it != filters_.end()) {
-        OF_ASSIGN_OR_RETURN(keep, it->second(tx, event));
-      }
-      if (keep) kept.push_back(std::move(name));
+  if (filters_.empty()) return subscribers;
+  std::vector<std::string> kept;
+  for (auto& name : subscribers) {
+    auto it = filters_.find(name);
+    bool keep = true;
+    if (it != filters_.end()) {
+      OF_ASSIGN_OR_RETURN(keep, it->second(tx, event));
     }
-    subscribers = std::move(kept);
+    if (keep) kept.push_back(std::move(name));
   }
-  return tx.InsertEvent(event, subscribers);
+  return kept;
+}
+
+Result<std::int64_t> Flow::Emit(store::WriteTx& tx, const std::string& from,
+                                const store::Event& event, std::vector<std::string>* steps) const {
+  OF_ASSIGN_OR_RETURN(std::vector<std::string> subscribers, Subscribed(tx, from, event));
+  OF_ASSIGN_OR_RETURN(std::int64_t id, tx.InsertEvent(event, subscribers));
+  if (steps != nullptr) *steps = std::move(subscribers);
+  return id;
+}
+
+Status Flow::EmitDeferring(store::WriteTx& tx, const std::string& from, EmittedEvent& emitted,
+                           const DeferDelivery& defer) const {
+  OF_ASSIGN_OR_RETURN(emitted.steps, Subscribed(tx, from, emitted.event));
+  std::vector<std::string> now;
+  emitted.deferred.clear();
+  for (const auto& name : emitted.steps) (defer(name) ? emitted.deferred : now).push_back(name);
+  OF_ASSIGN_OR_RETURN(emitted.event.id, tx.InsertEvent(emitted.event, now));
+  return OkStatus();
 }
 
 void Flow::SetFilter(const std::string& step, SubscriptionFilter filter) {

@@ -15,7 +15,15 @@ Result<std::int64_t> StepTx::Emit(const std::string& topic, boost::json::object 
   event.payload = boost::json::serialize(payload);
   event.created_at = now_;
   event.due_at = now_ + options.delay_ms;
-  return flow_.Emit(tx_, step_, event);
+  EmittedEvent emitted{std::move(event), std::move(payload), {}, {}};
+  if (defer_ != nullptr && emitted.event.due_at <= now_) {
+    OF_RETURN_IF_ERROR(flow_.EmitDeferring(tx_, step_, emitted, *defer_));
+  } else {
+    OF_ASSIGN_OR_RETURN(emitted.event.id, flow_.Emit(tx_, step_, emitted.event, &emitted.steps));
+  }
+  std::int64_t id = emitted.event.id;
+  emitted_.push_back(std::move(emitted));
+  return id;
 }
 
 }  // namespace orderflow::engine

@@ -9,6 +9,7 @@
 #include <boost/json/object.hpp>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "common/clock.hpp"
 #include "common/result.hpp"
@@ -35,12 +36,19 @@ class StepTx {
          TimeMs now)
       : tx_(tx), flow_(flow), step_(std::move(step)), cause_(cause), now_(now) {}
 
+  // Due events' deliveries to steps `defer` picks get no row at emit time;
+  // whoever sets this must hand TakeEmitted() to RunChain (chain.hpp),
+  // which adds them. `defer` must outlive this object.
+  void DeferDeliveries(const DeferDelivery* defer) { defer_ = defer; }
+
   store::WriteTx& tx() { return tx_; }
   TimeMs now() const { return now_; }
   const store::Event* cause() const { return cause_; }
 
   Result<std::int64_t> Emit(const std::string& topic, boost::json::object payload,
                             const EmitOptions& options = {});
+  // What this transaction emitted so far, in order (the engine chains them).
+  std::vector<EmittedEvent> TakeEmitted() { return std::move(emitted_); }
 
  private:
   store::WriteTx& tx_;
@@ -48,6 +56,8 @@ class StepTx {
   std::string step_;
   const store::Event* cause_;
   TimeMs now_;
+  const DeferDelivery* defer_ = nullptr;
+  std::vector<EmittedEvent> emitted_;
 };
 
 using Apply = std::function<Status(StepTx&)>;
@@ -66,6 +76,10 @@ class Step {
   virtual RetryPolicy retry_policy() const { return {}; }
   // An error schedules a retry (or dead-letters after the last attempt).
   virtual Result<Apply> Handle(const StepInput& input) = 0;
+  // True when Handle() does no I/O of its own (its whole effect is the
+  // Apply): the engine may then run it right inside the unit that emitted
+  // the event, instead of as a delivery of its own (see chain.hpp).
+  virtual bool runs_inline() const { return false; }
 };
 
 // A step run on a schedule rather than by an event. Run() is one unit of work.

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "common/ids.hpp"
+#include "engine/step.hpp"
 
 namespace orderflow::steps {
 namespace {
@@ -26,7 +27,7 @@ class TxCatalogue final : public domain::Catalogue {
   std::string store_id_;
 };
 
-std::string CreatedEventPayload(const domain::Order& o) {
+json::object CreatedEventPayload(const domain::Order& o) {
   json::array items;
   for (const auto& l : o.items) {
     items.push_back(json::object{{"productId", l.product_id},
@@ -34,12 +35,9 @@ std::string CreatedEventPayload(const domain::Order& o) {
                                  {"quantity", l.quantity},
                                  {"unitPriceCents", l.unit_price}});
   }
-  return json::serialize(json::object{{"orderId", o.order_id},
-                                      {"storeId", o.store_id},
-                                      {"customerName", o.customer_name},
-                                      {"items", std::move(items)},
-                                      {"totalCents", o.total},
-                                      {"createdAt", o.created_at}});
+  return json::object{{"orderId", o.order_id},           {"storeId", o.store_id},
+                      {"customerName", o.customer_name}, {"items", std::move(items)},
+                      {"totalCents", o.total},           {"createdAt", o.created_at}};
 }
 
 }  // namespace
@@ -47,7 +45,7 @@ std::string CreatedEventPayload(const domain::Order& o) {
 Status IntakeOrder(store::WriteTx& tx, const engine::Flow& flow, const domain::OrderRequest& req,
                    const std::string& store_id, const std::string& currency,
                    const std::string& idempotency_key, TimeMs now, const RenderOrder& render,
-                   IntakeOutcome& out) {
+                   IntakeOutcome& out, const engine::DeferDelivery* defer) {
   out = IntakeOutcome{};  // the unit may run again (a retried batch): start clean
   const std::string request_hash = req.CanonicalHash();
   if (!idempotency_key.empty()) {
@@ -97,14 +95,13 @@ Status IntakeOrder(store::WriteTx& tx, const engine::Flow& flow, const domain::O
           domain::FormatCents(order.total) + " " + order.currency});
   OF_RETURN_IF_ERROR(tx.InsertOrder(order));
 
-  store::Event event;
-  event.store_id = store_id;
-  event.order_id = order_id;
-  event.topic = "order.created";
-  event.payload = CreatedEventPayload(order);
-  event.created_at = now;
-  event.due_at = now;
-  OF_RETURN_IF_ERROR(flow.Emit(tx, "order-intake", event));
+  engine::StepTx st(tx, flow, "order-intake", nullptr, now);
+  st.DeferDeliveries(defer);
+  engine::EmitOptions where;
+  where.store_id = store_id;
+  where.order_id = order_id;
+  OF_RETURN_IF_ERROR(st.Emit("order.created", CreatedEventPayload(order), where));
+  out.emitted = st.TakeEmitted();
 
   out.status = 201;
   out.body = render(order, false);

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "common/clock.hpp"
 #include "common/result.hpp"
@@ -20,6 +21,8 @@ struct IntakeOutcome {
   std::string body;  // response body
   bool created = false;
   domain::Order order;  // the created or existing order (empty for an Idempotency-Key replay)
+  std::vector<engine::EmittedEvent> emitted;  // order.created, when created
+  std::vector<store::Delivery> chained;       // deliveries the caller chained into the unit
 };
 
 // Renders the response body for an order; `replay` is true for 200.
@@ -27,10 +30,12 @@ using RenderOrder = std::function<std::string(const domain::Order& order, bool r
 
 // Runs inside a write unit. Errors: kConflict (orderId or Idempotency-Key
 // reused with another request), kUnknownProduct, kTotalMismatch,
-// kInsufficientStock, kValidation, or a store error.
+// kInsufficientStock, kValidation, or a store error. With `defer` (see
+// StepTx::DeferDeliveries), out.emitted must go to the engine's Chain.
 Status IntakeOrder(store::WriteTx& tx, const engine::Flow& flow,
                    const domain::OrderRequest& request, const std::string& store_id,
                    const std::string& currency, const std::string& idempotency_key, TimeMs now,
-                   const RenderOrder& render, IntakeOutcome& out);
+                   const RenderOrder& render, IntakeOutcome& out,
+                   const engine::DeferDelivery* defer = nullptr);
 
 }  // namespace orderflow::steps

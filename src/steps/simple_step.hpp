@@ -19,6 +19,7 @@ class SimpleStep : public engine::Step {
     return engine::Apply(
         [this, event, payload](engine::StepTx& tx) { return Apply(tx, event, payload); });
   }
+  bool runs_inline() const override { return true; }
 
  protected:
   virtual Status Apply(engine::StepTx& tx, const store::Event& event,

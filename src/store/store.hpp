@@ -297,6 +297,13 @@ class WriteTx : public ReadTx {
   virtual Result<std::int64_t> InsertEvent(const Event& event,
                                            const std::vector<std::string>& steps) = 0;
 
+  // Adds a delivery of an event this unit wrote with InsertEvent: pending
+  // (due at the event's due time), or `handled` already, in this very unit
+  // (step chaining): done, one attempt, counted for the step. kConflict when
+  // the delivery exists.
+  virtual Status AddDelivery(const Event& event, const std::string& step, bool handled,
+                             TimeMs now) = 0;
+
   // Records that `step` handled the event: state done. kConflict when the
   // delivery is no longer pending (handled already, or dead-lettered), so a
   // redelivered event's effects roll back with this unit.
@@ -318,6 +325,10 @@ class WriteTx : public ReadTx {
   // recorded as `next_run`); false when another process holds it or ran it
   // already. The win commits with the unit, so a failed run is retried.
   virtual Result<bool> ClaimCronRun(const std::string& name, TimeMs now, TimeMs next_run) = 0;
+
+  // Runs `fn` in a savepoint: when it fails, its writes roll back and the
+  // rest of the unit stands (the engine runs chained steps this way).
+  virtual Status Nested(const std::function<Status()>& fn) = 0;
 
   // --- Webhooks ---
   // kConflict when the webhook id exists.

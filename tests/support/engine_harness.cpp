@@ -42,6 +42,8 @@ class WrappedStep final : public engine::Step {
     if (gate_) gate_->Pass();
     return inner_->Handle(input);
   }
+  // A gated step must be dispatched: chained, its gate would block the unit.
+  bool runs_inline() const override { return gate_ == nullptr && inner_->runs_inline(); }
 
  private:
   std::unique_ptr<engine::Step> inner_;

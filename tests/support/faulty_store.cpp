@@ -173,6 +173,11 @@ class FaultyWriteTx final : public store::WriteTx {
     OF_RETURN_IF_ERROR(faults_.OnCall("InsertEvent"));
     return tx_.InsertEvent(event, steps);
   }
+  Status AddDelivery(const Event& event, const std::string& step, bool handled,
+                     TimeMs now) override {
+    OF_RETURN_IF_ERROR(faults_.OnCall("AddDelivery"));
+    return tx_.AddDelivery(event, step, handled, now);
+  }
   Status CompleteDelivery(std::int64_t event_id, const std::string& step, int attempts,
                           TimeMs now) override {
     OF_RETURN_IF_ERROR(faults_.OnCall("CompleteDelivery"));
@@ -197,6 +202,7 @@ class FaultyWriteTx final : public store::WriteTx {
     OF_RETURN_IF_ERROR(faults_.OnCall("ClaimCronRun"));
     return tx_.ClaimCronRun(name, now, next_run);
   }
+  Status Nested(const std::function<Status()>& fn) override { return tx_.Nested(fn); }
 
   // --- Webhooks ---
   Result<std::vector<store::Webhook>> ListWebhooks(const std::string& store_id) override {

@@ -1616,6 +1616,73 @@ TYPED_TEST(StoreConformance, DueDeliveriesRespectNextAtAndCompleteOnlyOnce) {
   EXPECT_EQ(pending_s1, 2) << "store A and store B";
 }
 
+// Step chaining writes a delivery row after its event, either already handled
+// in the same unit or pending for the dispatcher.
+TYPED_TEST(StoreConformance, AddedDeliveriesAreDoneAndCountedOrPendingAndDue) {
+  Event event = MakeEvent("A", OrderId(1), "order.created", kNow);
+  Status s = WriteSync(this->store(), [&](WriteTx& tx) -> Status {
+    OF_ASSIGN_OR_RETURN(event.id, tx.InsertEvent(event, {"dispatched"}));
+    OF_RETURN_IF_ERROR(tx.AddDelivery(event, "chained", true, kNow + 1));
+    return tx.AddDelivery(event, "left", false, kNow + 1);
+  });
+  ASSERT_TRUE(s.ok()) << s.error().message;
+
+  auto chained =
+      ReadValue(this->store(), [&](ReadTx& tx) { return tx.GetDelivery(event.id, "chained"); });
+  ASSERT_TRUE(chained.ok());
+  EXPECT_EQ(chained->state, DeliveryState::kDone);
+  EXPECT_EQ(chained->attempts, 1);
+  EXPECT_EQ(chained->started_at, kNow + 1);
+  EXPECT_EQ(chained->finished_at, kNow + 1);
+  auto due = ReadValue(this->store(), [](ReadTx& tx) { return tx.ListDueDeliveries(kNow, 10); });
+  ASSERT_TRUE(due.ok());
+  EXPECT_EQ(Steps(*due), (std::vector<std::string>{std::to_string(event.id) + "/dispatched",
+                                                   std::to_string(event.id) + "/left"}));
+  auto counts = ReadValue(this->store(), [](ReadTx& tx) { return tx.CountDeliveries("A"); });
+  ASSERT_TRUE(counts.ok());
+  std::map<std::string, StepCounts> by_step;
+  for (const auto& c : *counts) by_step[c.step] = c;
+  EXPECT_EQ(by_step["chained"].done, 1);
+  EXPECT_EQ(by_step["chained"].pending, 0);
+  EXPECT_EQ(by_step["left"].pending, 1);
+
+  // Handled once only: a second row for the same (event, step) is refused,
+  // and so is completing the handled one.
+  EXPECT_EQ(WriteSync(this->store(),
+                      [&](WriteTx& tx) { return tx.AddDelivery(event, "chained", true, kNow + 2); })
+                .code(),
+            ErrorCode::kConflict);
+  EXPECT_EQ(
+      WriteSync(this->store(),
+                [&](WriteTx& tx) { return tx.CompleteDelivery(event.id, "chained", 2, kNow + 2); })
+          .code(),
+      ErrorCode::kConflict);
+}
+
+// A failed nested part rolls back alone; the rest of the unit commits.
+TYPED_TEST(StoreConformance, NestedPartRollsBackAloneAndTheUnitCommits) {
+  Status s = WriteSync(this->store(), [&](WriteTx& tx) -> Status {
+    OF_RETURN_IF_ERROR(tx.InsertEvent(MakeEvent("A", OrderId(1), "order.created", kNow), {"kept"}));
+    Status nested = tx.Nested([&]() -> Status {
+      OF_RETURN_IF_ERROR(
+          tx.InsertEvent(MakeEvent("A", OrderId(2), "order.created", kNow), {"undone"}));
+      return MakeError(ErrorCode::kUnavailable, "the nested part fails after its write");
+    });
+    EXPECT_EQ(nested.code(), ErrorCode::kUnavailable);
+    return tx.Nested([&]() -> Status {
+      OF_RETURN_IF_ERROR(
+          tx.InsertEvent(MakeEvent("A", OrderId(3), "order.created", kNow), {"also kept"}));
+      return OkStatus();
+    });
+  });
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  auto due = ReadValue(this->store(), [](ReadTx& tx) { return tx.ListDueDeliveries(kNow, 10); });
+  ASSERT_TRUE(due.ok());
+  std::vector<std::string> steps;
+  for (const auto& d : *due) steps.push_back(d.step);
+  EXPECT_EQ(steps, (std::vector<std::string>{"kept", "also kept"}));
+}
+
 TYPED_TEST(StoreConformance, DeadLettersAreListedPerStoreAndRedrivable) {
   std::vector<std::int64_t> a_events;
   for (int i = 0; i < 3; ++i) {

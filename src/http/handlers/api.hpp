@@ -11,6 +11,7 @@
 
 #include "common/clock.hpp"
 #include "common/task_runner.hpp"
+#include "engine/engine.hpp"
 #include "engine/flow.hpp"
 #include "http/request.hpp"
 #include "http/router.hpp"
@@ -41,6 +42,8 @@ struct Services {
   ChangeListener* changes = nullptr;  // optional
   // Optional: turns repeated wrong credentials from one address into 429s.
   tenancy::FailedAuthLimiter* failed_auth = nullptr;
+  // Optional: chains the steps an API step's events trigger into its unit.
+  engine::Engine* engine = nullptr;
 };
 
 // Authenticates and rate-limits the request. On failure answers it and

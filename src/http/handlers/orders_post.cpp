@@ -48,12 +48,19 @@ void HandleOrderPost(Services& services, Request& request, Respond respond) {
   if (auto store = services.tenants.Get(store_id)) currency = store->currency;
   TimeMs now = services.clock.NowMs();
   services.store.Write(
-      [&services, req, outcome, store_id, currency, idempotency_key, now](store::WriteTx& tx) {
-        return steps::IntakeOrder(tx, services.flow, *req, store_id, currency, idempotency_key, now,
-                                  RenderOrder, *outcome);
+      [&services, req, outcome, store_id, currency, idempotency_key,
+       now](store::WriteTx& tx) -> Status {
+        const engine::DeferDelivery* defer =
+            services.engine != nullptr ? services.engine->ChainDeferral() : nullptr;
+        OF_RETURN_IF_ERROR(steps::IntakeOrder(tx, services.flow, *req, store_id, currency,
+                                              idempotency_key, now, RenderOrder, *outcome, defer));
+        outcome->chained.clear();
+        if (services.engine == nullptr) return OkStatus();
+        return services.engine->Chain(tx, std::move(outcome->emitted), now, outcome->chained);
       },
       [&services, respond = std::move(respond), outcome, store_id](Status s) mutable {
         if (!s.ok()) return RespondError(respond, s.error());
+        if (services.engine != nullptr) services.engine->ReportChained(outcome->chained);
         if (outcome->created) {
           const domain::Order& o = outcome->order;
           LogOrder(spdlog::level::info, o.order_id, "order {} accepted in store {}: {} line(s), {}",

@@ -6,6 +6,7 @@
 // pg_tx_orders.cpp (orders, idempotency, notifications), pg_tx_engine.cpp
 // (events, deliveries, crons).
 
+#include "store/order_cache.hpp"
 #include "store/postgres/connection.hpp"
 #include "store/store.hpp"
 
@@ -65,6 +66,8 @@ class PgTx final : public WriteTx {
   Result<std::int64_t> MarkAllNotificationsRead(const std::string& store_id) override;
   Result<std::int64_t> InsertEvent(const Event& event,
                                    const std::vector<std::string>& steps) override;
+  Status AddDelivery(const Event& event, const std::string& step, bool handled,
+                     TimeMs now) override;
   Status CompleteDelivery(std::int64_t event_id, const std::string& step, int attempts,
                           TimeMs now) override;
   Status RetryDelivery(std::int64_t event_id, const std::string& step, int attempts, TimeMs next_at,
@@ -74,6 +77,7 @@ class PgTx final : public WriteTx {
   Status RedriveDelivery(const std::string& store_id, std::int64_t event_id,
                          const std::string& step, TimeMs now) override;
   Result<bool> ClaimCronRun(const std::string& name, TimeMs now, TimeMs next_run) override;
+  Status Nested(const std::function<Status()>& fn) override;
 
   // Webhooks (pg_tx_webhooks.cpp).
   Result<std::vector<Webhook>> ListWebhooks(const std::string& store_id) override;
@@ -106,6 +110,9 @@ class PgTx final : public WriteTx {
   // instances in the same transaction.
   bool inserted_events() const { return inserted_events_; }
 
+  // The batch calls this before each unit: the order cache is per unit.
+  void BeginUnit() { orders_.Clear(); }
+
  private:
   Status AddStats(const std::string& store_id, TimeMs created_at, domain::OrderStatus status,
                   std::int64_t orders, domain::Cents amount);
@@ -113,6 +120,7 @@ class PgTx final : public WriteTx {
 
   Connection& conn_;
   bool inserted_events_ = false;
+  OrderCache orders_;
 };
 
 }  // namespace orderflow::store::pg

@@ -162,6 +162,25 @@ Result<std::vector<StepCounts>> PgTx::CountDeliveries(const std::string& store_i
   return out;
 }
 
+Status PgTx::AddDelivery(const Event& event, const std::string& step, bool handled, TimeMs now) {
+  if (!handled) {
+    OF_RETURN_IF_ERROR(
+        conn_.Query("INSERT INTO deliveries (event_id, step, state, attempts, next_at, updated_at) "
+                    "VALUES ($1, $2::text, 0, 0, $3::bigint, $4::bigint)",
+                    {event.id, step, event.due_at, now}));
+    inserted_events_ = true;  // wakes the other instances at commit
+    return OkStatus();
+  }
+  OF_RETURN_IF_ERROR(conn_.Query(
+      "WITH d AS (INSERT INTO deliveries (event_id, step, state, attempts, next_at, updated_at, "
+      "started_at, finished_at) VALUES ($1, $2::text, 1, 1, $3::bigint, $4::bigint, $4::bigint, "
+      "$4::bigint)) "
+      "INSERT INTO counters (store_id, name, value) VALUES ($5::text, 'done:' || $2::text, 1) "
+      "ON CONFLICT (store_id, name) DO UPDATE SET value = counters.value + 1",
+      {event.id, step, event.due_at, now, event.store_id}));
+  return OkStatus();
+}
+
 Status PgTx::CompleteDelivery(std::int64_t event_id, const std::string& step, int attempts,
                               TimeMs now) {
   OF_ASSIGN_OR_RETURN(
@@ -239,6 +258,17 @@ Result<bool> PgTx::ClaimCronRun(const std::string& name, TimeMs now, TimeMs next
                                   "WHERE cron_runs.next_run <= $2 RETURNING 1",
                                   {name, now, next_run}));
   return !rows.empty();
+}
+
+Status PgTx::Nested(const std::function<Status()>& fn) {
+  OF_RETURN_IF_ERROR(conn_.Exec("SAVEPOINT nested"));
+  Status s = fn();
+  if (!s.ok()) orders_.Clear();  // it may hold what the rollback undoes
+  // After a failed statement PostgreSQL refuses everything but a rollback to
+  // a savepoint, so the failure must be undone here, not by the caller.
+  OF_RETURN_IF_ERROR(conn_.Exec(s.ok() ? "RELEASE SAVEPOINT nested"
+                                       : "ROLLBACK TO SAVEPOINT nested; RELEASE SAVEPOINT nested"));
+  return s;
 }
 
 }  // namespace orderflow::store::pg

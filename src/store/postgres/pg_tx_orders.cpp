@@ -30,6 +30,7 @@ HistoryArrays ToArrays(const std::vector<domain::HistoryEntry>& entries) {
 }  // namespace
 
 Result<Order> PgTx::GetOrder(const std::string& store_id, const std::string& order_id) {
+  if (const Order* cached = orders_.Find(store_id, order_id)) return *cached;
   OF_ASSIGN_OR_RETURN(Rows rows,
                       conn_.Query(std::string("SELECT ") + kOrderColumns +
                                       " FROM orders WHERE order_id = $1 AND store_id = $2",
@@ -43,6 +44,7 @@ Result<Order> PgTx::GetOrder(const std::string& store_id, const std::string& ord
   for (int r = 0; r < h.size(); ++r) {
     order.history.push_back(domain::HistoryEntry{h.Text(r, 0), h.Int(r, 2), h.Text(r, 1)});
   }
+  orders_.Put(order);
   return order;
 }
 
@@ -270,6 +272,7 @@ Status PgTx::UpdateOrder(const Order& o, domain::OrderStatus previous,
     return MakeError(ErrorCode::kConflict, "order '" + o.order_id + "' is no longer " +
                                                std::string(domain::ToString(previous)));
   }
+  orders_.Updated(o, new_history);
   return OkStatus();
 }
 

@@ -172,6 +172,7 @@ bool PostgresStore::Impl::TryBatch(Connection& conn, std::vector<WriteUnit>& bat
   // Savepoint handling goes out as one simple-protocol round trip per unit:
   // "RELEASE SAVEPOINT unit; SAVEPOINT unit" or "ROLLBACK TO SAVEPOINT unit".
   for (std::size_t i = 0; i < batch.size(); ++i) {
+    tx.BeginUnit();
     try {
       results[i] = batch[i].fn(tx);
     } catch (const std::exception& e) {

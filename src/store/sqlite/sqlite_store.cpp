@@ -119,6 +119,7 @@ void SqliteStore::Impl::CommitBatch(std::vector<WriteUnit>& batch) {
   // Each unit runs in its own savepoint so that a failing unit rolls back
   // alone. The statements are prepared once (sqlite3_exec would re-parse).
   for (std::size_t i = 0; i < batch.size(); ++i) {
+    tx.BeginUnit();
     Status sp = writer->Prepare("SAVEPOINT unit").Run();
     if (!sp.ok()) {
       results[i] = sp;
@@ -126,6 +127,7 @@ void SqliteStore::Impl::CommitBatch(std::vector<WriteUnit>& batch) {
     }
     try {
       results[i] = batch[i].fn(tx);
+      if (results[i].ok()) results[i] = tx.EndUnit();
     } catch (const std::exception& e) {
       spdlog::error("write unit threw: {}", e.what());
       results[i] = MakeError(ErrorCode::kInternal, "internal error");

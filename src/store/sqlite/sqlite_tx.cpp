@@ -208,6 +208,7 @@ Result<std::pair<std::int64_t, std::int64_t>> SqliteTx::LedgerTotals(
 }
 
 Result<Order> SqliteTx::GetOrder(const std::string& store_id, const std::string& order_id) {
+  if (const Order* cached = orders_.Find(store_id, order_id)) return *cached;
   Order order;
   {
     auto s = conn_.Prepare(std::string("SELECT ") + kOrderColumns +
@@ -225,6 +226,7 @@ Result<Order> SqliteTx::GetOrder(const std::string& store_id, const std::string&
     if (!row) break;
     order.history.push_back(domain::HistoryEntry{h.Text(0), h.Int(2), h.Text(1)});
   }
+  orders_.Put(order);
   return order;
 }
 
@@ -273,6 +275,7 @@ Result<OrderPage> SqliteTx::ListOrders(const OrderFilter& f) {
 }
 
 Result<std::vector<StatusTotals>> SqliteTx::OrderTotals(const std::string& store_id, TimeMs since) {
+  OF_RETURN_IF_ERROR(FlushDeltas());
   auto s = conn_.Prepare(
       "SELECT status, SUM(orders), SUM(amount) FROM order_stats "
       "WHERE store_id = ? AND hour >= ? GROUP BY status");
@@ -345,6 +348,7 @@ Result<NotificationPage> SqliteTx::ListNotifications(const NotificationFilter& f
 }
 
 Result<std::int64_t> SqliteTx::CountUnreadNotifications(const std::string& store_id) {
+  OF_RETURN_IF_ERROR(FlushDeltas());
   auto s =
       conn_.Prepare("SELECT value FROM counters WHERE store_id = ? AND name = 'unread_alerts'");
   s.Bind(1, store_id);
@@ -463,21 +467,46 @@ Result<Product> SqliteTx::ApplyMovement(const StockMovement& m) {
 
 Status SqliteTx::AddStats(const std::string& store_id, TimeMs created_at,
                           domain::OrderStatus status, std::int64_t orders, domain::Cents amount) {
-  auto s = conn_.Prepare(
+  StatsDelta& d = stats_deltas_[StatsKey{store_id, created_at / kHourMs, domain::ToString(status)}];
+  d.orders += orders;
+  d.amount += amount;
+  return OkStatus();
+}
+
+Status SqliteTx::AddCounter(const std::string& store_id, const std::string& name,
+                            std::int64_t delta) {
+  counter_deltas_[{store_id, name}] += delta;
+  return OkStatus();
+}
+
+void SqliteTx::BeginUnit() {
+  orders_.Clear();
+  counter_deltas_.clear();
+  stats_deltas_.clear();
+}
+
+Status SqliteTx::FlushDeltas() {
+  auto stats = conn_.Prepare(
       "INSERT INTO order_stats (store_id, hour, status, orders, amount) VALUES (?, ?, ?, ?, ?) "
       "ON CONFLICT (store_id, hour, status) DO UPDATE SET orders = orders + excluded.orders, "
       "amount = amount + excluded.amount");
-  s.Bind(1, store_id).Bind(2, created_at / kHourMs).Bind(3, domain::ToString(status));
-  s.Bind(4, orders).Bind(5, amount);
-  return s.Run();
-}
-
-Status SqliteTx::AddCounter(const std::string& store_id, const char* name, std::int64_t delta) {
-  auto s = conn_.Prepare(
+  for (const auto& [key, d] : stats_deltas_) {
+    if (d.orders == 0 && d.amount == 0) continue;
+    stats.Bind(1, std::get<0>(key)).Bind(2, std::get<1>(key)).Bind(3, std::get<2>(key));
+    stats.Bind(4, d.orders).Bind(5, d.amount);
+    OF_RETURN_IF_ERROR(stats.Run());
+  }
+  stats_deltas_.clear();
+  auto counter = conn_.Prepare(
       "INSERT INTO counters (store_id, name, value) VALUES (?, ?, ?) "
       "ON CONFLICT (store_id, name) DO UPDATE SET value = value + excluded.value");
-  s.Bind(1, store_id).Bind(2, name).Bind(3, delta);
-  return s.Run();
+  for (const auto& [key, delta] : counter_deltas_) {
+    if (delta == 0) continue;
+    counter.Bind(1, key.first).Bind(2, key.second).Bind(3, delta);
+    OF_RETURN_IF_ERROR(counter.Run());
+  }
+  counter_deltas_.clear();
+  return OkStatus();
 }
 
 Status SqliteTx::AppendHistory(const std::string& order_id, std::size_t first_index,
@@ -493,6 +522,7 @@ Status SqliteTx::AppendHistory(const std::string& order_id, std::size_t first_in
 }
 
 Status SqliteTx::InsertOrder(const Order& o) {
+  std::int64_t seq = 0;
   {
     auto s = conn_.Prepare(
         "INSERT INTO orders (order_id, store_id, customer_name, customer_email, customer_key, "
@@ -512,9 +542,14 @@ Status SqliteTx::InsertOrder(const Order& o) {
                        "orderId");
     }
     OF_RETURN_IF_ERROR(r);
+    seq = conn_.LastInsertRowid();
   }
   OF_RETURN_IF_ERROR(AppendHistory(o.order_id, 0, o.history));
-  return AddStats(o.store_id, o.created_at, o.status, 1, o.total);
+  OF_RETURN_IF_ERROR(AddStats(o.store_id, o.created_at, o.status, 1, o.total));
+  Order inserted = o;
+  inserted.seq = seq;
+  orders_.Put(inserted);
+  return OkStatus();
 }
 
 Status SqliteTx::UpdateOrder(const Order& o, domain::OrderStatus previous,
@@ -535,12 +570,16 @@ Status SqliteTx::UpdateOrder(const Order& o, domain::OrderStatus previous,
                                                std::string(domain::ToString(previous)));
   }
   if (!new_history.empty()) {
-    auto c = conn_.Prepare("SELECT COUNT(*) FROM order_history WHERE order_id = ?");
-    c.Bind(1, o.order_id);
-    OF_ASSIGN_OR_RETURN(bool row, c.Step());
-    std::int64_t next = row ? c.Int(0) : 0;
-    OF_RETURN_IF_ERROR(AppendHistory(o.order_id, static_cast<std::size_t>(next), new_history));
+    std::optional<std::size_t> next = orders_.HistorySize(o.order_id);
+    if (!next) {
+      auto c = conn_.Prepare("SELECT COUNT(*) FROM order_history WHERE order_id = ?");
+      c.Bind(1, o.order_id);
+      OF_ASSIGN_OR_RETURN(bool row, c.Step());
+      next = row ? static_cast<std::size_t>(c.Int(0)) : 0;
+    }
+    OF_RETURN_IF_ERROR(AppendHistory(o.order_id, *next, new_history));
   }
+  orders_.Updated(o, new_history);
   if (previous != o.status) {
     OF_RETURN_IF_ERROR(AddStats(o.store_id, o.created_at, previous, -1, -o.total));
     OF_RETURN_IF_ERROR(AddStats(o.store_id, o.created_at, o.status, 1, o.total));
@@ -584,6 +623,7 @@ Status SqliteTx::MarkNotificationRead(const std::string& store_id, const std::st
 }
 
 Result<std::int64_t> SqliteTx::MarkAllNotificationsRead(const std::string& store_id) {
+  OF_RETURN_IF_ERROR(FlushDeltas());
   auto s = conn_.Prepare("UPDATE notifications SET read = 1 WHERE store_id = ? AND read = 0");
   s.Bind(1, store_id);
   OF_RETURN_IF_ERROR(s.Run());
@@ -717,6 +757,7 @@ Result<DeadLetterPage> SqliteTx::ListDeadLetters(const std::string& store_id,
 }
 
 Result<std::vector<StepCounts>> SqliteTx::CountDeliveries(const std::string& store_id) {
+  OF_RETURN_IF_ERROR(FlushDeltas());
   std::map<std::string, StepCounts> by_step;
   auto s = conn_.Prepare(
       "SELECT d.step, d.state, COUNT(*), SUM(d.attempts > 0) FROM deliveries d "
@@ -751,23 +792,33 @@ Result<std::vector<StepCounts>> SqliteTx::CountDeliveries(const std::string& sto
   return out;
 }
 
+Status SqliteTx::AddDelivery(const Event& event, const std::string& step, bool handled,
+                             TimeMs now) {
+  auto s = conn_.Prepare(
+      "INSERT INTO deliveries (event_id, step, state, attempts, next_at, updated_at, started_at, "
+      "finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+  const std::int64_t done_at = handled ? now : 0;
+  s.Bind(1, event.id).Bind(2, step).Bind(3, handled ? 1 : 0).Bind(4, handled ? 1 : 0);
+  s.Bind(5, event.due_at).Bind(6, now).Bind(7, done_at).Bind(8, done_at);
+  OF_RETURN_IF_ERROR(s.Run());
+  return handled ? AddCounter(event.store_id, "done:" + step, 1) : OkStatus();
+}
+
 Status SqliteTx::CompleteDelivery(std::int64_t event_id, const std::string& step, int attempts,
                                   TimeMs now) {
+  // All changes happen on the first step; its row names the store to count for.
   auto s = conn_.Prepare(
       "UPDATE deliveries SET state = 1, attempts = ?, updated_at = ?, finished_at = ?, "
       "started_at = CASE WHEN started_at = 0 THEN ? ELSE started_at END, last_error = '' "
-      "WHERE event_id = ? AND step = ? AND state = 0");
+      "WHERE event_id = ? AND step = ? AND state = 0 "
+      "RETURNING (SELECT store_id FROM events WHERE id = deliveries.event_id)");
   s.Bind(1, attempts).Bind(2, now).Bind(3, now).Bind(4, now).Bind(5, event_id).Bind(6, step);
-  OF_RETURN_IF_ERROR(s.Run());
-  if (conn_.Changes() == 0) {
+  OF_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) {
     return MakeError(ErrorCode::kConflict,
                      "event " + std::to_string(event_id) + " was already handled by " + step);
   }
-  auto c = conn_.Prepare(
-      "INSERT INTO counters (store_id, name, value) SELECT store_id, 'done:' || ?, 1 "
-      "FROM events WHERE id = ? ON CONFLICT (store_id, name) DO UPDATE SET value = value + 1");
-  c.Bind(1, step).Bind(2, event_id);
-  return c.Run();
+  return AddCounter(s.Text(0), "done:" + step, 1);
 }
 
 Status SqliteTx::RetryDelivery(std::int64_t event_id, const std::string& step, int attempts,
@@ -822,6 +873,22 @@ Result<bool> SqliteTx::ClaimCronRun(const std::string& name, TimeMs now, TimeMs 
   put.Bind(1, key).Bind(2, next_run);
   OF_RETURN_IF_ERROR(put.Run());
   return true;
+}
+
+Status SqliteTx::Nested(const std::function<Status()>& fn) {
+  OF_RETURN_IF_ERROR(conn_.Prepare("SAVEPOINT nested").Run());
+  auto counters = counter_deltas_;
+  auto stats = stats_deltas_;
+  Status s = fn();
+  if (!s.ok()) {
+    // Forget what the rollback undoes.
+    orders_.Clear();
+    counter_deltas_ = std::move(counters);
+    stats_deltas_ = std::move(stats);
+    OF_RETURN_IF_ERROR(conn_.Prepare("ROLLBACK TO nested").Run());
+  }
+  OF_RETURN_IF_ERROR(conn_.Prepare("RELEASE nested").Run());
+  return s;
 }
 
 }  // namespace orderflow::store::sqlite

@@ -2,6 +2,11 @@
 // WriteTx over one SQLite connection. Used read-only by readers (only the
 // ReadTx part is reachable through them) and read-write by the writer.
 
+#include <map>
+#include <tuple>
+#include <utility>
+
+#include "store/order_cache.hpp"
 #include "store/sqlite/connection.hpp"
 #include "store/store.hpp"
 
@@ -61,6 +66,8 @@ class SqliteTx final : public WriteTx {
   Result<std::int64_t> MarkAllNotificationsRead(const std::string& store_id) override;
   Result<std::int64_t> InsertEvent(const Event& event,
                                    const std::vector<std::string>& steps) override;
+  Status AddDelivery(const Event& event, const std::string& step, bool handled,
+                     TimeMs now) override;
   Status CompleteDelivery(std::int64_t event_id, const std::string& step, int attempts,
                           TimeMs now) override;
   Status RetryDelivery(std::int64_t event_id, const std::string& step, int attempts, TimeMs next_at,
@@ -70,6 +77,7 @@ class SqliteTx final : public WriteTx {
   Status RedriveDelivery(const std::string& store_id, std::int64_t event_id,
                          const std::string& step, TimeMs now) override;
   Result<bool> ClaimCronRun(const std::string& name, TimeMs now, TimeMs next_run) override;
+  Status Nested(const std::function<Status()>& fn) override;
 
   // Webhooks (sqlite_webhooks.cpp).
   Result<std::vector<Webhook>> ListWebhooks(const std::string& store_id) override;
@@ -92,15 +100,32 @@ class SqliteTx final : public WriteTx {
   Status RequeueWebhookDelivery(const std::string& store_id, const std::string& webhook_id,
                                 std::int64_t delivery_id, TimeMs now) override;
 
+  // The writer calls BeginUnit before each unit and EndUnit after one that
+  // succeeded (before its savepoint is released): the order cache and the
+  // counter deltas are per unit.
+  void BeginUnit();
+  Status EndUnit() { return FlushDeltas(); }
+
  private:
   Status AddStats(const std::string& store_id, TimeMs created_at, domain::OrderStatus status,
                   std::int64_t orders, domain::Cents amount);
-  Status AddCounter(const std::string& store_id, const char* name, std::int64_t delta);
+  Status AddCounter(const std::string& store_id, const std::string& name, std::int64_t delta);
+  Status FlushDeltas();
   Result<std::vector<Delivery>> QueryDeliveries(Statement& s);
   Status AppendHistory(const std::string& order_id, std::size_t first_index,
                        const std::vector<domain::HistoryEntry>& entries);
 
   Connection& conn_;
+  OrderCache orders_;
+  // Counter and hourly-stats changes of the unit, written once at its end: a
+  // unit that chains steps moves the same few rows many times.
+  struct StatsDelta {
+    std::int64_t orders = 0;
+    domain::Cents amount = 0;
+  };
+  using StatsKey = std::tuple<std::string, std::int64_t, std::string>;  // store, hour, status
+  std::map<std::pair<std::string, std::string>, std::int64_t> counter_deltas_;
+  std::map<StatsKey, StatsDelta> stats_deltas_;
 };
 
 }  // namespace orderflow::store::sqlite

@@ -1,0 +1,34 @@
+#pragma once
+// Orders read inside one unit of work. A unit that chains steps reads the
+// same order once per step (chain.hpp); the transaction keeps what it read
+// or wrote here and answers repeats from memory. The owning transaction
+// updates an entry on its own writes and clears the cache at the start of
+// each unit and whenever a savepoint rolls back, so an entry is always what
+// the database would answer inside the unit.
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "domain/order.hpp"
+
+namespace orderflow::store {
+
+class OrderCache {
+ public:
+  const domain::Order* Find(const std::string& store_id, const std::string& order_id) const;
+  void Put(const domain::Order& order);
+  // After an UpdateOrder of `order` committed to the transaction: the
+  // persisted fields and `new_history` (the caller's copy may lack history).
+  void Updated(const domain::Order& order, const std::vector<domain::HistoryEntry>& new_history);
+  // Length of a cached order's history: the index its next entry gets.
+  std::optional<std::size_t> HistorySize(const std::string& order_id) const;
+  void Clear() { orders_.clear(); }
+
+ private:
+  std::unordered_map<std::string, domain::Order> orders_;  // by order id
+};
+
+}  // namespace orderflow::store
