@@ -44,6 +44,7 @@ Status Validate(Config& c) {
   }
   if (!(c.claim_lease >= 1 && c.claim_lease <= 3600))
     return Bad("--claim-lease", "must be 1 to 3600 seconds");
+  if (c.step_chain < 0 || c.step_chain > 10000) return Bad("--step-chain", "must be 0 to 10000");
   if (!(c.ship_delay >= 0 && c.ship_delay <= 86400))
     return Bad("--ship-delay", "must be 0 to 86400 seconds");
   if (!(c.deliver_delay >= 0 && c.deliver_delay <= 86400))
@@ -69,6 +70,9 @@ Status Validate(Config& c) {
     return Bad("--rate-limit", "must be 0 to 1000000");
   if (!(c.auth_failure_limit >= 0 && c.auth_failure_limit <= 1e6))
     return Bad("--auth-failure-limit", "must be 0 to 1000000");
+  // Zero turns reloading off; below 0.1 s the reads would be pure overhead.
+  if (!(c.tenant_refresh == 0 || (c.tenant_refresh >= 0.1 && c.tenant_refresh <= 3600)))
+    return Bad("--tenant-refresh", "must be 0 (off) or 0.1 to 3600 seconds");
   if (!c.admin_token.empty() && c.admin_token.size() < 16) {
     return Bad("--admin-token", "must be at least 16 characters");
   }

@@ -22,6 +22,7 @@ struct Config {
   double payment_decline_rate = 0;
   double low_stock_scan = 60;      // seconds
   double claim_lease = 15;         // seconds a claimed delivery stays with this instance
+  int step_chain = 64;             // deliveries one unit may chain (0: a unit per step)
   double webhook_timeout = 5;      // seconds per POST
   int webhook_attempts = 10;       // per delivery, 5xx and timeouts retried
   double webhook_retry_delay = 2;  // seconds before the first retry (doubling)
@@ -31,6 +32,7 @@ struct Config {
   std::string cors_origin;
   double rate_limit = 200;
   double auth_failure_limit = 20;  // wrong credentials per minute per client address
+  double tenant_refresh = 2;       // seconds between reloads of the stores table (0: never)
   bool no_demo = false;
   std::string web_root;
 

@@ -52,6 +52,11 @@ int main(int argc, char** argv) {
                  "instance on the same database may take it over (crash recovery)")
       ->envname("ORDERFLOW_CLAIM_LEASE")
       ->capture_default_str();
+  app.add_option("--step-chain", config.step_chain,
+                 "Step deliveries that need no I/O run inside the unit that triggered them, up "
+                 "to this many per unit (0: every step is a unit of its own)")
+      ->envname("ORDERFLOW_STEP_CHAIN")
+      ->capture_default_str();
   app.add_option("--webhook-timeout", config.webhook_timeout, "Seconds a webhook POST may take")
       ->envname("ORDERFLOW_WEBHOOK_TIMEOUT")
       ->capture_default_str();
@@ -84,6 +89,11 @@ int main(int argc, char** argv) {
                  "Wrong credentials per minute per client address before 429s (burst the "
                  "same; 0: no limit)")
       ->envname("ORDERFLOW_AUTH_FAILURE_LIMIT")
+      ->capture_default_str();
+  app.add_option("--tenant-refresh", config.tenant_refresh,
+                 "Seconds between reloads of the stores table, so that stores created, keys "
+                 "rotated and rate limits changed elsewhere apply here (0: only at start-up)")
+      ->envname("ORDERFLOW_TENANT_REFRESH")
       ->capture_default_str();
   app.add_flag("--no-demo", config.no_demo, "Do not seed the demo stores on an empty database")
       ->envname("ORDERFLOW_NO_DEMO");

@@ -25,6 +25,7 @@
 #include "tenancy/failed_auth_limiter.hpp"
 #include "tenancy/store_admin.hpp"
 #include "tenancy/tenant_directory.hpp"
+#include "tenancy/tenant_refresher.hpp"
 
 namespace orderflow::app {
 namespace {
@@ -135,6 +136,7 @@ int Serve(Config config) {
   ThreadPool engine_workers(std::max(8, 4 * config.threads));
   engine::EngineOptions engine_options;
   engine_options.claim_lease_ms = Millis(config.claim_lease);
+  engine_options.max_chain = config.step_chain;
   engine::Engine engine(*db, flow, engine_workers, clock, engine_options);
   steps::StepOptions step_options;
   step_options.ship_delay_ms = Millis(config.ship_delay);
@@ -170,7 +172,11 @@ int Serve(Config config) {
   auth_limits.per_minute = config.auth_failure_limit;
   auth_limits.burst = std::max(1.0, config.auth_failure_limit);
   tenancy::FailedAuthLimiter failed_auth(auth_limits, clock);
+  // Stores changed by other instances or the CLI apply here within a period.
+  tenancy::TenantRefresher tenant_refresher(
+      *db, tenants, blocking, std::chrono::milliseconds(Millis(config.tenant_refresh)));
   http::handlers::Services services{*db, blocking, clock, tenants, flow, &live, &failed_auth};
+  services.engine = &engine;
   http::Router router;
   RegisterRoutes(router, services, live);
   http::handlers::RegisterMetricsRoute(router, services, metrics);
@@ -219,7 +225,14 @@ int Serve(Config config) {
   std::fflush(stdout);
   engine.Start();
   live.Start();
+  // The refresher's timer loop, on a thread owned here and joined below.
+  std::thread tenant_refresh_thread;
+  if (config.tenant_refresh > 0) {
+    tenant_refresh_thread = std::thread([&] { tenant_refresher.Run(); });
+  }
   server->Run();
+  tenant_refresher.Stop();
+  if (tenant_refresh_thread.joinable()) tenant_refresh_thread.join();
   live.Stop();
   engine.Stop();
   // Run() returned: either a signal arrived or Stop() was called; wake the
@@ -272,8 +285,10 @@ int RotateKeyCommand(Config config, const std::string& store_id) {
   if (!opened.ok()) return Fail(opened.error().message);
   auto issued = tenancy::RotateKey(**opened, store_id);
   if (!issued.ok()) return Fail(issued.error().message);
-  std::printf("new api key for %s (shown once): %s\nrunning servers accept it after a restart\n",
-              store_id.c_str(), issued->api_key.c_str());
+  std::printf(
+      "new api key for %s (shown once): %s\nrunning servers accept it, and reject the old "
+      "one, within --tenant-refresh seconds (default 2)\n",
+      store_id.c_str(), issued->api_key.c_str());
   return 0;
 }
 
@@ -289,10 +304,7 @@ int SetRateLimitCommand(Config config, const std::string& store_id, double rate_
     std::printf("store %s: %g requests/s, burst %g\n", store_id.c_str(), updated->rate_limit,
                 updated->burst);
   }
-  std::printf(
-      "running servers apply it after a restart (PATCH /api/stores/%s applies it at once "
-      "on the server that answers)\n",
-      store_id.c_str());
+  std::printf("running servers apply it within --tenant-refresh seconds (default 2)\n");
   return 0;
 }
 

@@ -78,6 +78,7 @@ struct FraudSettings {
   std::int64_t max_orders_per_hour = 5;  // flag at >= 5 orders/customer/hour
   std::int64_t max_failed_payments = 3;  // flag at >= 3 failed payments/customer/24h
   int hits_to_flag = 2;
+  bool operator==(const FraudSettings&) const = default;
 };
 
 struct StoreInfo {
@@ -90,6 +91,8 @@ struct StoreInfo {
   double burst = 400;
   FraudSettings fraud;
   TimeMs created_at = 0;
+  // Lets a reload of the stores table tell which stores changed.
+  bool operator==(const StoreInfo&) const = default;
 };
 
 enum class NotificationType { kInfo, kWarning, kError, kSuccess };

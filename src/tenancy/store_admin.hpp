@@ -43,7 +43,8 @@ struct RateLimitChange {
 Status ValidateRateLimitChange(const RateLimitChange& change);
 // Validates and persists the change; returns the store as persisted
 // (kNotFound for an unknown store). Running servers other than the caller's
-// see it after a restart, as with RotateKey.
+// apply it at their next reload of the stores table (TenantRefresher), as
+// with RotateKey and CreateStore.
 Result<domain::StoreInfo> SetRateLimit(store::Store& store, const std::string& store_id,
                                        const RateLimitChange& change);
 

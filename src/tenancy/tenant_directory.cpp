@@ -20,6 +20,46 @@ void TenantDirectory::Upsert(const domain::StoreInfo& store) {
   if (it != stores_.end()) store_by_key_.erase(it->second.api_key_hash);
   stores_[store.store_id] = store;
   if (!store.api_key_hash.empty()) store_by_key_[store.api_key_hash] = store.store_id;
+  upserted_at_[store.store_id] = ++local_version_;
+}
+
+std::uint64_t TenantDirectory::LocalVersion() const {
+  std::lock_guard lock(mu_);
+  return local_version_;
+}
+
+TenantDirectory::ReplaceResult TenantDirectory::Replace(
+    const std::vector<domain::StoreInfo>& stores, std::uint64_t read_started) {
+  std::map<std::string, domain::StoreInfo> next;
+  for (const auto& s : stores) next[s.store_id] = s;
+  ReplaceResult result;
+  std::lock_guard lock(mu_);
+  for (const auto& [id, version] : upserted_at_) {
+    if (version <= read_started) continue;
+    auto local = stores_.find(id);
+    if (local != stores_.end()) next[id] = local->second;
+  }
+  for (const auto& [id, s] : next) {
+    auto old = stores_.find(id);
+    if (old == stores_.end()) {
+      ++result.added;
+    } else if (!(old->second == s)) {
+      ++result.changed;
+    }
+  }
+  for (const auto& [id, s] : stores_) {
+    if (next.count(id) == 0) {
+      ++result.removed;
+      buckets_.erase(id);
+    }
+  }
+  store_by_key_.clear();
+  for (const auto& [id, s] : next) {
+    if (!s.api_key_hash.empty()) store_by_key_[s.api_key_hash] = id;
+  }
+  stores_ = std::move(next);
+  result.stores = static_cast<int>(stores_.size());
+  return result;
 }
 
 std::optional<domain::StoreInfo> TenantDirectory::Get(const std::string& store_id) const {

@@ -1,8 +1,11 @@
 #pragma once
 // Who is calling and for which store. Holds every store's public settings
-// and key hash in memory (loaded at start-up, updated when stores change) so
-// authentication and rate limiting never touch the database.
+// and key hash in memory (loaded at start-up, updated when this instance
+// changes a store and replaced by a periodic reload of the stores table, see
+// TenantRefresher) so authentication and rate limiting never touch the
+// database.
 
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -27,8 +30,27 @@ class TenantDirectory {
   // every caller is trusted and picks its store with X-Store-ID (demo mode).
   TenantDirectory(std::string admin_token, bool auth_enabled, const Clock& clock);
 
-  // Adds or replaces a store. Thread-safe.
+  // Adds or replaces a store (after this instance wrote it). Thread-safe.
   void Upsert(const domain::StoreInfo& store);
+
+  // What Replace() did.
+  struct ReplaceResult {
+    int stores = 0;  // in the directory afterwards
+    int added = 0;
+    int changed = 0;  // key, rate limit or any other setting
+    int removed = 0;
+  };
+  // Counts Upsert() calls. Read it before reading the stores table and pass
+  // it to Replace().
+  std::uint64_t LocalVersion() const;
+  // Makes the directory hold exactly `stores` (a full read of the stores
+  // table), atomically: a replaced key stops working and a new store starts
+  // working with the same lock. Stores upserted after `read_started` keep
+  // their local version, because the read may predate that write (a key
+  // rotated here must not come back from an older read). Token buckets of
+  // stores that remain are kept (Admit clamps them to a changed burst);
+  // those of removed stores are dropped.
+  ReplaceResult Replace(const std::vector<domain::StoreInfo>& stores, std::uint64_t read_started);
   std::optional<domain::StoreInfo> Get(const std::string& store_id) const;
   std::vector<domain::StoreInfo> List() const;
   bool auth_enabled() const { return auth_enabled_; }
@@ -57,9 +79,11 @@ class TenantDirectory {
   const bool auth_enabled_;
   const Clock& clock_;
   mutable std::mutex mu_;
-  std::map<std::string, domain::StoreInfo> stores_;  // GUARDED_BY(mu_)
-  std::map<std::string, std::string> store_by_key_;  // key hash -> store id; GUARDED_BY(mu_)
-  std::map<std::string, Bucket> buckets_;            // GUARDED_BY(mu_)
+  std::map<std::string, domain::StoreInfo> stores_;   // GUARDED_BY(mu_)
+  std::map<std::string, std::string> store_by_key_;   // key hash -> store id; GUARDED_BY(mu_)
+  std::map<std::string, Bucket> buckets_;             // GUARDED_BY(mu_)
+  std::uint64_t local_version_ = 0;                   // Upsert() calls; GUARDED_BY(mu_)
+  std::map<std::string, std::uint64_t> upserted_at_;  // store id -> local_version_; GUARDED_BY(mu_)
 };
 
 }  // namespace orderflow::tenancy

@@ -75,6 +75,8 @@ TEST(Cli, EachInvalidFlagFailsAtStartWithOneLineOnStderr) {
       {"--payment-gateway carrier-pigeon", "--payment-gateway"},
       {"--db mysql://nope", "--db"},
       {"--auth-failure-limit -1", "--auth-failure-limit"},
+      {"--tenant-refresh 0.01", "--tenant-refresh"},
+      {"--tenant-refresh -1", "--tenant-refresh"},
   };
   for (const auto& c : cases) {
     // A database in the temporary directory, so that a case that wrongly

@@ -9,17 +9,12 @@
 #include <thread>
 #include <vector>
 
+#include "support/fake_clock.hpp"
+
 namespace orderflow::tenancy {
 namespace {
 
-class FakeClock final : public Clock {
- public:
-  TimeMs NowMs() const override { return now_.load(); }
-  void Advance(TimeMs ms) { now_ += ms; }
-
- private:
-  std::atomic<TimeMs> now_{1'767'225'600'000};  // 2026-01-01T00:00:00Z
-};
+using orderflow::testing::FakeClock;
 
 FailedAuthLimiter::Options Limits(double per_minute, double burst, std::size_t max = 10000) {
   FailedAuthLimiter::Options o;

@@ -8,18 +8,12 @@
 #include <set>
 
 #include "common/ids.hpp"
+#include "support/fake_clock.hpp"
 
 namespace orderflow::tenancy {
 namespace {
 
-class FakeClock final : public Clock {
- public:
-  TimeMs NowMs() const override { return now_.load(); }
-  void Advance(TimeMs ms) { now_ += ms; }
-
- private:
-  std::atomic<TimeMs> now_{1'767'225'600'000};  // 2026-01-01T00:00:00Z
-};
+using orderflow::testing::FakeClock;
 
 constexpr char kAdminToken[] = "admin-secret-token";
 const std::string kKeyX = "ofk_X_0123456789abcdef0123456789abcdef0123456789abcdef";
@@ -371,6 +365,98 @@ TEST(TenantDirectoryRateLimit, LoweredLimitsApplyAtOnceAndZeroIsUnlimited) {
 
   dir.Upsert(Store("X", kKeyX, /*rate=*/0, /*burst=*/0));
   for (int i = 0; i < 1000; ++i) ASSERT_TRUE(dir.Admit(StorePrincipal("X"), retry).ok()) << i;
+}
+
+// --- Replace: a full reload of the stores table --------------------------
+
+TEST_F(TenantDirectoryTest, ReplaceRotatesKeysAddsAndRemovesStoresAtOnce) {
+  const std::string new_key_x = TenantDirectory::NewApiKey("X");
+  const std::string key_z = TenantDirectory::NewApiKey("Z");
+  const std::uint64_t read_started = dir_.LocalVersion();
+  // As read from the database: X's key rotated elsewhere, Y deleted, Z new.
+  auto r = dir_.Replace({Store("X", new_key_x), Store("Z", key_z)}, read_started);
+  EXPECT_EQ(r.stores, 2);
+  EXPECT_EQ(r.added, 1);
+  EXPECT_EQ(r.changed, 1);
+  EXPECT_EQ(r.removed, 1);
+
+  EXPECT_EQ(dir_.Authenticate(Bearer(kKeyX), "X", true).code(), ErrorCode::kUnauthorized)
+      << "the rotated-away key must stop working";
+  EXPECT_EQ(dir_.Authenticate(Bearer(kKeyX), "", false).code(), ErrorCode::kUnauthorized);
+  EXPECT_TRUE(dir_.Authenticate(Bearer(new_key_x), "X", true).ok());
+  auto z = dir_.Authenticate(Bearer(key_z), "", false);
+  ASSERT_TRUE(z.ok()) << z.error().message;
+  EXPECT_EQ(z->store_id, "Z");
+  EXPECT_EQ(dir_.Authenticate(Bearer(kKeyY), "Y", true).code(), ErrorCode::kUnauthorized);
+  EXPECT_FALSE(dir_.Get("Y").has_value());
+  EXPECT_EQ(dir_.Authenticate(Bearer(kAdminToken), "Y", true).code(), ErrorCode::kNotFound);
+}
+
+TEST_F(TenantDirectoryTest, ReplaceWithTheSameStoresChangesNothing) {
+  auto r = dir_.Replace({Store("Y", kKeyY), Store("X", kKeyX)}, dir_.LocalVersion());
+  EXPECT_EQ(r.stores, 2);
+  EXPECT_EQ(r.added + r.changed + r.removed, 0);
+  EXPECT_TRUE(dir_.Authenticate(Bearer(kKeyX), "X", true).ok());
+  EXPECT_TRUE(dir_.Authenticate(Bearer(kKeyY), "Y", true).ok());
+}
+
+// A key rotated through this instance after the reload's read began must not
+// be undone by that older read: the old key stays rejected.
+TEST_F(TenantDirectoryTest, ReplaceKeepsStoresUpsertedAfterTheReadStarted) {
+  const std::uint64_t read_started = dir_.LocalVersion();
+  const std::string new_key_x = TenantDirectory::NewApiKey("X");
+  dir_.Upsert(Store("X", new_key_x));  // the rotate-key handler, during the read
+  const std::string key_w = TenantDirectory::NewApiKey("W");
+  dir_.Upsert(Store("W", key_w));  // POST /api/stores, during the read
+  auto r = dir_.Replace({Store("X", kKeyX), Store("Y", kKeyY)}, read_started);
+  EXPECT_EQ(r.stores, 3);
+  EXPECT_EQ(r.added + r.changed + r.removed, 0);
+  EXPECT_EQ(dir_.Authenticate(Bearer(kKeyX), "X", true).code(), ErrorCode::kUnauthorized);
+  EXPECT_TRUE(dir_.Authenticate(Bearer(new_key_x), "X", true).ok());
+  EXPECT_TRUE(dir_.Authenticate(Bearer(key_w), "W", true).ok());
+
+  // The next reload sees the database with both writes and takes it as is.
+  const std::string newer_key_x = TenantDirectory::NewApiKey("X");
+  r = dir_.Replace({Store("X", newer_key_x), Store("Y", kKeyY), Store("W", key_w)},
+                   dir_.LocalVersion());
+  EXPECT_EQ(r.changed, 1);
+  EXPECT_EQ(dir_.Authenticate(Bearer(new_key_x), "X", true).code(), ErrorCode::kUnauthorized);
+  EXPECT_TRUE(dir_.Authenticate(Bearer(newer_key_x), "X", true).ok());
+}
+
+TEST(TenantDirectoryRateLimit, ReplaceKeepsBucketsOfStoresThatStay) {
+  FakeClock clock;
+  TenantDirectory dir(kAdminToken, true, clock);
+  dir.Upsert(Store("X", kKeyX, /*rate=*/1, /*burst=*/2));
+  dir.Upsert(Store("Y", kKeyY, /*rate=*/1, /*burst=*/2));
+  int retry = 0;
+  ASSERT_TRUE(dir.Admit(StorePrincipal("X"), retry).ok());
+  ASSERT_TRUE(dir.Admit(StorePrincipal("X"), retry).ok());
+  ASSERT_EQ(dir.Admit(StorePrincipal("X"), retry).code(), ErrorCode::kRateLimited);
+
+  // An unchanged reload does not refill an emptied bucket.
+  dir.Replace({Store("X", kKeyX, 1, 2), Store("Y", kKeyY, 1, 2)}, dir.LocalVersion());
+  EXPECT_EQ(dir.Admit(StorePrincipal("X"), retry).code(), ErrorCode::kRateLimited);
+  EXPECT_TRUE(dir.Admit(StorePrincipal("Y"), retry).ok());
+
+  // A limit raised elsewhere applies at once; a lowered one caps the bucket.
+  dir.Replace({Store("X", kKeyX, 0, 0), Store("Y", kKeyY, 0.5, 1)}, dir.LocalVersion());
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(dir.Admit(StorePrincipal("X"), retry).ok()) << i;
+  EXPECT_TRUE(dir.Admit(StorePrincipal("Y"), retry).ok());
+  EXPECT_EQ(dir.Admit(StorePrincipal("Y"), retry).code(), ErrorCode::kRateLimited);
+  EXPECT_EQ(retry, 2);
+}
+
+TEST(TenantDirectoryRateLimit, StoreRemovedAndAddedAgainStartsWithAFullBucket) {
+  FakeClock clock;
+  TenantDirectory dir(kAdminToken, true, clock);
+  dir.Upsert(Store("X", kKeyX, /*rate=*/1, /*burst=*/1));
+  int retry = 0;
+  ASSERT_TRUE(dir.Admit(StorePrincipal("X"), retry).ok());
+  ASSERT_FALSE(dir.Admit(StorePrincipal("X"), retry).ok());
+  dir.Replace({}, dir.LocalVersion());
+  dir.Replace({Store("X", kKeyX, 1, 1)}, dir.LocalVersion());
+  EXPECT_TRUE(dir.Admit(StorePrincipal("X"), retry).ok());
 }
 
 }  // namespace
