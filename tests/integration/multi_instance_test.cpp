@@ -158,13 +158,24 @@ TEST(MultiInstance, ThreeServersOneDatabaseKillNineLosesNothingAndDoublesNothing
   const std::int64_t claimed_at_kill =
       query("SELECT COUNT(*) FROM deliveries WHERE state = 0 AND lease_until > 0");
   std::this_thread::sleep_for(2000ms);
+  // Then on until demand has gone beyond the stock (a refusal), so that the
+  // stock check is proven under the kill too.
+  const auto give_up = Clock::now() + 20s;
+  auto refusals = [&] {
+    std::lock_guard lock(ledger.mu);
+    return ledger.statuses[409];
+  };
+  while (refusals() == 0 && Clock::now() < give_up) std::this_thread::sleep_for(100ms);
   stop = true;
   Join(writers);
   std::printf(
       "[          ] %zu orders acknowledged by 3 instances (one killed); %lld deliveries "
       "were claimed at the kill\n",
       ledger.acked.size(), static_cast<long long>(claimed_at_kill));
-  ASSERT_GT(ledger.acked.size(), 40u) << "too little load to prove anything";
+  // Store X holds 50 units and the intake reserves at once, so the stock, not
+  // the rate, bounds what can be acknowledged (declined orders give theirs
+  // back).
+  ASSERT_GT(ledger.acked.size(), 20u) << "too little load to prove anything";
 
   // The survivors take over the dead instance's claims after the lease.
   std::set<std::string> stuck = WaitTerminal(servers[0]->port(), ledger.acked, 60s);
@@ -185,13 +196,8 @@ TEST(MultiInstance, ThreeServersOneDatabaseKillNineLosesNothingAndDoublesNothing
       initial_stock);
   // Demand beyond the stock is refused at intake (the chained reservation
   // commits with the order) or, in a race between instances, fails later.
-  int refused = 0;
-  {
-    std::lock_guard lock(ledger.mu);
-    refused = ledger.statuses[409];
-  }
-  EXPECT_GT(refused + query("SELECT COUNT(*) FROM orders WHERE failure_reason = "
-                            "'insufficient_stock'"),
+  EXPECT_GT(refusals() + query("SELECT COUNT(*) FROM orders WHERE failure_reason = "
+                               "'insufficient_stock'"),
             0);
   EXPECT_EQ(servers[0]->Terminate(), 0) << servers[0]->Output();
   EXPECT_EQ(servers[2]->Terminate(), 0) << servers[2]->Output();
