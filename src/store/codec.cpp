@@ -92,4 +92,17 @@ WebhookDeliveryState WebhookStateFromCode(std::int64_t code) {
                      : WebhookDeliveryState::kPending;
 }
 
+Error NotFound(const std::string& what) {
+  return MakeError(ErrorCode::kNotFound, what + " not found");
+}
+
+std::string LikeEscape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '%' || c == '_' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
 }  // namespace orderflow::store

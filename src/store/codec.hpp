@@ -1,5 +1,5 @@
 #pragma once
-// Encodings shared by the store back ends: columns that hold JSON text.
+// Encodings and helpers shared by the store back ends.
 
 #include <cstdint>
 #include <string>
@@ -24,5 +24,9 @@ std::string EncodeTopics(const std::vector<std::string>& topics);
 std::vector<std::string> DecodeTopics(const std::string& text);
 // The integer a webhook delivery's state is stored as (0, 1, 2).
 WebhookDeliveryState WebhookStateFromCode(std::int64_t code);
+// kNotFound with the message "<what> not found".
+Error NotFound(const std::string& what);
+// Escapes LIKE wildcards so user text matches literally (ESCAPE '\').
+std::string LikeEscape(const std::string& text);
 
 }  // namespace orderflow::store

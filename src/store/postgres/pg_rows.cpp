@@ -120,17 +120,4 @@ std::vector<Delivery> ReadDeliveries(const Rows& rows) {
   return out;
 }
 
-Error NotFound(const std::string& what) {
-  return MakeError(ErrorCode::kNotFound, what + " not found");
-}
-
-std::string LikeEscape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '%' || c == '_' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out;
-}
-
 }  // namespace orderflow::store::pg

@@ -27,8 +27,4 @@ domain::Notification ReadNotification(const Rows& rows, int row);
 Delivery ReadDelivery(const Rows& rows, int row);
 std::vector<Delivery> ReadDeliveries(const Rows& rows);
 
-Error NotFound(const std::string& what);
-// Escapes LIKE wildcards so user text matches literally (ESCAPE '\').
-std::string LikeEscape(const std::string& text);
-
 }  // namespace orderflow::store::pg

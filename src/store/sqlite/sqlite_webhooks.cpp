@@ -7,10 +7,6 @@
 namespace orderflow::store::sqlite {
 namespace {
 
-Error NotFound(const std::string& what) {
-  return MakeError(ErrorCode::kNotFound, what + " not found");
-}
-
 int StateCode(WebhookDeliveryState s) { return static_cast<int>(s); }
 
 const char* kWebhookColumns =

@@ -1,0 +1,266 @@
+// The event log side of SqliteTx: outbox events, deliveries and their state
+// transitions (docs/event_log_format.md), cron claims and nested savepoints.
+
+#include <map>
+
+#include "store/codec.hpp"
+#include "store/sqlite/sqlite_tx.hpp"
+
+namespace orderflow::store::sqlite {
+
+Result<std::int64_t> SqliteTx::InsertEvent(const Event& e, const std::vector<std::string>& steps) {
+  auto s = conn_.Prepare(
+      "INSERT INTO events (store_id, order_id, topic, payload, created_at, due_at) "
+      "VALUES (?, ?, ?, ?, ?, ?)");
+  s.Bind(1, e.store_id).Bind(2, e.order_id).Bind(3, e.topic).Bind(4, e.payload);
+  s.Bind(5, e.created_at).Bind(6, e.due_at);
+  OF_RETURN_IF_ERROR(s.Run());
+  std::int64_t id = conn_.LastInsertRowid();
+  auto d = conn_.Prepare(
+      "INSERT INTO deliveries (event_id, step, state, attempts, next_at, updated_at) "
+      "VALUES (?, ?, 0, 0, ?, ?)");
+  for (const auto& step : steps) {
+    d.Bind(1, id).Bind(2, step).Bind(3, e.due_at).Bind(4, e.created_at);
+    OF_RETURN_IF_ERROR(d.Run());
+  }
+  return id;
+}
+
+namespace {
+
+const char* kDeliveryColumns =
+    "e.id, e.store_id, e.order_id, e.topic, e.payload, e.created_at, e.due_at, d.step, d.state, "
+    "d.attempts, d.next_at, d.last_error, d.updated_at, d.started_at, d.finished_at";
+
+Delivery ReadDelivery(const Statement& s) {
+  Delivery d;
+  d.event.id = s.Int(0);
+  d.event.store_id = s.Text(1);
+  d.event.order_id = s.Text(2);
+  d.event.topic = s.Text(3);
+  d.event.payload = s.Text(4);
+  d.event.created_at = s.Int(5);
+  d.event.due_at = s.Int(6);
+  d.step = s.Text(7);
+  d.state = static_cast<DeliveryState>(s.Int(8));
+  d.attempts = static_cast<int>(s.Int(9));
+  d.next_at = s.Int(10);
+  d.last_error = s.Text(11);
+  d.updated_at = s.Int(12);
+  d.started_at = s.Int(13);
+  d.finished_at = s.Int(14);
+  return d;
+}
+
+}  // namespace
+
+Result<std::vector<Delivery>> SqliteTx::QueryDeliveries(Statement& s) {
+  std::vector<Delivery> out;
+  for (;;) {
+    OF_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return out;
+    out.push_back(ReadDelivery(s));
+  }
+}
+
+Result<std::vector<Delivery>> SqliteTx::ListDueDeliveries(TimeMs now, int limit) {
+  auto s =
+      conn_.Prepare(std::string("SELECT ") + kDeliveryColumns +
+                    " FROM deliveries d JOIN events e ON e.id = d.event_id "
+                    "WHERE d.state = 0 AND d.next_at <= ? ORDER BY d.next_at, d.event_id LIMIT ?");
+  s.Bind(1, now).Bind(2, limit);
+  return QueryDeliveries(s);
+}
+
+Result<std::optional<TimeMs>> SqliteTx::NextDueTime() {
+  auto s = conn_.Prepare("SELECT MIN(next_at) FROM deliveries WHERE state = 0");
+  OF_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row || s.IsNull(0)) return std::optional<TimeMs>{};
+  return std::optional<TimeMs>(s.Int(0));
+}
+
+Result<Delivery> SqliteTx::GetDelivery(std::int64_t event_id, const std::string& step) {
+  auto s = conn_.Prepare(std::string("SELECT ") + kDeliveryColumns +
+                         " FROM deliveries d JOIN events e ON e.id = d.event_id "
+                         "WHERE d.event_id = ? AND d.step = ?");
+  s.Bind(1, event_id).Bind(2, step);
+  OF_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return NotFound("delivery");
+  return ReadDelivery(s);
+}
+
+Result<std::vector<Delivery>> SqliteTx::ListOrderDeliveries(const std::string& store_id,
+                                                            const std::string& order_id) {
+  auto s = conn_.Prepare(std::string("SELECT ") + kDeliveryColumns +
+                         " FROM events e JOIN deliveries d ON d.event_id = e.id "
+                         "WHERE e.order_id = ? AND e.store_id = ? ORDER BY e.id, d.step");
+  s.Bind(1, order_id).Bind(2, store_id);
+  return QueryDeliveries(s);
+}
+
+Result<std::vector<Event>> SqliteTx::ListOrderEvents(const std::string& store_id,
+                                                     const std::string& order_id) {
+  auto s = conn_.Prepare(
+      "SELECT id, store_id, order_id, topic, payload, created_at, due_at FROM events "
+      "WHERE order_id = ? AND store_id = ? ORDER BY id");
+  s.Bind(1, order_id).Bind(2, store_id);
+  std::vector<Event> out;
+  for (;;) {
+    OF_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return out;
+    out.push_back(Event{s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4), s.Int(5), s.Int(6)});
+  }
+}
+
+Result<DeadLetterPage> SqliteTx::ListDeadLetters(const std::string& store_id,
+                                                 std::int64_t before_event_id, int limit) {
+  auto s = conn_.Prepare(std::string("SELECT ") + kDeliveryColumns +
+                         " FROM deliveries d JOIN events e ON e.id = d.event_id "
+                         "WHERE d.state = 2 AND e.store_id = ? AND (? = 0 OR d.event_id < ?) "
+                         "ORDER BY d.event_id DESC LIMIT ?");
+  s.Bind(1, store_id).Bind(2, before_event_id).Bind(3, before_event_id).Bind(4, limit + 1);
+  DeadLetterPage page;
+  OF_ASSIGN_OR_RETURN(page.items, QueryDeliveries(s));
+  if (page.items.size() > static_cast<std::size_t>(limit)) {
+    page.items.pop_back();
+    page.next_event_id = page.items.back().event.id;
+  }
+  return page;
+}
+
+Result<std::vector<StepCounts>> SqliteTx::CountDeliveries(const std::string& store_id) {
+  OF_RETURN_IF_ERROR(FlushDeltas());
+  std::map<std::string, StepCounts> by_step;
+  auto s = conn_.Prepare(
+      "SELECT d.step, d.state, COUNT(*), SUM(d.attempts > 0) FROM deliveries d "
+      "JOIN events e ON e.id = d.event_id "
+      "WHERE d.state IN (0, 2) AND (?1 = '' OR e.store_id = ?1) GROUP BY d.step, d.state");
+  s.Bind(1, store_id);
+  for (;;) {
+    OF_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    StepCounts& c = by_step[s.Text(0)];
+    c.step = s.Text(0);
+    if (s.Int(1) == 0) {
+      c.pending = s.Int(2);
+      c.retrying = s.Int(3);
+    } else {
+      c.dead = s.Int(2);
+    }
+  }
+  auto d = conn_.Prepare(
+      "SELECT substr(name, 6), SUM(value) FROM counters WHERE name LIKE 'done:%' "
+      "AND (?1 = '' OR store_id = ?1) GROUP BY name");
+  d.Bind(1, store_id);
+  for (;;) {
+    OF_ASSIGN_OR_RETURN(bool row, d.Step());
+    if (!row) break;
+    StepCounts& c = by_step[d.Text(0)];
+    c.step = d.Text(0);
+    c.done = d.Int(1);
+  }
+  std::vector<StepCounts> out;
+  for (auto& [name, c] : by_step) out.push_back(c);
+  return out;
+}
+
+Status SqliteTx::AddDelivery(const Event& event, const std::string& step, bool handled,
+                             TimeMs now) {
+  auto s = conn_.Prepare(
+      "INSERT INTO deliveries (event_id, step, state, attempts, next_at, updated_at, started_at, "
+      "finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+  const std::int64_t done_at = handled ? now : 0;
+  s.Bind(1, event.id).Bind(2, step).Bind(3, handled ? 1 : 0).Bind(4, handled ? 1 : 0);
+  s.Bind(5, event.due_at).Bind(6, now).Bind(7, done_at).Bind(8, done_at);
+  OF_RETURN_IF_ERROR(s.Run());
+  return handled ? AddCounter(event.store_id, "done:" + step, 1) : OkStatus();
+}
+
+Status SqliteTx::CompleteDelivery(std::int64_t event_id, const std::string& step, int attempts,
+                                  TimeMs now) {
+  // All changes happen on the first step; its row names the store to count for.
+  auto s = conn_.Prepare(
+      "UPDATE deliveries SET state = 1, attempts = ?, updated_at = ?, finished_at = ?, "
+      "started_at = CASE WHEN started_at = 0 THEN ? ELSE started_at END, last_error = '' "
+      "WHERE event_id = ? AND step = ? AND state = 0 "
+      "RETURNING (SELECT store_id FROM events WHERE id = deliveries.event_id)");
+  s.Bind(1, attempts).Bind(2, now).Bind(3, now).Bind(4, now).Bind(5, event_id).Bind(6, step);
+  OF_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) {
+    return MakeError(ErrorCode::kConflict,
+                     "event " + std::to_string(event_id) + " was already handled by " + step);
+  }
+  return AddCounter(s.Text(0), "done:" + step, 1);
+}
+
+Status SqliteTx::RetryDelivery(std::int64_t event_id, const std::string& step, int attempts,
+                               TimeMs next_at, const std::string& error, TimeMs now) {
+  auto s = conn_.Prepare(
+      "UPDATE deliveries SET attempts = ?, next_at = ?, last_error = ?, updated_at = ?, "
+      "started_at = CASE WHEN started_at = 0 THEN ? ELSE started_at END "
+      "WHERE event_id = ? AND step = ? AND state = 0");
+  s.Bind(1, attempts).Bind(2, next_at).Bind(3, error).Bind(4, now).Bind(5, now);
+  s.Bind(6, event_id).Bind(7, step);
+  OF_RETURN_IF_ERROR(s.Run());
+  if (conn_.Changes() == 0) return MakeError(ErrorCode::kConflict, "delivery is not pending");
+  return OkStatus();
+}
+
+Status SqliteTx::DeadLetterDelivery(std::int64_t event_id, const std::string& step, int attempts,
+                                    const std::string& error, TimeMs now) {
+  auto s = conn_.Prepare(
+      "UPDATE deliveries SET state = 2, attempts = ?, last_error = ?, updated_at = ?, "
+      "finished_at = ?, started_at = CASE WHEN started_at = 0 THEN ? ELSE started_at END "
+      "WHERE event_id = ? AND step = ? AND state = 0");
+  s.Bind(1, attempts).Bind(2, error).Bind(3, now).Bind(4, now).Bind(5, now);
+  s.Bind(6, event_id).Bind(7, step);
+  OF_RETURN_IF_ERROR(s.Run());
+  if (conn_.Changes() == 0) return MakeError(ErrorCode::kConflict, "delivery is not pending");
+  return OkStatus();
+}
+
+Status SqliteTx::RedriveDelivery(const std::string& store_id, std::int64_t event_id,
+                                 const std::string& step, TimeMs now) {
+  auto s = conn_.Prepare(
+      "UPDATE deliveries SET state = 0, attempts = 0, next_at = ?, updated_at = ?, "
+      "finished_at = 0 WHERE event_id = ? AND step = ? AND state = 2 "
+      "AND event_id IN (SELECT id FROM events WHERE id = ? AND store_id = ?)");
+  s.Bind(1, now).Bind(2, now).Bind(3, event_id).Bind(4, step).Bind(5, event_id).Bind(6, store_id);
+  OF_RETURN_IF_ERROR(s.Run());
+  if (conn_.Changes() == 0) return NotFound("dead letter " + std::to_string(event_id) + "/" + step);
+  return OkStatus();
+}
+
+Result<bool> SqliteTx::ClaimCronRun(const std::string& name, TimeMs now, TimeMs next_run) {
+  // One process owns a SQLite file (the server's lock), so the claim only has
+  // to keep the schedule across restarts: the next run lives in `counters`.
+  const std::string key = "cron:" + name;
+  auto get = conn_.Prepare("SELECT value FROM counters WHERE store_id = '' AND name = ?");
+  get.Bind(1, key);
+  OF_ASSIGN_OR_RETURN(bool row, get.Step());
+  if (row && get.Int(0) > now) return false;
+  auto put = conn_.Prepare(
+      "INSERT INTO counters (store_id, name, value) VALUES ('', ?, ?) "
+      "ON CONFLICT (store_id, name) DO UPDATE SET value = excluded.value");
+  put.Bind(1, key).Bind(2, next_run);
+  OF_RETURN_IF_ERROR(put.Run());
+  return true;
+}
+
+Status SqliteTx::Nested(const std::function<Status()>& fn) {
+  OF_RETURN_IF_ERROR(conn_.Prepare("SAVEPOINT nested").Run());
+  auto counters = counter_deltas_;
+  auto stats = stats_deltas_;
+  Status s = fn();
+  if (!s.ok()) {
+    // Forget what the rollback undoes.
+    orders_.Clear();
+    counter_deltas_ = std::move(counters);
+    stats_deltas_ = std::move(stats);
+    OF_RETURN_IF_ERROR(conn_.Prepare("ROLLBACK TO nested").Run());
+  }
+  OF_RETURN_IF_ERROR(conn_.Prepare("RELEASE nested").Run());
+  return s;
+}
+
+}  // namespace orderflow::store::sqlite
