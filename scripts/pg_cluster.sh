@@ -26,12 +26,6 @@ port_free() {
 case "$cmd" in
   start)
     port=${3:-}
-    if [[ -z "$port" ]]; then
-      for p in $(seq 55432 55531); do
-        if port_free "$p"; then port=$p; break; fi
-      done
-      [[ -n "$port" ]] || { echo "pg_cluster: no free port in 55432..55531" >&2; exit 1; }
-    fi
     mkdir -p "$dir"
     dir=$(cd "$dir" && pwd)
     if [[ $(id -u) -eq 0 ]]; then chown postgres: "$dir"; fi
@@ -39,20 +33,47 @@ case "$cmd" in
     as_owner "$PG_BIN/initdb" -D "$dir/data" -U postgres --auth=trust --encoding=UTF8 \
       --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
       { cat "$dir/initdb.log" >&2; exit 1; }
-    cat >>"$dir/data/postgresql.conf" <<EOF
+    cat >"$dir/data/pg_hba.conf" <<EOF
+local all all trust
+host all all 127.0.0.1/32 trust
+EOF
+    cp "$dir/data/postgresql.conf" "$dir/postgresql.conf.initdb"
+    # Candidate ports: the one asked for, else a range below the kernel's
+    # ephemeral range, where outgoing connections never get a port (a clash
+    # with one failed a clean-clone run once). Another process may still
+    # take a port between the check and the bind: then the next one is tried.
+    if [[ -n "$port" ]]; then
+      candidates=("$port")
+    else
+      read -r ephemeral_low _ </proc/sys/net/ipv4/ip_local_port_range
+      first=25432
+      if ((first + 100 > ephemeral_low)); then first=$((ephemeral_low - 1100)); fi
+      mapfile -t candidates < <(seq "$first" $((first + 99)))
+    fi
+    started=""
+    for p in "${candidates[@]}"; do
+      port_free "$p" || continue
+      cp "$dir/postgresql.conf.initdb" "$dir/data/postgresql.conf"
+      cat >>"$dir/data/postgresql.conf" <<EOF
 listen_addresses = '127.0.0.1'
-port = $port
+port = $p
 unix_socket_directories = '$dir'
 max_connections = 200
 fsync = on
 synchronous_commit = on
 EOF
-    cat >"$dir/data/pg_hba.conf" <<EOF
-local all all trust
-host all all 127.0.0.1/32 trust
-EOF
-    as_owner "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null ||
-      { cat "$dir/server.log" >&2; exit 1; }
+      if as_owner "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null; then
+        port=$p
+        started=1
+        break
+      fi
+      if ! grep -q "could not bind\|could not create any TCP/IP sockets" "$dir/server.log"; then
+        cat "$dir/server.log" >&2
+        exit 1
+      fi
+      echo "pg_cluster: port $p was taken meanwhile; trying the next" >&2
+    done
+    [[ -n "$started" ]] || { echo "pg_cluster: no free port among ${candidates[*]}" >&2; exit 1; }
     for _ in $(seq 1 60); do
       if as_owner /usr/lib/postgresql/15/bin/pg_isready -q -h 127.0.0.1 -p "$port"; then break; fi
       sleep 0.5

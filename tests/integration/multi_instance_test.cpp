@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -50,6 +51,19 @@ struct Ledger {
   std::mutex mu;
   std::set<std::string> acked;
   std::map<int, int> statuses;  // HTTP status -> count (0: no response)
+
+  // Waits (up to a minute) until `done` holds under the lock.
+  bool WaitUntil(const std::function<bool(const Ledger&)>& done) {
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < give_up) {
+      {
+        std::lock_guard lock(mu);
+        if (done(*this)) return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  }
 };
 
 // Posts orders to `port` from `threads` threads until `stop`; a thread ends
@@ -153,11 +167,12 @@ TEST(MultiInstance, ThreeServersOneDatabaseKillNineLosesNothingAndDoublesNothing
     auto more = StartWriters(servers[i]->port(), 3, "I" + std::to_string(i), 1, stop, ledger);
     for (auto& t : more) writers.push_back(std::move(t));
   }
-  std::this_thread::sleep_for(2000ms);
+  // Killed under load, once orders flow.
+  ASSERT_TRUE(ledger.WaitUntil([](const Ledger& l) { return l.acked.size() >= 10; }))
+      << "the instances acknowledged too few orders";
   servers[1]->Kill9();
   const std::int64_t claimed_at_kill =
       query("SELECT COUNT(*) FROM deliveries WHERE state = 0 AND lease_until > 0");
-  std::this_thread::sleep_for(2000ms);
   // Then on until demand has gone beyond the stock (a refusal), so that the
   // stock check is proven under the kill too.
   const auto give_up = Clock::now() + 20s;
@@ -247,16 +262,21 @@ TEST(PostgresOutage, ServerRecoversByItselfAndLosesNothingAcknowledged) {
   Ledger ledger;
   std::atomic<bool> stop{false};
   auto writers = StartWriters(server.port(), 3, "Outage", 1, stop, ledger, /*keep_trying=*/true);
-  std::this_thread::sleep_for(1000ms);
+  ASSERT_TRUE(ledger.WaitUntil([](const Ledger& l) { return !l.acked.empty(); }));
   cluster.Stop();
   // While the database is down the server answers, and says why it is not ready.
-  std::this_thread::sleep_for(1500ms);
   HttpResult ready = probe.Get("/readyz");
+  for (auto give_up = Clock::now() + 60s; ready.status != 503 && Clock::now() < give_up;) {
+    std::this_thread::sleep_for(20ms);
+    ready = probe.Get("/readyz");
+  }
   EXPECT_EQ(ready.status, 503) << ready.body;
   EXPECT_EQ(TextOf(ParseJson(ready.body), "status"), "unavailable") << ready.body;
   EXPECT_FALSE(TextOf(ParseJson(ready.body), "reason").empty()) << ready.body;
   EXPECT_EQ(probe.Get("/healthz").status, 200);
 
+  EXPECT_TRUE(ledger.WaitUntil([](const Ledger& l) { return l.statuses.count(503) > 0; }))
+      << "no request saw the outage";
   const auto restarted = Clock::now();
   cluster.Resume();
   // Recovery: the first order acknowledged after the database came back.

@@ -64,8 +64,27 @@ TEST(PaymentGateway, ChargesAndDeclinesThroughTheHttpService) {
   EXPECT_EQ(stats.at("captured").as_int64(), 1);
 }
 
+// True once the order's payment delivery has failed at least once and waits
+// for its retry.
+bool PaymentIsRetrying(StoreApi& api, const std::string& order) {
+  auto trace = ParseJson(api.Get("/api/orders/" + order + "/trace").body);
+  if (!trace.is_object() || !trace.as_object().contains("events")) return false;
+  for (const auto& e : trace.at("events").as_array()) {
+    for (const auto& d : e.at("deliveries").as_array()) {
+      if (d.at("step").as_string() == "payment" && d.at("attempts").as_int64() >= 1 &&
+          d.at("state").as_string() == "pending") {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
 TEST(PaymentGateway, OrdersWaitOutAnOutageAndAreChargedOnce) {
-  auto gateway = std::make_unique<GatewayProcess>(ORDERFLOW_GATEWAY_BINARY);
+  // The service comes back on the same port, so the port must be one that
+  // no outgoing connection can be given meanwhile.
+  auto gateway =
+      std::make_unique<GatewayProcess>(ORDERFLOW_GATEWAY_BINARY, PortOutsideEphemeralRange());
   unsigned short port = gateway->port();
   ServerProcess server({{"--payment-gateway", gateway->url()}});
   StoreApi api(server.port(), server.admin_token(), "X");
@@ -73,20 +92,13 @@ TEST(PaymentGateway, OrdersWaitOutAnOutageAndAreChargedOnce) {
 
   std::string order = PostOrder(api, "");
   // Reserved but not paid while the payment service is down.
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-  EXPECT_EQ(StatusOf(api, order), "pending");
-  auto trace = ParseJson(api.Get("/api/orders/" + order + "/trace").body);
-  bool retrying = false;
-  for (const auto& e : trace.at("events").as_array()) {
-    for (const auto& d : e.at("deliveries").as_array()) {
-      if (d.at("step").as_string() == "payment" && d.at("attempts").as_int64() >= 1 &&
-          d.at("state").as_string() == "pending") {
-        retrying = true;
-      }
-    }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!PaymentIsRetrying(api, order) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  EXPECT_TRUE(retrying) << "the payment step should be retrying: "
-                        << api.Get("/api/orders/" + order + "/trace").body;
+  EXPECT_TRUE(PaymentIsRetrying(api, order))
+      << "the payment step should be retrying: " << api.Get("/api/orders/" + order + "/trace").body;
+  EXPECT_EQ(StatusOf(api, order), "pending");
 
   gateway = std::make_unique<GatewayProcess>(ORDERFLOW_GATEWAY_BINARY, port);
   EXPECT_EQ(WaitForStatus(api, order, {"delivered"}, std::chrono::seconds(30)), "delivered");

@@ -29,7 +29,7 @@ int StatusWithKey(unsigned short port, const std::string& key) {
 }
 
 // Polls `done` every 100 ms for up to `timeout` (the default period is 2 s).
-bool Eventually(const std::function<bool()>& done, std::chrono::seconds timeout = 10s) {
+bool Eventually(const std::function<bool()>& done, std::chrono::seconds timeout = 30s) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     if (done()) return true;
@@ -78,7 +78,7 @@ TEST(TenantRefresh, KeysStoresAndRateLimitsChangedOnOneServerApplyOnTheOther) {
   EXPECT_TRUE(Eventually([&] { return StatusWithKey(b.port(), old_key) == 401; }))
       << "the rotated-away key still works on B";
   const auto took = std::chrono::steady_clock::now() - rotated_at;
-  EXPECT_LT(took, 5s) << "default --tenant-refresh is 2 s";
+  EXPECT_LT(took, 20s) << "default --tenant-refresh is 2 s (generous: loaded machines, sanitizers)";
   EXPECT_EQ(StatusWithKey(b.port(), new_key), 200);
   EXPECT_EQ(StatusWithKey(a.port(), new_key), 200) << "A's own reloads must not undo its rotation";
   std::this_thread::sleep_for(2500ms);  // a reload or two later, still so on both

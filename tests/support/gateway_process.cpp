@@ -1,16 +1,44 @@
 #include "support/gateway_process.hpp"
 
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdio>
+#include <fstream>
+#include <random>
 
 #include "support/http_client.hpp"
 #include "support/server_process.hpp"
 
 namespace orderflow::testing {
+
+unsigned short PortOutsideEphemeralRange() {
+  int low = 32768;
+  std::ifstream("/proc/sys/net/ipv4/ip_local_port_range") >> low;
+  const int first = 20000;
+  const int span = std::max(1000, low - first);
+  std::mt19937 rng{std::random_device{}()};
+  for (int tries = 0; tries < 200; ++tries) {
+    const int port = first + static_cast<int>(rng() % static_cast<unsigned>(span));
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) break;
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    const bool free = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    close(fd);
+    if (free) return static_cast<unsigned short>(port);
+  }
+  ADD_FAILURE() << "no free loopback port below the ephemeral range";
+  return 0;
+}
 
 GatewayProcess::GatewayProcess(std::string binary, unsigned short port)
     : binary_(std::move(binary)) {

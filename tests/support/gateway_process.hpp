@@ -10,6 +10,11 @@
 
 namespace orderflow::testing {
 
+// A loopback port below the kernel's ephemeral range that is free now, for
+// a service that must come back on the same port after a restart (a
+// kernel-chosen port may meanwhile be handed to an outgoing connection).
+unsigned short PortOutsideEphemeralRange();
+
 class GatewayProcess {
  public:
   // Starts `binary` on 127.0.0.1:`port` (0: kernel-chosen) and waits for its

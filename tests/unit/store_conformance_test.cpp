@@ -1781,7 +1781,7 @@ TYPED_TEST(StoreConformance, CommitListenerRunsAfterCommits) {
   std::atomic<int> commits{0};
   this->store().SetCommitListener([&commits] { ++commits; });
   for (int i = 0; i < 5; ++i) this->AddOrder(MakeOrder("A", OrderId(i), "Ada", kNow + i));
-  for (int waited = 0; commits.load() < 5 && waited < 5000; waited += 10) {
+  for (int waited = 0; commits.load() < 5 && waited < 60000; waited += 10) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   EXPECT_GE(commits.load(), 5);
@@ -1847,9 +1847,18 @@ TYPED_TEST(StoreConformance, FailingUnitIsRolledBackAloneInsideAGroupCommit) {
   }
   release.set_value();
   ASSERT_TRUE(done.WaitFor(kUnits + 1));
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // listener runs after `done`
-  EXPECT_GE(commits->load(), 1);
-  EXPECT_LE(commits->load(), 2) << "the units were not group-committed";
+  // The writer calls the listener after a batch's completions and before it
+  // takes the next batch: a unit running after them sees every call made.
+  auto seen = std::make_shared<std::atomic<int>>(-1);
+  this->store().Write(
+      [commits, seen](WriteTx&) {
+        seen->store(commits->load());
+        return OkStatus();
+      },
+      done.Callback(kUnits + 1));
+  ASSERT_TRUE(done.WaitFor(kUnits + 2));
+  EXPECT_GE(seen->load(), 1);
+  EXPECT_LE(seen->load(), 2) << "the units were not group-committed";
   auto results = done.results();
   for (int i = 0; i < kUnits; ++i) {
     if (i == kFailing) {

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -130,6 +131,9 @@ struct PostgresStore::Impl {
   // The writer keeps one pool connection between batches so that it never
   // queues behind readers. Used by the writer thread only.
   std::optional<Pool::Lease> writer_conn;
+  // The writer's backend pid: its own NOTIFYs come back through LISTEN, and
+  // the writer already reported those commits.
+  std::atomic<int> writer_pid{0};
 
   std::thread listen_thread;
   int stop_pipe[2] = {-1, -1};  // written by the destructor to wake the listener
@@ -235,6 +239,7 @@ void PostgresStore::Impl::CommitBatch(std::vector<WriteUnit>& batch) {
         break;
       }
       writer_conn.emplace(std::move(lease).value());
+      writer_pid.store((*writer_conn)->BackendPid(), std::memory_order_relaxed);
     }
     finished = TryBatch(**writer_conn, batch, results);
     // A dead session goes back to the pool, which reconnects it.
@@ -262,6 +267,7 @@ void PostgresStore::Impl::CommitBatch(std::vector<WriteUnit>& batch) {
 void PostgresStore::Impl::ListenLoop() {
   std::unique_ptr<Connection> conn;
   std::chrono::milliseconds backoff{0};
+  bool listened_before = false;
   for (;;) {
     if (!conn || conn->Broken()) {
       conn.reset();
@@ -269,8 +275,10 @@ void PostgresStore::Impl::ListenLoop() {
       if (opened.ok() && (*opened)->Exec(std::string("LISTEN ") + kChannel).ok()) {
         conn = std::move(opened).value();
         backoff = std::chrono::milliseconds(0);
-        // Notifications sent while we were not listening are lost: wake once.
-        commit_listener();
+        // Notifications sent while we were not listening are lost: wake once
+        // (not on the first connect: there was nothing to miss yet).
+        if (listened_before) commit_listener();
+        listened_before = true;
       } else {
         backoff = pg::NextBackoff(backoff, config.max_backoff);
       }
@@ -283,7 +291,7 @@ void PostgresStore::Impl::ListenLoop() {
     if (PQconsumeInput(conn->raw()) == 0) continue;  // broken; reconnect above
     bool notified = false;
     while (PGnotify* n = PQnotifies(conn->raw())) {
-      notified = true;
+      if (n->be_pid != writer_pid.load(std::memory_order_relaxed)) notified = true;
       PQfreemem(n);
     }
     if (notified) commit_listener();
