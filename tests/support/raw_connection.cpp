@@ -92,10 +92,15 @@ std::size_t RawConnection::Discard(std::chrono::milliseconds timeout) {
 }
 
 int CountResponses(std::string_view bytes) {
+  auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
   int count = 0;
   for (std::size_t at = bytes.find("HTTP/1."); at != std::string_view::npos;
        at = bytes.find("HTTP/1.", at + 1)) {
-    ++count;
+    std::string_view line = bytes.substr(at, 13);  // "HTTP/1.1 200 "
+    if (line.size() == 13 && is_digit(line[7]) && line[8] == ' ' && is_digit(line[9]) &&
+        is_digit(line[10]) && is_digit(line[11]) && line[12] == ' ') {
+      ++count;
+    }
   }
   return count;
 }

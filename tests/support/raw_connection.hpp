@@ -49,8 +49,8 @@ class RawConnection {
   bool peer_closed_ = false;
 };
 
-// The number of HTTP responses in `bytes`: occurrences of "HTTP/1.", so
-// only for responses whose bodies do not contain it.
+// The number of HTTP responses in `bytes`: status lines ("HTTP/1.1 200 ")
+// wherever they are, so only for bodies that contain none.
 int CountResponses(std::string_view bytes);
 
 }  // namespace orderflow::testing
