@@ -2,8 +2,8 @@
 // The HTTP/1.1 server: one io_context per thread, each with its own
 // SO_REUSEPORT acceptor; keep-alive and pipelining, bounded bodies, timeouts,
 // unambiguous framing (http/framing.hpp), CORS, static files, bounded
-// connections and streams, and a clean stop. Beast stays inside server.cpp,
-// wire.cpp and serve_bytes.cpp.
+// connections and streams, and a clean stop. Beast stays inside session.cpp,
+// wire.cpp and serve_bytes.cpp; server.cpp (the listener) needs only Asio.
 
 #include <cstddef>
 #include <functional>

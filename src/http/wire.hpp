@@ -2,7 +2,7 @@
 // Beast messages to and from the server's Request and Response: reading
 // limits, the checks a request header must pass before its body is read,
 // and what a reply needs to know about its request. Internal to the server
-// (server.cpp and serve_bytes.cpp): this header brings in Beast, so nothing
+// (session.cpp and serve_bytes.cpp): this header brings in Beast, so nothing
 // else may include it.
 
 #include <boost/beast/core/error.hpp>
