@@ -73,6 +73,16 @@ Status Validate(Config& c) {
   // Zero turns reloading off; below 0.1 s the reads would be pure overhead.
   if (!(c.tenant_refresh == 0 || (c.tenant_refresh >= 0.1 && c.tenant_refresh <= 3600)))
     return Bad("--tenant-refresh", "must be 0 (off) or 0.1 to 3600 seconds");
+  if (c.max_connections_per_address < 0 || c.max_connections_per_address > 1000000)
+    return Bad("--max-connections-per-address", "must be 0 (no limit) to 1000000");
+  if (c.sse_max_streams < 0 || c.sse_max_streams > 1000000)
+    return Bad("--sse-max-streams", "must be 0 (no limit) to 1000000");
+  if (c.sse_max_streams_per_store < 0 || c.sse_max_streams_per_store > 1000000)
+    return Bad("--sse-max-streams-per-store", "must be 0 (no limit) to 1000000");
+  if (!(c.sse_lifetime == 0 || (c.sse_lifetime >= 1 && c.sse_lifetime <= 86400)))
+    return Bad("--sse-lifetime", "must be 0 (never) or 1 to 86400 seconds");
+  if (c.sse_buffer_mb < 0 || c.sse_buffer_mb > 1048576)
+    return Bad("--sse-buffer-mb", "must be 0 (no limit) to 1048576");
   if (!c.admin_token.empty() && c.admin_token.size() < 16) {
     return Bad("--admin-token", "must be at least 16 characters");
   }

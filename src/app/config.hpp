@@ -35,6 +35,11 @@ struct Config {
   double tenant_refresh = 2;       // seconds between reloads of the stores table (0: never)
   bool no_demo = false;
   std::string web_root;
+  int max_connections_per_address = 256;  // 0: no limit
+  int sse_max_streams = 1000;             // event streams in total (0: no limit)
+  int sse_max_streams_per_store = 100;    // event streams per store (0: no limit)
+  double sse_lifetime = 600;              // seconds before a stream ends (0: never)
+  int sse_buffer_mb = 64;                 // MiB queued for all streams together (0: no limit)
 
   // Derived by Validate().
   std::string sqlite_path;

@@ -99,6 +99,29 @@ int main(int argc, char** argv) {
       ->envname("ORDERFLOW_NO_DEMO");
   app.add_option("--web-root", config.web_root, "Directory of the dashboard files")
       ->envname("ORDERFLOW_WEB_ROOT");
+  app.add_option("--max-connections-per-address", config.max_connections_per_address,
+                 "Open connections per client address; more get 503 and are closed (0: no limit)")
+      ->envname("ORDERFLOW_MAX_CONNECTIONS_PER_ADDRESS")
+      ->capture_default_str();
+  app.add_option("--sse-max-streams", config.sse_max_streams,
+                 "Live-update streams (GET /api/events/stream) in total; more get 503 with "
+                 "Retry-After (0: no limit)")
+      ->envname("ORDERFLOW_SSE_MAX_STREAMS")
+      ->capture_default_str();
+  app.add_option("--sse-max-streams-per-store", config.sse_max_streams_per_store,
+                 "Live-update streams per store; more get 503 with Retry-After (0: no limit)")
+      ->envname("ORDERFLOW_SSE_MAX_STREAMS_PER_STORE")
+      ->capture_default_str();
+  app.add_option("--sse-lifetime", config.sse_lifetime,
+                 "Seconds after which a live-update stream ends cleanly and the browser "
+                 "reconnects (0: never)")
+      ->envname("ORDERFLOW_SSE_LIFETIME")
+      ->capture_default_str();
+  app.add_option("--sse-buffer-mb", config.sse_buffer_mb,
+                 "MiB of live updates queued for all streams together; beyond it the slowest "
+                 "readers are dropped (0: no limit)")
+      ->envname("ORDERFLOW_SSE_BUFFER_MB")
+      ->capture_default_str();
 
   auto* serve = app.add_subcommand("serve", "Run the HTTP API, the dashboard and the flow");
   auto* migrate = app.add_subcommand("migrate", "Apply pending schema migrations and exit");

@@ -1,4 +1,5 @@
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <csignal>
 #include <cstdio>
@@ -86,6 +87,26 @@ std::string WebRoot(const Config& config) {
 
 std::int64_t Millis(double seconds) { return static_cast<std::int64_t>(seconds * 1000.0); }
 
+// Every connection and stream is a descriptor, and the soft limit is often
+// 1024 while the hard limit is far higher: raise the soft one to the hard
+// one. Returns the soft limit in force afterwards.
+rlim_t RaiseFileLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 0;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) {
+      spdlog::info("open-file limit raised from {} to {}", limit.rlim_cur, raised.rlim_cur);
+      limit = raised;
+    } else {
+      spdlog::warn("cannot raise the open-file limit from {} to {}", limit.rlim_cur,
+                   limit.rlim_max);
+    }
+  }
+  return limit.rlim_cur;
+}
+
 }  // namespace
 
 int Serve(Config config) {
@@ -96,6 +117,17 @@ int Serve(Config config) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
+  rlim_t open_files = RaiseFileLimit();
+  // Descriptors beyond the streams: the database, the engine, API clients
+  // and health checks.
+  constexpr rlim_t kSpareFiles = 256;
+  if (open_files != RLIM_INFINITY && config.sse_max_streams > 0 &&
+      static_cast<rlim_t>(config.sse_max_streams) + kSpareFiles > open_files) {
+    spdlog::warn(
+        "--sse-max-streams {} leaves fewer than {} of the {} open files allowed for everything "
+        "else; lower it",
+        config.sse_max_streams, kSpareFiles, open_files);
+  }
 
   if (IsPostgres(config) && config.auth == "on" && config.admin_token.empty()) {
     return Fail(AdminToken(config).error().message);
@@ -150,7 +182,10 @@ int Serve(Config config) {
   steps::InstallSteps(engine, flow, *db, *gateway, step_options);
   db->SetCommitListener([&engine] { engine.Wake(); });
 
-  http::LiveHub live(*db, clock);
+  http::StreamQuota::Limits stream_limits;
+  stream_limits.total = config.sse_max_streams;
+  stream_limits.per_store = config.sse_max_streams_per_store;
+  http::LiveHub live(*db, clock, stream_limits);
   std::vector<std::string> step_names;
   for (const auto& spec : flow.steps()) {
     if (spec.kind == engine::StepKind::kEvent) step_names.push_back(spec.name);
@@ -189,6 +224,9 @@ int Serve(Config config) {
   sc.threads = config.threads;
   sc.cors_origins = config.cors_origins;
   sc.static_dir = WebRoot(config);
+  sc.max_connections_per_address = config.max_connections_per_address;
+  sc.stream_lifetime_seconds = config.sse_lifetime;
+  sc.stream_buffer_limit = static_cast<std::size_t>(config.sse_buffer_mb) * 1024 * 1024;
   std::unique_ptr<http::Server> server;
   try {
     server = std::make_unique<http::Server>(sc, instrumented);

@@ -15,6 +15,8 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::size_t kMaxOrdersPerFlush = 200;
+// Seconds a client turned away at the stream caps should wait.
+constexpr int kStreamRetryAfterSeconds = 5;
 
 std::string SseEvent(const char* type, const std::string& data) {
   return std::string("event: ") + type + "\ndata: " + data + "\n\n";
@@ -22,7 +24,8 @@ std::string SseEvent(const char* type, const std::string& data) {
 
 }  // namespace
 
-LiveHub::LiveHub(store::Store& store, const Clock& clock) : store_(store), clock_(clock) {}
+LiveHub::LiveHub(store::Store& store, const Clock& clock, StreamQuota::Limits limits)
+    : store_(store), clock_(clock), quota_(limits) {}
 
 LiveHub::~LiveHub() { Stop(); }
 
@@ -173,9 +176,20 @@ void RegisterEventStreamRoute(Router& router, handlers::Services& services, Live
     }
     auto principal = handlers::Authorize(services, request, respond);
     if (!principal) return;
+    auto ticket = hub.quota().Admit(principal->store_id);
+    if (!ticket) {
+      Response busy = ErrorResponse(MakeError(
+          ErrorCode::kUnavailable, "too many event streams are open; retry later or poll"));
+      busy.headers.emplace_back("Retry-After", std::to_string(kStreamRetryAfterSeconds));
+      respond(std::move(busy));
+      return;
+    }
     Response r;
     r.content_type = "text/event-stream";
-    r.stream = [&hub, store_id = principal->store_id](std::shared_ptr<StreamWriter> writer) {
+    // The ticket lives in the response, which the server keeps until the
+    // stream ends: the stream's place is given back when the connection is.
+    r.stream = [&hub, store_id = principal->store_id,
+                ticket = std::move(ticket)](std::shared_ptr<StreamWriter> writer) {
       hub.Subscribe(store_id, std::move(writer));
     };
     respond(std::move(r));

@@ -4,6 +4,8 @@
 // flush every 250 ms reads the changed orders, new notifications and fresh
 // stats of stores that have listeners and pushes them. With no listener a
 // change costs one set insertion, so the engine's throughput is untouched.
+// Streams are capped per store and in total (StreamQuota); beyond the caps
+// the route answers 503 with Retry-After.
 
 #include <condition_variable>
 #include <map>
@@ -17,13 +19,14 @@
 #include "common/clock.hpp"
 #include "http/handlers/api.hpp"
 #include "http/request.hpp"
+#include "http/stream_quota.hpp"
 #include "store/store.hpp"
 
 namespace orderflow::http {
 
 class LiveHub final : public handlers::ChangeListener {
  public:
-  LiveHub(store::Store& store, const Clock& clock);
+  LiveHub(store::Store& store, const Clock& clock, StreamQuota::Limits limits = {});
   ~LiveHub() override;  // Stop()s
 
   // Starts / stops the flush thread.
@@ -39,6 +42,8 @@ class LiveHub final : public handlers::ChangeListener {
 
   void Subscribe(const std::string& store_id, std::shared_ptr<StreamWriter> writer);
   std::size_t listeners() const;
+  // Admission of new streams; tickets are held for as long as a stream runs.
+  StreamQuota& quota() { return quota_; }
 
  private:
   struct StoreState {
@@ -54,6 +59,7 @@ class LiveHub final : public handlers::ChangeListener {
 
   store::Store& store_;
   const Clock& clock_;
+  StreamQuota quota_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::map<std::string, StoreState> stores_;  // GUARDED_BY(mu_)

@@ -80,6 +80,41 @@ TEST_F(ServeBytesTest, TruncatedRequestGetsNoAnswerAndCloseEndsTheConnection) {
   EXPECT_EQ(closed.size(), 1u);
 }
 
+// The fuzzed path refuses what a session refuses: an ambiguous end of a
+// request is answered 400, last, and what follows it is never served.
+TEST_F(ServeBytesTest, AmbiguousFramingIsRefusedAndNothingAfterItServed) {
+  const std::string smuggled = "GET /api/now HTTP/1.1\r\nHost: x\r\n\r\n";
+  for (const std::string& front : {
+           std::string("POST /api/echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n"),
+           std::string("POST /api/echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: identity\r\n\r\n"),
+           std::string("POST /api/echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, "
+                       "chunked\r\n\r\n0\r\n\r\n"),
+           std::string("POST /api/echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: "
+                       "gzip\r\nContent-Length: 2\r\n\r\n{}"),
+           std::string("POST /api/echo HTTP/1.1\r\nHost: x\r\nContent-Length: "
+                       "2\r\nTransfer-Encoding: chunked\r\n\r\n{}"),
+           std::string("POST /api/echo HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
+           std::string("POST /api/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: "
+                       "2\r\n\r\n{}"),
+           std::string("GET /api/now HTTP/1.1\r\n\r\n"),
+           std::string("GET /api/now HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"),
+       }) {
+    auto responses = Serve(front + smuggled);
+    ASSERT_EQ(responses.size(), 1u) << front;
+    EXPECT_EQ(responses[0].status, 400) << front;
+    EXPECT_NE(responses[0].body.find("validation_failed"), std::string::npos) << front;
+  }
+  // The control: sound framing, and the pipelined request is served.
+  auto sound = Serve(
+      "POST /api/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n" +
+      smuggled);
+  ASSERT_EQ(sound.size(), 2u);
+  EXPECT_EQ(sound[0].status, 201);
+  EXPECT_EQ(sound[0].body, "{}");
+  EXPECT_EQ(sound[1].status, 200);
+}
+
 TEST_F(ServeBytesTest, HandlerThatNeverAnswersGets500) {
   auto responses = Serve("GET /api/silent HTTP/1.1\r\nHost: x\r\n\r\n");
   ASSERT_EQ(responses.size(), 1u);
