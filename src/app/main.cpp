@@ -94,7 +94,8 @@ int main(int argc, char** argv) {
   std::string dlq_step;
   auto* dlq_list = dlq->add_subcommand("list", "List dead letters, newest first (read-only)");
   orderflow::app::AddSharedOptions(app, *dlq_list, database);
-  dlq_list->add_option("--store", dlq_store, "Only this store")->envname("ORDERFLOW_DLQ_STORE");
+  dlq_list->add_option("--store", dlq_store, "Only this store")
+      ->envname("ORDERFLOW_DLQ_LIST_STORE");
   auto* dlq_redrive = dlq->add_subcommand("redrive", "Make a dead letter pending again");
   orderflow::app::AddSharedOptions(app, *dlq_redrive, database);
   dlq_redrive->add_option("--store", dlq_store, "Store of the event")->required();

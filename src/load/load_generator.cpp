@@ -212,22 +212,18 @@ LoadReport RunLoad(const LoadOptions& options,
     threads.emplace_back([&ctx] { ctx.run(); });
 
   std::int64_t last_ok = 0;
-  auto last = Clock::now();
-  while (!ctx.stopped()) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    auto now = Clock::now();
-    if (now - last < std::chrono::seconds(1) && !ctx.stopped()) continue;
-    double dt = std::chrono::duration<double>(now - last).count();
+  auto last = s.start;
+  // One line per second, and a last one once every request has finished,
+  // so that the final counts are always shown.
+  auto report_progress = [&](Clock::time_point now) {
+    double dt = std::max(1e-9, std::chrono::duration<double>(now - last).count());
     std::int64_t ok = s.ok.load();
-    std::int64_t connection_errors = s.connection_errors.load();
-    std::map<int, std::int64_t> statuses;
+    LoadReport so_far;
+    so_far.connection_errors = s.connection_errors.load();
     {
       std::lock_guard lock(s.statuses_mu);
-      statuses = s.statuses;
+      so_far.statuses = s.statuses;
     }
-    LoadReport so_far;
-    so_far.statuses = statuses;
-    so_far.connection_errors = connection_errors;
     Percentiles p = s.latency.Compute();
     char line[256];
     std::snprintf(line, sizeof line,
@@ -238,12 +234,20 @@ LoadReport RunLoad(const LoadOptions& options,
                   static_cast<long long>(so_far.Failed()), static_cast<double>(ok - last_ok) / dt,
                   p.p50, p.p99);
     std::string text = line;
-    if (so_far.Failed() > 0) text += "  (" + FormatFailures(statuses, connection_errors) + ")";
+    if (so_far.Failed() > 0) {
+      text += "  (" + FormatFailures(so_far.statuses, so_far.connection_errors) + ")";
+    }
     progress(text);
     last_ok = ok;
     last = now;
+  };
+  while (!ctx.stopped()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    auto now = Clock::now();
+    if (now - last >= std::chrono::seconds(1) && !ctx.stopped()) report_progress(now);
   }
   for (auto& t : threads) t.join();
+  report_progress(Clock::now());
   report.seconds = std::chrono::duration<double>(Clock::now() - s.start).count();
   report.sent = s.sent.load();
   report.created = s.ok.load();
@@ -252,8 +256,9 @@ LoadReport RunLoad(const LoadOptions& options,
   report.throughput = report.seconds > 0 ? static_cast<double>(report.created) / report.seconds : 0;
   report.intake = s.latency.Compute();
   if (report.created == 0 && report.sent == 0 && report.connection_errors > 0) {
-    throw std::runtime_error("no order was accepted; is the server running on " + options.host +
-                             ":" + std::to_string(options.port) + "?");
+    throw std::runtime_error("no answer from " + options.host + ":" + std::to_string(options.port) +
+                             " (" + std::to_string(report.connection_errors) +
+                             " connection errors); is the server running?");
   }
 
   if (options.end_to_end && report.created > 0) {
