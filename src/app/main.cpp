@@ -42,6 +42,8 @@ int main(int argc, char** argv) {
       "ORDERFLOW_* environment variable unless README.md says otherwise.");
   auto database = [&config](CLI::App& sub) { orderflow::app::AddDatabaseOptions(sub, config); };
 
+  // serve's flags are declared in AddServeOptions (cli_options.cpp): new ones
+  // go there, after --web-root.
   auto* serve = app.add_subcommand("serve", "Run the HTTP API, the dashboard and the flow");
   orderflow::app::AddSharedOptions(app, *serve, [&config](CLI::App& sub) {
     orderflow::app::AddDatabaseOptions(sub, config);
