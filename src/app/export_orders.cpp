@@ -1,9 +1,10 @@
 // `orderflow export`: every order of a store (or of all stores) as CSV or
 // JSON lines, newest first, streamed in keyset pages of 500 through the
 // Store read API, so memory stays flat whatever the size of the history.
-// It opens the database read-only, without the server's process lock (and
-// never creates or migrates it), so it runs beside a serving process; each page is its own
-// snapshot, and orders created during the export (newer than its first page) are not in it.
+// It opens the database read-only and without the server's process lock
+// (it never creates or migrates one), so it runs beside a serving process;
+// each page is its own snapshot, and orders created during the export
+// (newer than its first page) are not in it.
 
 #include <chrono>
 #include <cstdio>

@@ -32,6 +32,14 @@ TEST(Cli, HelpDocumentsTheSubcommands) {
                            "--version", "serve --help"}) {
     EXPECT_TRUE(Contains(out, word)) << word << " missing from:\n" << out;
   }
+  // The root takes no option of its own besides these: serve's flags belong
+  // to serve (AddServeOptions in src/app/cli_options.cpp), where
+  // `serve --help` shows them.
+  std::vector<std::string> root_options;
+  for (const auto& line : NonEmptyLines(out)) {
+    if (line.rfind("  -", 0) == 0) root_options.push_back(line.substr(2, line.find(' ', 2) - 2));
+  }
+  EXPECT_EQ(root_options, (std::vector<std::string>{"-h,--help", "--version"})) << out;
 }
 
 // Every option of `serve`, with its environment variable, in `serve --help`
