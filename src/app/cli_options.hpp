@@ -36,7 +36,7 @@ void AddSharedOptions(CLI::App& root, CLI::App& sub, const std::function<void(CL
 
 // Checks that a number lies in [lo, hi]: "must be from 1 to 256, got 0".
 CLI::Validator Between(double lo, double hi);
-// Checks that a number is above `lo` (exclusive): "must be more than 0".
+// Checks that lo < number <= hi: "must be more than 0 and at most 86400".
 CLI::Validator Above(double lo, double hi);
 
 // The one line that explains why `error` was raised by `app.parse`: an
