@@ -1,5 +1,6 @@
 #include "app/config.hpp"
 
+#include <filesystem>
 #include <sstream>
 
 #include "store/postgres/postgres_store.hpp"
@@ -85,6 +86,14 @@ Status Validate(Config& c) {
     return Bad("--sse-buffer-mb", "must be 0 (no limit) to 1048576");
   if (!c.admin_token.empty() && c.admin_token.size() < 16) {
     return Bad("--admin-token", "must be at least 16 characters");
+  }
+  // A wrong directory would serve nothing but 404s: refuse it at start.
+  if (!c.web_root.empty()) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(c.web_root, ec))
+      return Bad("--web-root", "no directory at '" + c.web_root + "'");
+    if (!std::filesystem::is_regular_file(std::filesystem::path(c.web_root) / "index.html", ec))
+      return Bad("--web-root", "'" + c.web_root + "' has no index.html (the dashboard files)");
   }
   c.cors_origins.clear();
   std::stringstream origins(c.cors_origin);

@@ -1,9 +1,10 @@
 // `orderflow export`: every order of a store (or of all stores) as CSV or
 // JSON lines, newest first, streamed in keyset pages of 500 through the
 // Store read API, so memory stays flat whatever the size of the history.
-// It opens the database without the server's process lock and only reads,
-// so it runs beside a serving process; each page is its own snapshot, and
-// orders created during the export (newer than its first page) are not in it.
+// It opens the database read-only and without the server's process lock
+// (it never creates or migrates one), so it runs beside a serving process;
+// each page is its own snapshot, and orders created during the export
+// (newer than its first page) are not in it.
 
 #include <chrono>
 #include <cstdio>
@@ -11,6 +12,7 @@
 #include <iostream>
 
 #include "app/commands.hpp"
+#include "app/csv_field.hpp"
 #include "app/open_store.hpp"
 #include "common/json.hpp"
 #include "http/handlers/views.hpp"
@@ -26,23 +28,10 @@ constexpr const char* kCsvColumns[] = {
     "status",        "paymentStatus", "fulfillmentStatus", "customerName",
     "customerEmail", "items",         "totalAmount",       "totalCents",
     "currency",      "failureReason", "trackingNumber",    "carrier"};
-
-// RFC 4180: a field with a comma, quote, CR or LF (or edge spaces, which
-// some readers trim) is quoted, and its quotes are doubled.
-void AppendCsvField(std::string& line, const std::string& value) {
-  bool quote = value.find_first_of(",\"\r\n") != std::string::npos ||
-               (!value.empty() && (value.front() == ' ' || value.back() == ' '));
-  if (!quote) {
-    line += value;
-    return;
-  }
-  line += '"';
-  for (char c : value) {
-    if (c == '"') line += '"';
-    line += c;
-  }
-  line += '"';
-}
+// totalAmount and totalCents: numbers we format, never escaped as text.
+constexpr bool kNumberColumns[] = {false, false, false, false, false, false, false, false,
+                                   false, false, true,  true,  false, false, false, false};
+static_assert(std::size(kNumberColumns) == std::size(kCsvColumns));
 
 std::string CsvHeader() {
   std::string line;
@@ -78,7 +67,7 @@ std::string CsvRow(const domain::Order& o) {
   std::string line;
   for (std::size_t i = 0; i < std::size(fields); ++i) {
     if (i > 0) line += ',';
-    AppendCsvField(line, fields[i]);
+    AppendCsvField(line, fields[i], kNumberColumns[i] ? CsvKind::kNumber : CsvKind::kText);
   }
   return line + "\r\n";
 }
@@ -110,7 +99,9 @@ int ExportCommand(const Config& config, const ExportOptions& options) {
   }
   base.limit = kPageSize;
 
-  auto opened = OpenDatabase(config, OpenOptions{});
+  OpenOptions open_options;
+  open_options.read_only = true;
+  auto opened = OpenDatabase(config, open_options);
   if (!opened.ok()) return Fail(opened.error().message);
   store::Store& db = **opened;
 

@@ -1,151 +1,89 @@
 // Composition root of the `orderflow` binary: parses the command line and
-// environment (CLI11), then hands over to one subcommand.
+// environment (CLI11; the shared options are declared in cli_options.cpp),
+// then hands over to one subcommand. Exit codes: 0 done, 1 the command ran
+// and something failed (`load` with failed requests), 2 bad usage or a
+// command that could not run.
 
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <optional>
 
+#include "app/cli_options.hpp"
 #include "app/commands.hpp"
 #include "app/config.hpp"
+#include "app/open_store.hpp"
 #include "load/load_generator.hpp"
+
+namespace {
+
+using orderflow::app::Above;
+using orderflow::app::Between;
+
+constexpr double kMaxCount = 1e12;
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using orderflow::app::Config;
   Config config;
   CLI::App app{"OrderFlow: multi-store order processing with a durable step engine"};
   app.require_subcommand(1);
+  // Options a subcommand does not know go to its parent: `serve --db X`
+  // has always worked, and so do scripts that give every command the same
+  // options (`orderflow migrate --listen ...` ignores --listen).
   app.fallthrough();
+  // Given twice, the later value wins (`orderflow --db A serve --db B`).
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  app.set_version_flag("--version", std::string("orderflow ") + ORDERFLOW_VERSION,
+                       "Print the version and exit");
+  app.footer(
+      "Each command has its own --help, e.g. `orderflow serve --help`. Options may also be\n"
+      "given before the command (`orderflow --db sqlite:x.db serve`); every option has an\n"
+      "ORDERFLOW_* environment variable unless README.md says otherwise.");
+  auto database = [&config](CLI::App& sub) { orderflow::app::AddDatabaseOptions(sub, config); };
 
-  app.add_option("--db", config.db, "Database: sqlite:PATH or a postgresql:// URI")
-      ->envname("ORDERFLOW_DB")
-      ->capture_default_str();
-  app.add_option("--listen", config.listen, "HOST:PORT to serve on")
-      ->envname("ORDERFLOW_LISTEN")
-      ->capture_default_str();
-  app.add_option("--threads", config.threads, "I/O threads")
-      ->envname("ORDERFLOW_THREADS")
-      ->capture_default_str();
-  app.add_option("--admin-token", config.admin_token,
-                 "Admin bearer token (default: generated and kept beside the database)")
-      ->envname("ORDERFLOW_ADMIN_TOKEN");
-  app.add_option("--auth", config.auth, "on, or off for local demos only")
-      ->envname("ORDERFLOW_AUTH")
-      ->capture_default_str();
-  app.add_option("--payment-gateway", config.payment_gateway, "simulated, or an http:// base URL")
-      ->envname("ORDERFLOW_PAYMENT_GATEWAY")
-      ->capture_default_str();
-  app.add_option("--ship-delay", config.ship_delay, "Seconds from fulfilled to shipped")
-      ->envname("ORDERFLOW_SHIP_DELAY")
-      ->capture_default_str();
-  app.add_option("--deliver-delay", config.deliver_delay, "Seconds from shipped to delivered")
-      ->envname("ORDERFLOW_DELIVER_DELAY")
-      ->capture_default_str();
-  app.add_option("--payment-decline-rate", config.payment_decline_rate,
-                 "Fraction of payments the simulated gateway declines at random (demos)")
-      ->envname("ORDERFLOW_PAYMENT_DECLINE_RATE")
-      ->capture_default_str();
-  app.add_option("--low-stock-scan", config.low_stock_scan, "Seconds between low-stock scans")
-      ->envname("ORDERFLOW_LOW_STOCK_SCAN")
-      ->capture_default_str();
-  app.add_option("--claim-lease", config.claim_lease,
-                 "Seconds a claimed step delivery stays with this instance before another "
-                 "instance on the same database may take it over (crash recovery)")
-      ->envname("ORDERFLOW_CLAIM_LEASE")
-      ->capture_default_str();
-  app.add_option("--step-chain", config.step_chain,
-                 "Step deliveries that need no I/O run inside the unit that triggered them, up "
-                 "to this many per unit (0: every step is a unit of its own)")
-      ->envname("ORDERFLOW_STEP_CHAIN")
-      ->capture_default_str();
-  app.add_option("--webhook-timeout", config.webhook_timeout, "Seconds a webhook POST may take")
-      ->envname("ORDERFLOW_WEBHOOK_TIMEOUT")
-      ->capture_default_str();
-  app.add_option("--webhook-attempts", config.webhook_attempts,
-                 "Attempts per webhook delivery (5xx, 429 and timeouts are retried)")
-      ->envname("ORDERFLOW_WEBHOOK_ATTEMPTS")
-      ->capture_default_str();
-  app.add_option("--webhook-retry-delay", config.webhook_retry_delay,
-                 "Seconds before the first webhook retry; doubles per attempt, with jitter")
-      ->envname("ORDERFLOW_WEBHOOK_RETRY_DELAY")
-      ->capture_default_str();
-  app.add_option("--webhook-disable-after", config.webhook_disable_after,
-                 "Failed webhook deliveries in a row that disable an endpoint")
-      ->envname("ORDERFLOW_WEBHOOK_DISABLE_AFTER")
-      ->capture_default_str();
-  app.add_option("--log-format", config.log_format, "text or json")
-      ->envname("ORDERFLOW_LOG_FORMAT")
-      ->capture_default_str();
-  app.add_option("--log-level", config.log_level, "trace, debug, info, warn, error")
-      ->envname("ORDERFLOW_LOG_LEVEL")
-      ->capture_default_str();
-  app.add_option("--cors-origin", config.cors_origin,
-                 "Browser origins allowed to call the API, comma-separated (none by default)")
-      ->envname("ORDERFLOW_CORS_ORIGIN");
-  app.add_option("--rate-limit", config.rate_limit,
-                 "Default requests/s per new store (burst twice that)")
-      ->envname("ORDERFLOW_RATE_LIMIT")
-      ->capture_default_str();
-  app.add_option("--auth-failure-limit", config.auth_failure_limit,
-                 "Wrong credentials per minute per client address before 429s (burst the "
-                 "same; 0: no limit)")
-      ->envname("ORDERFLOW_AUTH_FAILURE_LIMIT")
-      ->capture_default_str();
-  app.add_option("--tenant-refresh", config.tenant_refresh,
-                 "Seconds between reloads of the stores table, so that stores created, keys "
-                 "rotated and rate limits changed elsewhere apply here (0: only at start-up)")
-      ->envname("ORDERFLOW_TENANT_REFRESH")
-      ->capture_default_str();
-  app.add_flag("--no-demo", config.no_demo, "Do not seed the demo stores on an empty database")
-      ->envname("ORDERFLOW_NO_DEMO");
-  app.add_option("--web-root", config.web_root, "Directory of the dashboard files")
-      ->envname("ORDERFLOW_WEB_ROOT");
-  app.add_option("--max-connections-per-address", config.max_connections_per_address,
-                 "Open connections per client address; more get 503 and are closed (0: no limit)")
-      ->envname("ORDERFLOW_MAX_CONNECTIONS_PER_ADDRESS")
-      ->capture_default_str();
-  app.add_option("--sse-max-streams", config.sse_max_streams,
-                 "Live-update streams (GET /api/events/stream) in total; more get 503 with "
-                 "Retry-After (0: no limit)")
-      ->envname("ORDERFLOW_SSE_MAX_STREAMS")
-      ->capture_default_str();
-  app.add_option("--sse-max-streams-per-store", config.sse_max_streams_per_store,
-                 "Live-update streams per store; more get 503 with Retry-After (0: no limit)")
-      ->envname("ORDERFLOW_SSE_MAX_STREAMS_PER_STORE")
-      ->capture_default_str();
-  app.add_option("--sse-lifetime", config.sse_lifetime,
-                 "Seconds after which a live-update stream ends cleanly and the browser "
-                 "reconnects (0: never)")
-      ->envname("ORDERFLOW_SSE_LIFETIME")
-      ->capture_default_str();
-  app.add_option("--sse-buffer-mb", config.sse_buffer_mb,
-                 "MiB of live updates queued for all streams together; beyond it the slowest "
-                 "readers are dropped (0: no limit)")
-      ->envname("ORDERFLOW_SSE_BUFFER_MB")
-      ->capture_default_str();
-
+  // serve's flags are declared in AddServeOptions (cli_options.cpp): new ones
+  // go there, after --web-root.
   auto* serve = app.add_subcommand("serve", "Run the HTTP API, the dashboard and the flow");
+  orderflow::app::AddSharedOptions(app, *serve, [&config](CLI::App& sub) {
+    orderflow::app::AddDatabaseOptions(sub, config);
+    orderflow::app::AddServeOptions(sub, config);
+  });
   auto* migrate = app.add_subcommand("migrate", "Apply pending schema migrations and exit");
+  orderflow::app::AddSharedOptions(app, *migrate, database);
+
   auto* seed =
       app.add_subcommand("seed", "Seed the demo stores and catalogue on an empty database");
+  orderflow::app::AddSharedOptions(app, *seed, database);
   std::int64_t seed_orders = 0;
   std::string seed_store = "X";
   seed->add_option(
-      "--orders", seed_orders,
-      "Also import this many finished orders over the last 7 days (dashboard at scale)");
-  seed->add_option("--store", seed_store, "Store that gets the orders")->capture_default_str();
+          "--orders", seed_orders,
+          "Also import this many finished orders over the last 7 days (dashboard at scale)")
+      ->envname("ORDERFLOW_SEED_ORDERS")
+      ->check(Between(0, 1e9));
+  seed->add_option("--store", seed_store, "Store that gets the orders")
+      ->envname("ORDERFLOW_SEED_STORE")
+      ->capture_default_str();
+
+  // `stores` and `dlq redrive` act on one store or event named on the command
+  // line, so their options have no environment variables (README.md).
   auto* stores = app.add_subcommand("stores", "Manage stores and their API keys");
   stores->require_subcommand(1);
   std::string store_id, store_name, currency = "USD";
   auto* create = stores->add_subcommand("create", "Create a store and print its API key once");
+  orderflow::app::AddSharedOptions(app, *create, database);
   create->add_option("store_id", store_id, "Store id, e.g. W")->required();
   create->add_option("--name", store_name, "Display name")->required();
   create->add_option("--currency", currency, "ISO 4217 code")->capture_default_str();
   auto* rotate = stores->add_subcommand("rotate-key", "Issue a new API key for a store");
+  orderflow::app::AddSharedOptions(app, *rotate, database);
   rotate->add_option("store_id", store_id, "Store id")->required();
   double rate_limit = 0;
   double burst = 0;
   auto* set_rate = stores->add_subcommand("set-rate-limit",
                                           "Change a store's rate limit (requests/s; 0: unlimited)");
+  orderflow::app::AddSharedOptions(app, *set_rate, database);
   set_rate->add_option("store_id", store_id, "Store id")->required();
   set_rate->add_option("rate", rate_limit, "Requests per second, 0 for unlimited")->required();
   auto* burst_option =
@@ -156,57 +94,92 @@ int main(int argc, char** argv) {
   std::string dlq_store;
   std::int64_t dlq_event = 0;
   std::string dlq_step;
-  auto* dlq_list = dlq->add_subcommand("list", "List dead letters, newest first");
-  dlq_list->add_option("--store", dlq_store, "Only this store");
+  auto* dlq_list = dlq->add_subcommand("list", "List dead letters, newest first (read-only)");
+  orderflow::app::AddSharedOptions(app, *dlq_list, database);
+  dlq_list->add_option("--store", dlq_store, "Only this store")
+      ->envname("ORDERFLOW_DLQ_LIST_STORE");
   auto* dlq_redrive = dlq->add_subcommand("redrive", "Make a dead letter pending again");
+  orderflow::app::AddSharedOptions(app, *dlq_redrive, database);
   dlq_redrive->add_option("--store", dlq_store, "Store of the event")->required();
-  dlq_redrive->add_option("event_id", dlq_event, "Event id")->required();
+  dlq_redrive->add_option("event_id", dlq_event, "Event id")->required()->check(Between(1, 9e18));
   dlq_redrive->add_option("step", dlq_step, "Step name")->required();
 
   orderflow::app::ExportOptions export_options;
   auto* export_cmd = app.add_subcommand(
-      "export", "Stream orders as CSV or JSON lines (newest first; runs beside a server)");
-  export_cmd->add_option("--store", export_options.store_id, "Only this store (default: all)");
+      "export",
+      "Stream orders as CSV or JSON lines (newest first; read-only, runs beside a server)");
+  orderflow::app::AddSharedOptions(app, *export_cmd, database);
+  export_cmd->add_option("--store", export_options.store_id, "Only this store (default: all)")
+      ->envname("ORDERFLOW_EXPORT_STORE");
   export_cmd->add_option("--format", export_options.format, "csv or jsonl")
+      ->envname("ORDERFLOW_EXPORT_FORMAT")
       ->check(CLI::IsMember({"csv", "jsonl"}))
       ->capture_default_str();
-  export_cmd->add_option("--from", export_options.from, "createdAt >= this ISO 8601 time");
-  export_cmd->add_option("--to", export_options.to, "createdAt < this ISO 8601 time");
-  export_cmd->add_option("--status", export_options.status, "Only orders in this status");
-  export_cmd->add_option("--output,-o", export_options.output, "File to write (default: stdout)");
+  export_cmd->add_option("--from", export_options.from, "createdAt >= this ISO 8601 time")
+      ->envname("ORDERFLOW_EXPORT_FROM");
+  export_cmd->add_option("--to", export_options.to, "createdAt < this ISO 8601 time")
+      ->envname("ORDERFLOW_EXPORT_TO");
+  export_cmd->add_option("--status", export_options.status, "Only orders in this status")
+      ->envname("ORDERFLOW_EXPORT_STATUS");
+  export_cmd->add_option("--output,-o", export_options.output, "File to write (default: stdout)")
+      ->envname("ORDERFLOW_EXPORT_OUTPUT");
 
   orderflow::load::LoadOptions load_options;
   std::string target = "127.0.0.1:8080";
   auto* load = app.add_subcommand(
-      "load", "Post orders to a running server and report throughput and latency");
-  load->add_option("--target", target, "HOST:PORT of the server")->capture_default_str();
+      "load",
+      "Post orders to a running server and report throughput and latency (exit 1 when any "
+      "request failed)");
+  load->add_option("--target", target, "HOST:PORT of the server")
+      ->envname("ORDERFLOW_LOAD_TARGET")
+      ->capture_default_str();
   load->add_option("--token", load_options.token, "Admin token or store API key")
       ->envname("ORDERFLOW_LOAD_TOKEN");
-  load->add_option("--store", load_options.store_id, "Store to order from")->capture_default_str();
+  load->add_option("--store", load_options.store_id, "Store to order from")
+      ->envname("ORDERFLOW_LOAD_STORE")
+      ->capture_default_str();
   load->add_option("--connections,-c", load_options.connections, "Keep-alive connections")
+      ->envname("ORDERFLOW_LOAD_CONNECTIONS")
+      ->check(Between(1, 10000))
       ->capture_default_str();
   load->add_option("--client-threads", load_options.threads, "Client I/O threads")
+      ->envname("ORDERFLOW_LOAD_CLIENT_THREADS")
+      ->check(Between(1, 256))
       ->capture_default_str();
   load->add_option("--duration,-d", load_options.duration_s, "Seconds to run (when --count is 0)")
+      ->envname("ORDERFLOW_LOAD_DURATION")
+      ->check(Above(0, 86400))
       ->capture_default_str();
   load->add_option("--count,-n", load_options.count, "Orders to post (0: use --duration)")
+      ->envname("ORDERFLOW_LOAD_COUNT")
+      ->check(Between(0, kMaxCount))
       ->capture_default_str();
   load->add_option("--rate", load_options.rate, "Target orders/s (0: as fast as possible)")
+      ->envname("ORDERFLOW_LOAD_RATE")
+      ->check(Between(0, 1e7))
       ->capture_default_str();
   load->add_option("--product", load_options.product, "Product ordered (one unit per order)")
+      ->envname("ORDERFLOW_LOAD_PRODUCT")
       ->capture_default_str();
   load->add_option("--restock", load_options.restock, "Units to add to the product first (admin)")
+      ->envname("ORDERFLOW_LOAD_RESTOCK")
+      ->check(Between(0, kMaxCount))
       ->capture_default_str();
   load->add_option("--decline-fraction", load_options.decline_fraction,
                    "Share of orders paid with tok_chargeDeclined")
+      ->envname("ORDERFLOW_LOAD_DECLINE_FRACTION")
+      ->check(Between(0, 1))
       ->capture_default_str();
   load->add_flag("--end-to-end", load_options.end_to_end,
-                 "Wait for every order to finish and report created -> delivered");
+                 "Wait for every order to finish and report created -> delivered")
+      ->envname("ORDERFLOW_LOAD_END_TO_END");
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    std::cerr << orderflow::app::ParseErrorMessage(app, e) << std::endl;
+    return 2;
   }
   if (*load) return orderflow::app::LoadCommand(load_options, target);
   orderflow::Status valid = orderflow::app::Validate(config);
@@ -215,6 +188,15 @@ int main(int argc, char** argv) {
     return 2;
   }
   orderflow::app::ConfigureLogging(config);
+  // Commands that change rows already there: a mistyped path is an error,
+  // not a new, empty database (export and dlq list also open read-only).
+  if (*rotate || *set_rate || *dlq_redrive) {
+    orderflow::Status exists = orderflow::app::RequireExistingDatabase(config);
+    if (!exists.ok()) {
+      std::cerr << "orderflow: " << exists.error().message << std::endl;
+      return 2;
+    }
+  }
   if (*serve) return orderflow::app::Serve(config);
   if (*migrate) return orderflow::app::Migrate(config);
   if (*export_cmd) return orderflow::app::ExportCommand(config, export_options);

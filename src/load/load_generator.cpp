@@ -31,58 +31,17 @@ namespace json = boost::json;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
-// Latency histogram with 10 µs buckets up to 10 s: exact enough for
-// percentiles, lock-free to record from every connection.
-class Histogram {
- public:
-  static constexpr int kBuckets = 1'000'000;
-  Histogram() : buckets_(std::make_unique<std::atomic<std::int64_t>[]>(kBuckets)) {}
-  void Record(double ms) {
-    int b = std::clamp(static_cast<int>(ms * 100.0), 0, kBuckets - 1);
-    buckets_[b].fetch_add(1, std::memory_order_relaxed);
-    double prev = max_.load(std::memory_order_relaxed);
-    while (ms > prev && !max_.compare_exchange_weak(prev, ms)) {
-    }
-  }
-  Percentiles Compute() const {
-    std::int64_t total = 0;
-    for (int i = 0; i < kBuckets; ++i) total += buckets_[i].load(std::memory_order_relaxed);
-    Percentiles p;
-    p.max = max_.load();
-    if (total == 0) return p;
-    std::int64_t seen = 0;
-    auto at = [&](double q) {
-      return static_cast<std::int64_t>(std::ceil(q * static_cast<double>(total)));
-    };
-    std::int64_t t50 = at(0.50), t90 = at(0.90), t99 = at(0.99);
-    for (int i = 0; i < kBuckets; ++i) {
-      std::int64_t n = buckets_[i].load(std::memory_order_relaxed);
-      if (n == 0) continue;
-      double ms = (i + 1) / 100.0;
-      if (seen < t50 && seen + n >= t50) p.p50 = ms;
-      if (seen < t90 && seen + n >= t90) p.p90 = ms;
-      if (seen < t99 && seen + n >= t99) p.p99 = ms;
-      seen += n;
-    }
-    return p;
-  }
-
- private:
-  std::unique_ptr<std::atomic<std::int64_t>[]> buckets_;
-  std::atomic<double> max_{0};
-};
-
 struct Shared {
   const LoadOptions& options;
   tcp::endpoint endpoint;
   std::atomic<std::int64_t> issued{0};
   std::atomic<std::int64_t> sent{0};
   std::atomic<std::int64_t> ok{0};
-  std::atomic<std::int64_t> errors{0};
+  std::atomic<std::int64_t> connection_errors{0};
   std::atomic<bool> stop{false};
   std::mutex statuses_mu;
-  std::map<int, std::int64_t> statuses;
-  Histogram latency;
+  std::map<int, std::int64_t> statuses;  // GUARDED_BY(statuses_mu)
+  LatencyHistogram latency;
   Clock::time_point start;
 };
 
@@ -164,8 +123,8 @@ asio::awaitable<void> Connection(Shared& s, int index) {
       failed = true;
     }
     if (failed) {
-      s.errors.fetch_add(1);
-      if (s.errors.load() > 1000 && s.ok.load() == 0) s.stop = true;
+      s.connection_errors.fetch_add(1);
+      if (s.connection_errors.load() > 1000 && s.ok.load() == 0) s.stop = true;
       pacer.expires_after(std::chrono::milliseconds(10));
       co_await pacer.async_wait(asio::use_awaitable);
     }
@@ -229,17 +188,8 @@ Percentiles SampleEndToEnd(const LoadOptions& o) {
       ms.push_back(static_cast<double>(updated - created));
     }
   }
-  Percentiles p;
-  if (ms.empty()) return p;
   std::sort(ms.begin(), ms.end());
-  auto q = [&ms](double f) {
-    return ms[std::min(ms.size() - 1, static_cast<std::size_t>(f * ms.size()))];
-  };
-  p.p50 = q(0.5);
-  p.p90 = q(0.9);
-  p.p99 = q(0.99);
-  p.max = ms.back();
-  return p;
+  return PercentilesOfSorted(ms);
 }
 
 }  // namespace
@@ -262,39 +212,56 @@ LoadReport RunLoad(const LoadOptions& options,
     threads.emplace_back([&ctx] { ctx.run(); });
 
   std::int64_t last_ok = 0;
-  auto last = Clock::now();
+  auto last = s.start;
+  // One line per second, and a last one once every request has finished,
+  // so that the final counts are always shown.
+  auto report_progress = [&](Clock::time_point now) {
+    double dt = std::max(1e-9, std::chrono::duration<double>(now - last).count());
+    std::int64_t ok = s.ok.load();
+    LoadReport so_far;
+    so_far.connection_errors = s.connection_errors.load();
+    {
+      std::lock_guard lock(s.statuses_mu);
+      so_far.statuses = s.statuses;
+    }
+    Percentiles p = s.latency.Compute();
+    char line[256];
+    std::snprintf(line, sizeof line,
+                  "[%5.1fs] sent %lld  2xx %lld  failed %lld  %.0f orders/s  p50 %.2f ms  p99 "
+                  "%.2f ms",
+                  std::chrono::duration<double>(now - s.start).count(),
+                  static_cast<long long>(s.sent.load()), static_cast<long long>(ok),
+                  static_cast<long long>(so_far.Failed()), static_cast<double>(ok - last_ok) / dt,
+                  p.p50, p.p99);
+    std::string text = line;
+    if (so_far.Failed() > 0) {
+      text += "  (" + FormatFailures(so_far.statuses, so_far.connection_errors) + ")";
+    }
+    progress(text);
+    last_ok = ok;
+    last = now;
+  };
   while (!ctx.stopped()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     auto now = Clock::now();
-    if (now - last < std::chrono::seconds(1) && !ctx.stopped()) continue;
-    double dt = std::chrono::duration<double>(now - last).count();
-    std::int64_t ok = s.ok.load();
-    Percentiles p = s.latency.Compute();
-    char line[256];
-    std::snprintf(
-        line, sizeof line,
-        "[%5.1fs] sent %lld  2xx %lld  errors %lld  %.0f orders/s  p50 %.2f ms  p99 %.2f ms",
-        std::chrono::duration<double>(now - s.start).count(), static_cast<long long>(s.sent.load()),
-        static_cast<long long>(ok), static_cast<long long>(s.errors.load()),
-        static_cast<double>(ok - last_ok) / dt, p.p50, p.p99);
-    progress(line);
-    last_ok = ok;
-    last = now;
+    if (now - last >= std::chrono::seconds(1) && !ctx.stopped()) report_progress(now);
   }
   for (auto& t : threads) t.join();
+  report_progress(Clock::now());
   report.seconds = std::chrono::duration<double>(Clock::now() - s.start).count();
   report.sent = s.sent.load();
   report.created = s.ok.load();
-  report.errors = s.errors.load();
+  report.connection_errors = s.connection_errors.load();
   report.statuses = s.statuses;
   report.throughput = report.seconds > 0 ? static_cast<double>(report.created) / report.seconds : 0;
   report.intake = s.latency.Compute();
-  if (report.created == 0 && report.errors > 0) {
-    throw std::runtime_error("no order was accepted; is the server running on " + options.host +
-                             ":" + std::to_string(options.port) + "?");
+  if (report.created == 0 && report.sent == 0 && report.connection_errors > 0) {
+    throw std::runtime_error("no answer from " + options.host + ":" + std::to_string(options.port) +
+                             " (" + std::to_string(report.connection_errors) +
+                             " connection errors); is the server running?");
   }
 
-  if (options.end_to_end) {
+  if (options.end_to_end && report.created > 0) {
     report.e2e_measured = true;
     auto deadline = Clock::now() + std::chrono::duration<double>(options.e2e_timeout_s);
     for (;;) {
@@ -321,18 +288,48 @@ LoadReport RunLoad(const LoadOptions& options,
   return report;
 }
 
+std::int64_t LoadReport::Failed() const {
+  std::int64_t failed = connection_errors;
+  for (const auto& [code, n] : statuses) {
+    if (code / 100 != 2) failed += n;
+  }
+  return failed;
+}
+
+std::string FormatFailures(const std::map<int, std::int64_t>& statuses,
+                           std::int64_t connection_errors) {
+  std::string out;
+  for (const auto& [code, n] : statuses) {
+    if (code / 100 == 2) continue;
+    if (!out.empty()) out += ", ";
+    out += std::to_string(code) + " x" + std::to_string(n);
+  }
+  if (connection_errors > 0) {
+    if (!out.empty()) out += ", ";
+    out += "connection errors x" + std::to_string(connection_errors);
+  }
+  return out.empty() ? "none" : out;
+}
+
 std::string FormatReport(const LoadOptions& o, const LoadReport& r) {
   char buf[2048];
   std::string statuses;
-  for (const auto& [code, n] : r.statuses)
-    statuses += " " + std::to_string(code) + "x" + std::to_string(n);
-  int len = std::snprintf(buf, sizeof buf,
-                          "intake: %lld orders in %.2f s over %d connections = %.0f orders/s\n"
-                          "  latency ms: p50 %.2f  p90 %.2f  p99 %.2f  max %.2f\n"
-                          "  responses:%s  transport errors: %lld\n",
-                          static_cast<long long>(r.created), r.seconds, o.connections, r.throughput,
-                          r.intake.p50, r.intake.p90, r.intake.p99, r.intake.max, statuses.c_str(),
-                          static_cast<long long>(r.errors));
+  for (const auto& [code, n] : r.statuses) {
+    statuses += ' ';
+    statuses += std::to_string(code);
+    statuses += 'x';
+    statuses += std::to_string(n);
+  }
+  int len = std::snprintf(
+      buf, sizeof buf,
+      "intake: %lld orders in %.2f s over %d connections = %.0f orders/s\n"
+      "  latency ms: p50 %.2f  p90 %.2f  p99 %.2f  max %.2f\n"
+      "  responses:%s\n"
+      "  failed: %lld of %lld requests (%s)\n",
+      static_cast<long long>(r.created), r.seconds, o.connections, r.throughput, r.intake.p50,
+      r.intake.p90, r.intake.p99, r.intake.max, statuses.empty() ? " none" : statuses.c_str(),
+      static_cast<long long>(r.Failed()), static_cast<long long>(r.sent + r.connection_errors),
+      FormatFailures(r.statuses, r.connection_errors).c_str());
   std::string out(buf, static_cast<std::size_t>(len));
   if (r.e2e_measured) {
     len = std::snprintf(

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "load/latency_histogram.hpp"
+
 namespace orderflow::load {
 
 struct LoadOptions {
@@ -30,15 +32,14 @@ struct LoadOptions {
   double e2e_timeout_s = 300;
 };
 
-struct Percentiles {
-  double p50 = 0, p90 = 0, p99 = 0, max = 0;  // milliseconds
-};
-
 struct LoadReport {
-  std::int64_t sent = 0;
-  std::int64_t created = 0;  // 201
-  std::int64_t errors = 0;   // transport errors
+  std::int64_t sent = 0;               // requests answered
+  std::int64_t created = 0;            // 2xx
+  std::int64_t connection_errors = 0;  // refused, reset or timed out: no answer
   std::map<int, std::int64_t> statuses;
+  // Requests that did not create an order: non-2xx answers plus connection
+  // errors. `orderflow load` exits 1 when this is not zero.
+  std::int64_t Failed() const;
   double seconds = 0;
   double throughput = 0;  // 2xx per second
   Percentiles intake;
@@ -58,5 +59,10 @@ LoadReport RunLoad(const LoadOptions& options,
 
 // Multi-line human-readable summary.
 std::string FormatReport(const LoadOptions& options, const LoadReport& report);
+
+// The failures in one line, by status: "401 x20, 422 x3, connection errors
+// x2"; "none" when nothing failed.
+std::string FormatFailures(const std::map<int, std::int64_t>& statuses,
+                           std::int64_t connection_errors);
 
 }  // namespace orderflow::load

@@ -70,6 +70,17 @@ Result<int> ApplyMigrations(Connection& conn) {
   return applied;
 }
 
+// The applied version without creating anything: 0 when the schema has no
+// schema_migrations table.
+Result<int> ReadVersion(Connection& conn) {
+  OF_ASSIGN_OR_RETURN(pg::Rows table,
+                      conn.Query("SELECT (to_regclass('schema_migrations') IS NOT NULL)::int"));
+  if (table.Int(0, 0) == 0) return 0;
+  OF_ASSIGN_OR_RETURN(pg::Rows rows,
+                      conn.Query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+  return static_cast<int>(rows.Int(0, 0));
+}
+
 // Connects once, retrying an unreachable server until `wait` has passed.
 Result<std::unique_ptr<Connection>> ConnectPatiently(const PostgresConfig& config) {
   auto deadline = std::chrono::steady_clock::now() + config.startup_wait;
@@ -319,16 +330,22 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const PostgresConfig&
   impl->config = config;
   {
     OF_ASSIGN_OR_RETURN(auto first, ConnectPatiently(config));
-    OF_ASSIGN_OR_RETURN(impl->schema_version, ApplyMigrations(*first));
+    OF_ASSIGN_OR_RETURN(impl->schema_version,
+                        config.read_only ? ReadVersion(*first) : ApplyMigrations(*first));
   }
   OF_ASSIGN_OR_RETURN(impl->pool,
                       Pool::Open(config.conninfo, std::max(2, config.pool), config.max_backoff));
+  if (config.read_only) return std::unique_ptr<PostgresStore>(new PostgresStore(std::move(impl)));
   Impl* raw = impl.get();
   impl->writer_thread = std::thread([raw] { raw->WriterLoop(); });
   return std::unique_ptr<PostgresStore>(new PostgresStore(std::move(impl)));
 }
 
 void PostgresStore::Write(WriteFn fn, DoneFn done) {
+  if (impl_->config.read_only) {
+    done(MakeError(ErrorCode::kUnavailable, "the database is open read-only"));
+    return;
+  }
   impl_->queue.Push(std::move(fn), std::move(done));
 }
 

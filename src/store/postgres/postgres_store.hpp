@@ -31,6 +31,10 @@ struct PostgresConfig {
   // How long Open keeps retrying an unreachable database before failing.
   std::chrono::milliseconds startup_wait{5000};
   std::chrono::milliseconds max_backoff{5000};  // reconnection backoff cap
+  // Read-only (export, dlq list): no migrations and no writer; Write fails
+  // with kUnavailable. SchemaVersion() tells the caller whether the binary
+  // and the database agree.
+  bool read_only = false;
 };
 
 // Parses `postgresql://...` (or postgres://): our own query parameter
@@ -41,7 +45,8 @@ Result<PostgresConfig> ParsePostgresUrl(const std::string& url);
 class PostgresStore : public Store {
  public:
   // Connects the pool (waiting up to config.startup_wait for the server),
-  // applies pending migrations under an advisory lock, starts the writer.
+  // applies pending migrations under an advisory lock, starts the writer
+  // (only connects when config.read_only).
   static Result<std::unique_ptr<PostgresStore>> Open(const PostgresConfig& config);
   ~PostgresStore() override;
 

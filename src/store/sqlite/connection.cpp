@@ -90,8 +90,11 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, bo
   sqlite3_busy_timeout(db, 5000);
   sqlite3_extended_result_codes(db, 1);
   // synchronous=FULL: an acknowledged commit survives power loss (SPEC §10).
+  // WAL is a property of the file, set by the writer: a reader that set it
+  // would write to a file it was only meant to read.
+  if (!read_only) OF_RETURN_IF_ERROR(conn->Exec("PRAGMA journal_mode=WAL;"));
   OF_RETURN_IF_ERROR(
-      conn->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+      conn->Exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
                  "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-32768;"));
   if (read_only) OF_RETURN_IF_ERROR(conn->Exec("PRAGMA query_only=ON;"));
   return conn;

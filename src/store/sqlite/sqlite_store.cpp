@@ -32,6 +32,18 @@ Result<int> CurrentVersion(Connection& conn) {
   return row ? static_cast<int>(s.Int(0)) : 0;
 }
 
+// The applied version without creating anything: 0 when there is no
+// schema_migrations table (an empty file, or not an orderflow database).
+Result<int> ReadVersion(Connection& conn) {
+  auto table = conn.Prepare(
+      "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'");
+  OF_ASSIGN_OR_RETURN(bool found, table.Step());
+  if (!found || table.Int(0) == 0) return 0;
+  auto s = conn.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+  OF_ASSIGN_OR_RETURN(bool row, s.Step());
+  return row ? static_cast<int>(s.Int(0)) : 0;
+}
+
 Result<int> ApplyMigrations(Connection& conn) {
   OF_ASSIGN_OR_RETURN(int version, CurrentVersion(conn));
   for (const Migration& m : Migrations("sqlite")) {
@@ -157,6 +169,14 @@ SqliteStore::~SqliteStore() {
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteConfig& config) {
   auto impl = std::make_unique<Impl>();
   impl->config = config;
+  if (config.read_only) {
+    for (int i = 0; i < std::max(1, config.readers); ++i) {
+      OF_ASSIGN_OR_RETURN(auto reader, Connection::Open(config.path, true));
+      impl->idle_readers.push_back(std::move(reader));
+    }
+    OF_ASSIGN_OR_RETURN(impl->schema_version, ReadVersion(*impl->idle_readers.front()));
+    return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(impl)));
+  }
   if (config.exclusive) {
     OF_ASSIGN_OR_RETURN(impl->lock, ProcessLock::Acquire(config.path));
   }
@@ -175,6 +195,10 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteConfig& confi
 }
 
 void SqliteStore::Write(WriteFn fn, DoneFn done) {
+  if (impl_->config.read_only) {
+    done(MakeError(ErrorCode::kUnavailable, "the database is open read-only"));
+    return;
+  }
   impl_->queue.Push(std::move(fn), std::move(done));
 }
 

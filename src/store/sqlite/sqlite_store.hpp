@@ -19,11 +19,16 @@ struct SqliteConfig {
   // only one process ever runs the step engine on a database file. CLI
   // tools that only add rows (stores, dlq) run beside it without it.
   bool exclusive = true;
+  // Read-only (export, dlq list): the file must exist; no lock, no writer,
+  // no migrations, and Write fails with kUnavailable. SchemaVersion() tells
+  // the caller whether the binary and the file agree.
+  bool read_only = false;
 };
 
 class SqliteStore : public Store {
  public:
-  // Opens the database, applies pending migrations and starts the writer.
+  // Opens the database, applies pending migrations and starts the writer
+  // (only opens it when config.read_only).
   static Result<std::unique_ptr<SqliteStore>> Open(const SqliteConfig& config);
   ~SqliteStore() override;
 
