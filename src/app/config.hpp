@@ -35,6 +35,11 @@ struct Config {
   double tenant_refresh = 2;       // seconds between reloads of the stores table (0: never)
   bool no_demo = false;
   std::string web_root;
+  std::string allow_private_egress;  // CIDRs, comma-separated
+  int webhook_concurrency = 32;      // POSTs in flight at once
+  int webhook_concurrency_per_store = 4;
+  int webhook_circuit_failures = 5;      // transient failures in a row (0: never opens)
+  double webhook_circuit_cooldown = 30;  // seconds
 
   // Derived by Validate().
   std::string sqlite_path;

@@ -99,6 +99,27 @@ int main(int argc, char** argv) {
       ->envname("ORDERFLOW_NO_DEMO");
   app.add_option("--web-root", config.web_root, "Directory of the dashboard files")
       ->envname("ORDERFLOW_WEB_ROOT");
+  app.add_option("--allow-private-egress", config.allow_private_egress,
+                 "Address ranges webhooks may reach despite being private, loopback or "
+                 "otherwise internal, comma-separated CIDRs (e.g. 10.1.0.0/16,fd00::/8; none "
+                 "by default)")
+      ->envname("ORDERFLOW_ALLOW_PRIVATE_EGRESS");
+  app.add_option("--webhook-concurrency", config.webhook_concurrency,
+                 "Webhook POSTs in flight at once (their own threads, apart from the flow's)")
+      ->envname("ORDERFLOW_WEBHOOK_CONCURRENCY")
+      ->capture_default_str();
+  app.add_option("--webhook-concurrency-per-store", config.webhook_concurrency_per_store,
+                 "Webhook POSTs of one store in flight at once; the store's others wait, due")
+      ->envname("ORDERFLOW_WEBHOOK_CONCURRENCY_PER_STORE")
+      ->capture_default_str();
+  app.add_option("--webhook-circuit-failures", config.webhook_circuit_failures,
+                 "Transient failures in a row that open an endpoint's circuit (0: never)")
+      ->envname("ORDERFLOW_WEBHOOK_CIRCUIT_FAILURES")
+      ->capture_default_str();
+  app.add_option("--webhook-circuit-cooldown", config.webhook_circuit_cooldown,
+                 "Seconds an open circuit fails the endpoint's sends fast before one probe")
+      ->envname("ORDERFLOW_WEBHOOK_CIRCUIT_COOLDOWN")
+      ->capture_default_str();
 
   auto* serve = app.add_subcommand("serve", "Run the HTTP API, the dashboard and the flow");
   auto* migrate = app.add_subcommand("migrate", "Apply pending schema migrations and exit");
