@@ -235,7 +235,8 @@ TEST(EgressPolicyTest, AutoDisabledEndpointRaisesAnAlert) {
   EXPECT_NE(message.find("endpoint answered 404"), std::string::npos) << message;
   // Exactly one alert for the one disabling.
   int count = 0;
-  for (const auto& a : ParseJson(t.api->Get("/api/alerts").body).at("alerts").as_array()) {
+  const json::value alerts = ParseJson(t.api->Get("/api/alerts").body);
+  for (const auto& a : alerts.at("alerts").as_array()) {
     count += Str(a, "title") == "Webhook Endpoint Disabled" ? 1 : 0;
   }
   EXPECT_EQ(count, 1);
