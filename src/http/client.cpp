@@ -139,7 +139,9 @@ Result<ClientResponse> Send(const ClientRequest& request) {
       tls_context.set_verify_mode(ssl::verify_peer);
       secure = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(x.ctx, tls_context);
       secure->set_verify_callback(ssl::host_name_verification(host));
-      if (!SSL_set_tlsext_host_name(secure->native_handle(), host.c_str())) {
+      // SNI names a host; RFC 6066 leaves IP literals out.
+      if (!IpAddress::Parse(host) &&
+          !SSL_set_tlsext_host_name(secure->native_handle(), host.c_str())) {
         return MakeError(ErrorCode::kUnavailable, what + ": cannot set the TLS server name");
       }
       lowest = &beast::get_lowest_layer(*secure);
