@@ -168,6 +168,27 @@ void AddServeOptions(CLI::App& app, Config& config) {
                  "readers are dropped (0: no limit)")
       ->envname("ORDERFLOW_SSE_BUFFER_MB")
       ->capture_default_str();
+  app.add_option("--allow-private-egress", config.allow_private_egress,
+                 "Address ranges webhooks may reach despite being private, loopback or "
+                 "otherwise internal, comma-separated CIDRs (e.g. 10.1.0.0/16,fd00::/8; none "
+                 "by default)")
+      ->envname("ORDERFLOW_ALLOW_PRIVATE_EGRESS");
+  app.add_option("--webhook-concurrency", config.webhook_concurrency,
+                 "Webhook POSTs in flight at once (their own threads, apart from the flow's)")
+      ->envname("ORDERFLOW_WEBHOOK_CONCURRENCY")
+      ->capture_default_str();
+  app.add_option("--webhook-concurrency-per-store", config.webhook_concurrency_per_store,
+                 "Webhook POSTs of one store in flight at once; the store's others wait, due")
+      ->envname("ORDERFLOW_WEBHOOK_CONCURRENCY_PER_STORE")
+      ->capture_default_str();
+  app.add_option("--webhook-circuit-failures", config.webhook_circuit_failures,
+                 "Transient failures in a row that open an endpoint's circuit (0: never)")
+      ->envname("ORDERFLOW_WEBHOOK_CIRCUIT_FAILURES")
+      ->capture_default_str();
+  app.add_option("--webhook-circuit-cooldown", config.webhook_circuit_cooldown,
+                 "Seconds an open circuit fails the endpoint's sends fast before one probe")
+      ->envname("ORDERFLOW_WEBHOOK_CIRCUIT_COOLDOWN")
+      ->capture_default_str();
   // New serve flags go here, after --web-root, each with its ORDERFLOW_*
   // variable (a test checks that every option in --help has one).
 }

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "http/egress_policy.hpp"
 #include "store/postgres/postgres_store.hpp"
 
 namespace orderflow::app {
@@ -65,6 +66,17 @@ Status Validate(Config& c) {
     return Bad("--webhook-retry-delay", "must be 0.001 to 3600 seconds");
   if (c.webhook_disable_after < 1 || c.webhook_disable_after > 10000)
     return Bad("--webhook-disable-after", "must be from 1 to 10000");
+  if (auto egress = http::EgressPolicy::Parse(c.allow_private_egress); !egress.ok())
+    return Bad("--allow-private-egress", egress.error().message);
+  if (c.webhook_concurrency < 1 || c.webhook_concurrency > 1024)
+    return Bad("--webhook-concurrency", "must be from 1 to 1024");
+  if (c.webhook_concurrency_per_store < 1 ||
+      c.webhook_concurrency_per_store > c.webhook_concurrency)
+    return Bad("--webhook-concurrency-per-store", "must be from 1 to --webhook-concurrency");
+  if (c.webhook_circuit_failures < 0 || c.webhook_circuit_failures > 10000)
+    return Bad("--webhook-circuit-failures", "must be from 0 to 10000");
+  if (!(c.webhook_circuit_cooldown >= 0.001 && c.webhook_circuit_cooldown <= 3600))
+    return Bad("--webhook-circuit-cooldown", "must be 0.001 to 3600 seconds");
   if (c.log_format != "text" && c.log_format != "json")
     return Bad("--log-format", "must be text or json");
   if (!(c.rate_limit >= 0 && c.rate_limit <= 1e6))

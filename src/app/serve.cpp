@@ -16,6 +16,7 @@
 #include "common/logging.hpp"
 #include "engine/engine.hpp"
 #include "engine/flow.hpp"
+#include "http/egress_policy.hpp"
 #include "http/handlers/api.hpp"
 #include "http/live_hub.hpp"
 #include "http/server.hpp"
@@ -163,9 +164,18 @@ int Serve(Config config) {
   } else {
     gateway = std::make_unique<payment::HttpGateway>(config.payment_gateway);
   }
-  // Steps wait on the payment service and webhook endpoints, so the engine
-  // has more workers than cores: a slow endpoint must not stall the others.
+  // Steps wait on the payment service, so the engine has more workers than
+  // cores. Webhook POSTs run on a pool of their own, under per-store caps
+  // (the engine's Bulkhead): slow endpoints never hold up the flow.
   ThreadPool engine_workers(std::max(8, 4 * config.threads));
+  ThreadPool webhook_senders(config.webhook_concurrency);
+  // Validated with the configuration.
+  const http::EgressPolicy egress = http::EgressPolicy::Parse(config.allow_private_egress).value();
+  if (!egress.allowed().empty()) {
+    std::string ranges;
+    for (const auto& c : egress.allowed()) ranges += (ranges.empty() ? "" : ", ") + c.ToString();
+    spdlog::warn("webhooks may reach these private ranges (--allow-private-egress): {}", ranges);
+  }
   engine::EngineOptions engine_options;
   engine_options.claim_lease_ms = Millis(config.claim_lease);
   engine_options.max_chain = config.step_chain;
@@ -179,6 +189,12 @@ int Serve(Config config) {
   step_options.webhook_retry_base_ms =
       std::max<std::int64_t>(1, Millis(config.webhook_retry_delay));
   step_options.webhook_disable_after = config.webhook_disable_after;
+  step_options.egress = &egress;
+  step_options.webhook_runner = &webhook_senders;
+  step_options.webhook_concurrency = config.webhook_concurrency;
+  step_options.webhook_concurrency_per_store = config.webhook_concurrency_per_store;
+  step_options.webhook_circuit_failures = config.webhook_circuit_failures;
+  step_options.webhook_circuit_cooldown_ms = Millis(config.webhook_circuit_cooldown);
   steps::InstallSteps(engine, flow, *db, *gateway, step_options);
   db->SetCommitListener([&engine] { engine.Wake(); });
 
@@ -212,6 +228,7 @@ int Serve(Config config) {
       *db, tenants, blocking, std::chrono::milliseconds(Millis(config.tenant_refresh)));
   http::handlers::Services services{*db, blocking, clock, tenants, flow, &live, &failed_auth};
   services.engine = &engine;
+  services.egress = &egress;
   http::Router router;
   RegisterRoutes(router, services, live);
   http::handlers::RegisterMetricsRoute(router, services, metrics);

@@ -32,6 +32,12 @@ void Engine::AddStep(std::unique_ptr<Step> step) {
     throw std::logic_error("step " + step->spec().name + " is not declared as an event step");
   }
   std::string name = step->spec().name;
+  if (auto bulkhead = step->bulkhead()) {
+    if (bulkhead->runner == nullptr || bulkhead->capacity < 1) {
+      throw std::logic_error("step " + name + " has a bulkhead without a runner or capacity");
+    }
+    bulkheads_[name] = *bulkhead;
+  }
   steps_[name] = std::move(step);
 }
 
@@ -137,8 +143,17 @@ void Engine::Loop() {
     // the next cron run, or the idle poll interval, whichever comes first.
     TimeMs wake_at = now + options_.idle_poll_ms;
     if (dispatched == 0) {
+      bool held_back = false;
+      {
+        std::lock_guard lock(mu_);
+        held_back = held_back_;
+      }
       Status s = store_.Read([&](store::ReadTx& tx) -> Status {
         OF_ASSIGN_OR_RETURN(auto next, tx.NextDueTime());
+        // Deliveries held back by a full bulkhead are due already; a freed
+        // slot wakes the loop (Finish), and a gentle poll meanwhile keeps
+        // the timers of others on time.
+        if (next && *next <= now && held_back) next = now + kHeldBackPollMs;
         if (next) wake_at = std::min(wake_at, std::max(*next, now + 1));
         return OkStatus();
       });
@@ -162,14 +177,23 @@ void Engine::Loop() {
 
 int Engine::DispatchDue(TimeMs now) {
   int room = 0;
+  std::vector<store::ClaimSkip> full;
   {
     std::lock_guard lock(mu_);
-    room = options_.max_in_flight - static_cast<int>(in_flight_.size());
-    if (room <= 0) return 0;
+    // The workers' room, and the bulkheads' own: deliveries held back by a
+    // full bulkhead are left unclaimed, so they cannot fill the batch.
+    room = options_.max_in_flight - WorkerLoad();
+    int bulkhead_room = 0;
+    for (const auto& [name, b] : bulkheads_) bulkhead_room += b.capacity;
+    bulkhead_room -= slots_.taken();
+    full = slots_.Full(bulkheads_);
+    held_back_ = !full.empty();
+    if (room <= 0 && bulkhead_room <= 0) return 0;
+    room = std::max(room, 0) + std::max(bulkhead_room, 0);
     recently_finished_.clear();
   }
   auto claimed =
-      store_.ClaimDueDeliveries(now, std::min(options_.batch, room), options_.claim_lease_ms);
+      store_.ClaimDueDeliveries(now, std::min(options_.batch, room), options_.claim_lease_ms, full);
   if (!claimed.ok()) {
     spdlog::warn("engine: cannot claim due deliveries: {}", claimed.error().message);
     return 0;
@@ -186,23 +210,33 @@ int Engine::DispatchDue(TimeMs now) {
   int dispatched = 0;
   std::vector<store::Delivery> skipped;  // claimed, but not ours to run now
   for (auto& d : due) {
+    TaskRunner* runner = &workers_;
     {
       std::lock_guard lock(mu_);
       Key key{d.event.id, d.step};
       if (in_flight_.count(key) != 0) continue;
+      auto bulkhead = bulkheads_.find(d.step);
       if (recently_finished_.count(key) != 0 ||
-          static_cast<int>(in_flight_.size()) >= options_.max_in_flight ||
+          (bulkhead == bulkheads_.end() && WorkerLoad() >= options_.max_in_flight) ||
           (!d.event.order_id.empty() && (busy_orders_.count(d.event.order_id) != 0 ||
                                          oldest_event[d.event.order_id] != d.event.id))) {
         skipped.push_back(std::move(d));
         continue;
+      }
+      if (bulkhead != bulkheads_.end()) {
+        if (!slots_.TryAcquire(d.step, d.event.store_id, bulkhead->second)) {
+          held_back_ = true;
+          skipped.push_back(std::move(d));
+          continue;
+        }
+        runner = bulkhead->second.runner;
       }
       in_flight_.insert(key);
       if (!d.event.order_id.empty()) busy_orders_.insert(d.event.order_id);
       idle_ = false;
     }
     ++dispatched;
-    workers_.Post([this, d = std::move(d)]() mutable { Process(std::move(d)); });
+    runner->Post([this, d = std::move(d)]() mutable { Process(std::move(d)); });
   }
   store_.ReleaseClaims(skipped);
   return dispatched;
@@ -363,6 +397,7 @@ void Engine::Fail(const store::Delivery& delivery, int attempt, const Error& err
 void Engine::Finish(const store::Delivery& delivery) {
   std::lock_guard lock(mu_);
   in_flight_.erase(Key{delivery.event.id, delivery.step});
+  if (bulkheads_.count(delivery.step) != 0) slots_.Release(delivery.step, delivery.event.store_id);
   recently_finished_.insert(Key{delivery.event.id, delivery.step});
   if (!delivery.event.order_id.empty()) busy_orders_.erase(delivery.event.order_id);
   woken_ = true;

@@ -5,7 +5,8 @@
 // commits instead of polling tightly.
 //
 // Threads: one dispatcher thread owned by the Engine (started by Start(),
-// joined by Stop()); step handlers run on the injected worker pool. At most
+// joined by Stop()); step handlers run on the injected worker pool, or on
+// the pool of their step's Bulkhead (step.hpp) under its caps. At most
 // one delivery of an order is in flight at a time, so an order's events are
 // handled in order while different orders proceed in parallel.
 
@@ -24,6 +25,7 @@
 
 #include "common/clock.hpp"
 #include "common/task_runner.hpp"
+#include "engine/bulkhead_slots.hpp"
 #include "engine/flow.hpp"
 #include "engine/step.hpp"
 #include "store/store.hpp"
@@ -32,7 +34,8 @@ namespace orderflow::engine {
 
 struct EngineOptions {
   int batch = 256;                   // deliveries fetched per poll
-  int max_in_flight = 512;           // deliveries being handled at once
+  int max_in_flight = 512;           // deliveries being handled at once by the workers
+                                     // (bulkheaded steps have their own caps)
   std::int64_t idle_poll_ms = 1000;  // longest sleep without a wake-up
   // How long a claimed delivery stays with this process on a shared
   // database; after that another instance may take it (crash recovery).
@@ -110,6 +113,11 @@ class Engine {
   void Finish(const store::Delivery& delivery);
   void Handled(const store::Delivery& delivery);
   Step* FindStep(const std::string& name) const;
+  // Deliveries in flight on the workers (not on a bulkhead's pool).
+  int WorkerLoad() const {  // REQUIRES(mu_)
+    return static_cast<int>(in_flight_.size()) - slots_.taken();
+  }
+  static constexpr TimeMs kHeldBackPollMs = 100;
   double Random();
 
   store::Store& store_;
@@ -118,6 +126,7 @@ class Engine {
   const Clock& clock_;
   const EngineOptions options_;
   std::map<std::string, std::unique_ptr<Step>> steps_;  // written before Start() only
+  std::map<std::string, Bulkhead> bulkheads_;           // ditto
   DeferDelivery chainable_;  // steps whose deliveries a unit may handle itself
   std::function<void(const store::Delivery&)> observer_;  // written before Start() only
   std::function<void(const store::Delivery&, bool)> failure_observer_;  // ditto
@@ -135,6 +144,10 @@ class Engine {
   bool woken_ = false;                 // GUARDED_BY(mu_)
   std::set<Key> in_flight_;            // GUARDED_BY(mu_)
   std::set<std::string> busy_orders_;  // GUARDED_BY(mu_)
+  BulkheadSlots slots_;                // GUARDED_BY(mu_)
+  // The last poll left due deliveries unclaimed because their bulkhead was
+  // full: they wake the loop when a slot frees, not by their due time.
+  bool held_back_ = false;  // GUARDED_BY(mu_)
   // Finished since the current poll began: the poll may still list them.
   std::set<Key> recently_finished_;  // GUARDED_BY(mu_)
   bool idle_ = false;                // GUARDED_BY(mu_): last poll found nothing due

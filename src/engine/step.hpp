@@ -8,11 +8,13 @@
 
 #include <boost/json/object.hpp>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/clock.hpp"
 #include "common/result.hpp"
+#include "common/task_runner.hpp"
 #include "engine/flow.hpp"
 #include "engine/retry_policy.hpp"
 #include "store/store.hpp"
@@ -69,6 +71,18 @@ struct StepInput {
   int attempt = 1;  // 1 for the first try
 };
 
+// Where a step that waits on other services runs its Handle(), and how many
+// of its deliveries may be in flight at once. The engine claims and starts
+// a delivery only when its step and store are under the caps; the others
+// stay due, untouched (no attempt counted), until a slot frees. So a slow
+// endpoint never occupies the flow's workers, and one store's backlog
+// never takes every slot of the others.
+struct Bulkhead {
+  TaskRunner* runner = nullptr;  // must outlive the engine
+  int capacity = 1;              // over all stores (size `runner` to match)
+  int per_store = 0;             // per store; 0: only `capacity`
+};
+
 class Step {
  public:
   virtual ~Step() = default;
@@ -80,6 +94,9 @@ class Step {
   // Apply): the engine may then run it right inside the unit that emitted
   // the event, instead of as a delivery of its own (see chain.hpp).
   virtual bool runs_inline() const { return false; }
+  // A pool and caps of the step's own (see Bulkhead); nullopt: the
+  // engine's workers, under EngineOptions::max_in_flight.
+  virtual std::optional<Bulkhead> bulkhead() const { return std::nullopt; }
 };
 
 // A step run on a schedule rather than by an event. Run() is one unit of work.

@@ -13,6 +13,8 @@
 #include <chrono>
 #include <functional>
 
+#include "http/egress_policy.hpp"
+
 namespace orderflow::http {
 
 namespace asio = boost::asio;
@@ -34,7 +36,30 @@ struct Exchange {
   bhttp::response_parser<bhttp::string_body> parser;
   beast::error_code failure;
   const char* stage = "resolve";
+  const EgressPolicy* policy = nullptr;
+  std::string refused;  // why the policy allowed none of the addresses
 };
+
+IpAddress ToIp(const asio::ip::address& a) {
+  if (a.is_v4()) return IpAddress::FromV4(a.to_v4().to_uint());
+  return IpAddress::FromV6(a.to_v6().to_bytes());
+}
+
+// The resolved endpoints the policy allows (all of them without a policy).
+std::vector<tcp::endpoint> Allowed(Exchange& x, const tcp::resolver::results_type& found) {
+  std::vector<tcp::endpoint> out;
+  for (const auto& entry : found) {
+    if (x.policy != nullptr) {
+      Status allowed = x.policy->Check(ToIp(entry.endpoint().address()));
+      if (!allowed.ok()) {
+        if (x.refused.empty()) x.refused = allowed.error().message;
+        continue;
+      }
+    }
+    out.push_back(entry.endpoint());
+  }
+  return out;
+}
 
 // resolve -> connect -> handshake (TLS only) -> write -> read.
 template <typename Stream>
@@ -42,8 +67,10 @@ void Start(Exchange& x, beast::tcp_stream& tcp, Stream& stream, const std::strin
            const std::string& port, std::function<void(Done)> handshake) {
   x.resolver.async_resolve(
       host, port,
-      [&x, &tcp, &stream, handshake](beast::error_code ec, tcp::resolver::results_type to) {
+      [&x, &tcp, &stream, handshake](beast::error_code ec, tcp::resolver::results_type found) {
         if (ec) return void(x.failure = ec);
+        std::vector<tcp::endpoint> to = Allowed(x, found);
+        if (to.empty()) return;  // x.refused says why
         x.stage = "connect";
         tcp.async_connect(to, [&x, &stream, handshake](beast::error_code ec, const tcp::endpoint&) {
           if (ec) return void(x.failure = ec);
@@ -75,15 +102,23 @@ Result<ClientResponse> Send(const ClientRequest& request) {
     return MakeError(ErrorCode::kValidation, "not an http:// or https:// URL: " + request.url);
   }
   const bool tls = url->scheme() == "https";
-  std::string host(url->host());
-  std::string port = url->has_port() ? std::string(url->port()) : (tls ? "443" : "80");
+  // Decoded and without the brackets of an IPv6 literal: what the resolver
+  // and TLS name checks take. The Host header keeps the brackets and names
+  // a port other than the scheme's default (RFC 9110 §7.2).
+  const std::string host = url->host_address();
+  const std::string default_port = tls ? "443" : "80";
+  std::string port =
+      url->has_port() && !url->port().empty() ? std::string(url->port()) : default_port;
+  std::string host_header = std::string(url->encoded_host());
+  if (port != default_port) host_header += ":" + port;
   std::string target(url->encoded_target());
   if (target.empty()) target = "/";
   const std::string what = request.method + " " + request.url;
   try {
     Exchange x;
     x.req = bhttp::request<bhttp::string_body>{bhttp::string_to_verb(request.method), target, 11};
-    x.req.set(bhttp::field::host, host);
+    x.policy = request.policy;
+    x.req.set(bhttp::field::host, host_header);
     x.req.set(bhttp::field::user_agent, "orderflow");
     for (const auto& [name, value] : request.headers) x.req.set(name, value);
     if (!request.body.empty()) {
@@ -104,7 +139,9 @@ Result<ClientResponse> Send(const ClientRequest& request) {
       tls_context.set_verify_mode(ssl::verify_peer);
       secure = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(x.ctx, tls_context);
       secure->set_verify_callback(ssl::host_name_verification(host));
-      if (!SSL_set_tlsext_host_name(secure->native_handle(), host.c_str())) {
+      // SNI names a host; RFC 6066 leaves IP literals out.
+      if (!IpAddress::Parse(host) &&
+          !SSL_set_tlsext_host_name(secure->native_handle(), host.c_str())) {
         return MakeError(ErrorCode::kUnavailable, what + ": cannot set the TLS server name");
       }
       lowest = &beast::get_lowest_layer(*secure);
@@ -127,6 +164,10 @@ Result<ClientResponse> Send(const ClientRequest& request) {
       return MakeError(ErrorCode::kUnavailable, what + ": no answer within " +
                                                     std::to_string(request.timeout_ms) + " ms (" +
                                                     x.stage + ")");
+    }
+    if (!x.refused.empty() && !x.failure && x.stage == std::string_view("resolve")) {
+      return MakeError(ErrorCode::kForbidden,
+                       what + ": refused: " + host + " resolves to " + x.refused);
     }
     if (x.failure) {
       return MakeError(ErrorCode::kUnavailable, what + ": " + x.stage + ": " + x.failure.message());

@@ -11,6 +11,8 @@
 
 namespace orderflow::http {
 
+class EgressPolicy;
+
 struct ClientResponse {
   int status = 0;
   std::string body;
@@ -22,11 +24,19 @@ struct ClientRequest {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   int timeout_ms = 5000;
+  // When set, the connection goes only to resolved addresses the policy
+  // allows (checked after resolving, so a name that later resolves to a
+  // private address is refused too); kForbidden when none is allowed.
+  // Must outlive the call.
+  const EgressPolicy* policy = nullptr;
 };
 
 // kUnavailable when the service cannot be reached, fails TLS verification
 // or does not answer within timeout_ms (resolve, connect, handshake, write
-// and read together); any HTTP status is a successful result.
+// and read together); kForbidden when `policy` allows none of the host's
+// addresses; any HTTP status is a successful result. The Host header
+// carries the port when it is not the scheme's default; IPv6 literals
+// ([::1]) work.
 Result<ClientResponse> Send(const ClientRequest& request);
 
 }  // namespace orderflow::http

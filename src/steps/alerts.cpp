@@ -83,6 +83,12 @@ class Alerts final : public SimpleStep {
       n.message = "'" + Text(p, "productName") + "' at " + store.name + " is down to " +
                   std::to_string(Int(p, "available")) + " available (threshold " +
                   std::to_string(Int(p, "threshold")) + ")";
+    } else if (topic == "webhook.disabled") {
+      n.type = NotificationType::kError;
+      n.title = "Webhook Endpoint Disabled";
+      n.message = "Webhook endpoint " + Text(p, "url") + " of " + store.name +
+                  " was disabled after " + Text(p, "reason") +
+                  " (last error: " + Text(p, "lastError") + "); fix it, then enable it again";
     } else if (topic == "order.completed") {
       n.type = NotificationType::kSuccess;
       n.title = "Order Delivered";

@@ -47,12 +47,13 @@ engine::Flow DeclareFlow() {
             {"payment.failed", "order.cancelled"},
             {"inventory.released", "payment.refunded"},
             "release reservations, refund"});
-  flow.Add({"alerts",
-            StepKind::kEvent,
-            {"order.created", "order.flagged", "payment.processed", "payment.failed",
-             "inventory.failed", "inventory.threshold_reached", "order.completed"},
-            {},
-            "write notifications"});
+  flow.Add(
+      {"alerts",
+       StepKind::kEvent,
+       {"order.created", "order.flagged", "payment.processed", "payment.failed", "inventory.failed",
+        "inventory.threshold_reached", "order.completed", "webhook.disabled"},
+       {},
+       "write notifications"});
   flow.Add({"webhook-endpoints",
             StepKind::kApi,
             {"POST /api/webhooks/:id/deliveries/:deliveryId/redeliver"},
@@ -67,8 +68,9 @@ engine::Flow DeclareFlow() {
   flow.Add({"webhook-send",
             StepKind::kEvent,
             {"webhook.send"},
-            {},
-            "POST the signed event to the endpoint; retry 5xx and timeouts"});
+            {"webhook.disabled"},
+            "POST the signed event to the endpoint; retry 5xx and timeouts; disable an endpoint "
+            "after repeated failures"});
   flow.Add({"low-stock-scan",
             StepKind::kCron,
             {"every --low-stock-scan"},

@@ -17,6 +17,8 @@ std::string Shorten(std::string message, const std::string& url) {
 
 class HttpWebhookSender final : public WebhookSender {
  public:
+  explicit HttpWebhookSender(http::EgressPolicy policy) : policy_(std::move(policy)) {}
+
   Result<WebhookResponse> Post(const WebhookRequest& request) override {
     http::ClientRequest req;
     req.method = "POST";
@@ -24,16 +26,20 @@ class HttpWebhookSender final : public WebhookSender {
     req.headers = request.headers;
     req.body = request.body;
     req.timeout_ms = request.timeout_ms;
+    req.policy = &policy_;
     Result<http::ClientResponse> res = http::Send(req);
     if (!res.ok()) return MakeError(res.code(), Shorten(res.error().message, request.url));
     return WebhookResponse{res->status};
   }
+
+ private:
+  const http::EgressPolicy policy_;
 };
 
 }  // namespace
 
-std::unique_ptr<WebhookSender> MakeHttpWebhookSender() {
-  return std::make_unique<HttpWebhookSender>();
+std::unique_ptr<WebhookSender> MakeHttpWebhookSender(http::EgressPolicy policy) {
+  return std::make_unique<HttpWebhookSender>(std::move(policy));
 }
 
 }  // namespace orderflow::steps

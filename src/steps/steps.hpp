@@ -27,6 +27,19 @@ struct StepOptions {
   std::int64_t webhook_retry_max_ms = 300'000;
   int webhook_disable_after = 20;
   WebhookSender* webhook_sender = nullptr;  // null: HTTP; else must outlive the engine
+  // The addresses the HTTP sender may connect to; null: no private range.
+  // Must outlive the engine.
+  const http::EgressPolicy* egress = nullptr;
+  // Bulkhead of webhook-send: sends run on `webhook_runner` (null: on the
+  // engine's workers, uncapped), at most `webhook_concurrency` at once and
+  // `webhook_concurrency_per_store` per store.
+  TaskRunner* webhook_runner = nullptr;
+  int webhook_concurrency = 32;
+  int webhook_concurrency_per_store = 4;
+  // Per-endpoint circuit: transient failures in a row that open it, and how
+  // long its sends then fail fast (retried by the engine's backoff).
+  int webhook_circuit_failures = 5;
+  std::int64_t webhook_circuit_cooldown_ms = 30'000;
 };
 
 engine::Flow DeclareFlow();

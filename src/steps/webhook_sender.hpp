@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "http/egress_policy.hpp"
 
 namespace orderflow::steps {
 
@@ -29,11 +30,13 @@ class WebhookSender {
   virtual ~WebhookSender() = default;
   // Any HTTP answer is a result; kUnavailable when the endpoint cannot be
   // reached or does not answer within the timeout; kValidation when the URL
-  // cannot be sent to (an unsupported scheme).
+  // cannot be sent to (an unsupported scheme); kForbidden when its host
+  // resolves only to addresses the egress policy refuses.
   virtual Result<WebhookResponse> Post(const WebhookRequest& request) = 0;
 };
 
-// POSTs through the synchronous HTTP client (http:// and https://).
-std::unique_ptr<WebhookSender> MakeHttpWebhookSender();
+// POSTs through the synchronous HTTP client (http:// and https://),
+// connecting only to addresses `policy` allows.
+std::unique_ptr<WebhookSender> MakeHttpWebhookSender(http::EgressPolicy policy);
 
 }  // namespace orderflow::steps

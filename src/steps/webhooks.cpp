@@ -1,7 +1,10 @@
 // webhook-fanout: an event of a store with matching endpoints -> one
 // webhook delivery row and one webhook.send per endpoint, in the same unit
 // (so each endpoint gets each event exactly once in the log).
-// webhook-send: webhook.send -> one signed POST to the endpoint.
+// webhook-send: webhook.send -> one signed POST to the endpoint, on a pool
+// of its own with per-store caps (the engine's Bulkhead) and a circuit
+// breaker per endpoint; the unit that disables an endpoint after repeated
+// failures also emits webhook.disabled (an alert).
 //
 // The POST happens in Handle(), outside the transaction, with the event id as
 // the receiver's idempotency key (X-OrderFlow-Event-Id): a crash between the
@@ -13,6 +16,7 @@
 #include <chrono>
 
 #include "common/ids.hpp"
+#include "steps/circuit_breaker.hpp"
 #include "steps/simple_step.hpp"
 #include "steps/steps.hpp"
 #include "steps/webhook_sender.hpp"
@@ -73,9 +77,19 @@ class WebhookSend final : public engine::Step {
  public:
   WebhookSend(const engine::Flow& flow, store::Store& store, WebhookSender& sender,
               const StepOptions& options)
-      : spec_(*flow.Find("webhook-send")), store_(store), sender_(sender), options_(options) {}
+      : spec_(*flow.Find("webhook-send")),
+        store_(store),
+        sender_(sender),
+        options_(options),
+        breaker_({options.webhook_circuit_failures, options.webhook_circuit_cooldown_ms}) {}
 
   const engine::StepSpec& spec() const override { return spec_; }
+
+  std::optional<engine::Bulkhead> bulkhead() const override {
+    if (options_.webhook_runner == nullptr) return std::nullopt;
+    return engine::Bulkhead{options_.webhook_runner, options_.webhook_concurrency,
+                            options_.webhook_concurrency_per_store};
+  }
 
   engine::RetryPolicy retry_policy() const override {
     return {options_.webhook_max_attempts, options_.webhook_retry_base_ms,
@@ -146,6 +160,17 @@ class WebhookSend final : public engine::Step {
                                      {"createdAt", FormatIso8601(event.created_at)},
                                      {"storeId", event.store_id},
                                      {"data", std::move(data)}});
+    const std::string endpoint = hook.store_id + "/" + hook.webhook_id;
+    CircuitBreaker::Permit permit = breaker_.Acquire(endpoint, now);
+    if (!permit.allowed) {
+      Attempt a;
+      a.at = now;
+      a.transient = true;
+      a.error = "not sent: circuit open after " + std::to_string(permit.failures) +
+                " failures in a row; the next try goes out after " +
+                FormatIso8601(permit.open_until);
+      return a;
+    }
     const std::string t = std::to_string(now / 1000);
     WebhookRequest req;
     req.url = hook.url;
@@ -166,6 +191,7 @@ class WebhookSend final : public engine::Step {
     if (!res.ok()) {
       a.error = res.error().message;
       a.transient = res.code() == ErrorCode::kUnavailable;
+      breaker_.Record(endpoint, a.transient, now + a.duration_ms);
       return a;
     }
     a.status = res->status;
@@ -174,6 +200,7 @@ class WebhookSend final : public engine::Step {
     // (4xx, 3xx: redirects are not followed) is final.
     a.transient = a.status >= 500 || a.status == 429;
     if (!a.success) a.error = "endpoint answered " + std::to_string(a.status);
+    breaker_.Record(endpoint, a.transient, now + a.duration_ms);
     return a;
   }
 
@@ -211,7 +238,19 @@ class WebhookSend final : public engine::Step {
       OF_ASSIGN_OR_RETURN(store::Webhook after,
                           st.tx().RecordWebhookOutcome(log.store_id, log.webhook_id, success,
                                                        disable_after, st.now()));
-      (void)after;
+      // This outcome disabled the endpoint (the count passes the threshold
+      // once per enabled spell): raise the alert in the same unit.
+      if (success || after.enabled || disable_after <= 0 ||
+          after.consecutive_failures != disable_after) {
+        return OkStatus();
+      }
+      engine::EmitOptions options = Detached();
+      OF_RETURN_IF_ERROR(st.Emit("webhook.disabled",
+                                 {{"webhookId", after.webhook_id},
+                                  {"url", after.url},
+                                  {"reason", after.disabled_reason},
+                                  {"lastError", log.error}},
+                                 options));
       return OkStatus();
     };
   }
@@ -220,14 +259,18 @@ class WebhookSend final : public engine::Step {
   store::Store& store_;
   WebhookSender& sender_;
   StepOptions options_;
+  CircuitBreaker breaker_;
 };
 
 // Owns the default sender when the caller injected none.
 class OwningWebhookSend final : public engine::Step {
  public:
   OwningWebhookSend(const engine::Flow& flow, store::Store& store, const StepOptions& options)
-      : sender_(MakeHttpWebhookSender()), inner_(flow, store, *sender_, options) {}
+      : sender_(MakeHttpWebhookSender(options.egress != nullptr ? *options.egress
+                                                                : http::EgressPolicy())),
+        inner_(flow, store, *sender_, options) {}
   const engine::StepSpec& spec() const override { return inner_.spec(); }
+  std::optional<engine::Bulkhead> bulkhead() const override { return inner_.bulkhead(); }
   engine::RetryPolicy retry_policy() const override { return inner_.retry_policy(); }
   Result<engine::Apply> Handle(const engine::StepInput& input) override {
     return inner_.Handle(input);

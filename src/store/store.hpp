@@ -122,6 +122,12 @@ struct DeadLetterPage {
   std::optional<std::int64_t> next_event_id;
 };
 
+// Deliveries to `step` of `store_id` (of every store when empty).
+struct ClaimSkip {
+  std::string step;
+  std::string store_id;
+};
+
 // --- Webhooks ----------------------------------------------------------------
 
 // An endpoint a store registered to receive its events (SPEC §7).
@@ -383,8 +389,16 @@ class Store {
   // and completing, retrying or dead-lettering a delivery ends its claim. A
   // single-process back end may simply list what is due; the engine keeps
   // its own per-order ordering on top.
-  virtual Result<std::vector<Delivery>> ClaimDueDeliveries(TimeMs now, int limit,
-                                                           TimeMs lease_ms) = 0;
+  //
+  // `skip` names deliveries the caller cannot take now (a step's concurrency
+  // cap is reached, engine/step.hpp Bulkhead): they are neither claimed nor
+  // counted against `limit`, so a backlog held back this way never hides
+  // other work that is due.
+  Result<std::vector<Delivery>> ClaimDueDeliveries(TimeMs now, int limit, TimeMs lease_ms) {
+    return ClaimDueDeliveries(now, limit, lease_ms, {});
+  }
+  virtual Result<std::vector<Delivery>> ClaimDueDeliveries(TimeMs now, int limit, TimeMs lease_ms,
+                                                           const std::vector<ClaimSkip>& skip) = 0;
   // Gives back claims this process will not work on now (the engine skipped
   // them), so they are due again at once rather than after the lease.
   // Best effort: an error only delays them until the lease ends.

@@ -169,10 +169,11 @@ class WebhooksTest : public ::testing::Test {
     try {
       receiver_ = new Receiver();
       ServerProcess::Options options;
-      options.extra_args = {"--webhook-retry-delay",   "0.02",
-                            "--webhook-attempts",      "4",
+      options.extra_args = {"--webhook-retry-delay", "0.02", "--webhook-attempts", "4",
                             "--webhook-disable-after", std::to_string(kDisableAfter),
-                            "--webhook-timeout",       "3"};
+                            "--webhook-timeout", "3",
+                            // The receiver is on loopback.
+                            "--allow-private-egress", "127.0.0.0/8"};
       server_ = new ServerProcess(options);
     } catch (const std::exception& e) {
       start_error_ = e.what();

@@ -338,10 +338,10 @@ Status FaultyStore::Read(const ReadFn& fn) {
   return inner_.Read(fn);
 }
 
-Result<std::vector<store::Delivery>> FaultyStore::ClaimDueDeliveries(TimeMs now, int limit,
-                                                                     TimeMs lease_ms) {
+Result<std::vector<store::Delivery>> FaultyStore::ClaimDueDeliveries(
+    TimeMs now, int limit, TimeMs lease_ms, const std::vector<store::ClaimSkip>& skip) {
   OF_RETURN_IF_ERROR(OnRead("ClaimDueDeliveries"));
-  return inner_.ClaimDueDeliveries(now, limit, lease_ms);
+  return inner_.ClaimDueDeliveries(now, limit, lease_ms, skip);
 }
 
 }  // namespace orderflow::testing

@@ -57,8 +57,9 @@ class FaultyStore final : public store::Store {
   void Write(WriteFn fn, DoneFn done) override;
   Status Read(const ReadFn& fn) override;
   // Counts as a read (FailNthRead applies).
-  Result<std::vector<store::Delivery>> ClaimDueDeliveries(TimeMs now, int limit,
-                                                          TimeMs lease_ms) override;
+  using store::Store::ClaimDueDeliveries;
+  Result<std::vector<store::Delivery>> ClaimDueDeliveries(
+      TimeMs now, int limit, TimeMs lease_ms, const std::vector<store::ClaimSkip>& skip) override;
   void ReleaseClaims(const std::vector<store::Delivery>& deliveries) override {
     inner_.ReleaseClaims(deliveries);
   }

@@ -1513,6 +1513,34 @@ TYPED_TEST(StoreConformance, ClaimedDeliveriesAreDueAndPendingOnly) {
   EXPECT_EQ(Steps(*later), (std::vector<std::string>{std::to_string(*e2) + "/s1"}));
 }
 
+// Deliveries a full bulkhead holds back are left unclaimed, so that they
+// neither fill the batch nor spend an attempt (engine/step.hpp Bulkhead).
+TYPED_TEST(StoreConformance, ClaimsLeaveSkippedStepsAndStoresAlone) {
+  auto a = WriteValue(this->store(), [](WriteTx& tx) {
+    return tx.InsertEvent(MakeEvent("A", "", "webhook.send", kNow), {"send", "other"});
+  });
+  auto b = WriteValue(this->store(), [](WriteTx& tx) {
+    return tx.InsertEvent(MakeEvent("B", "", "webhook.send", kNow), {"send"});
+  });
+  ASSERT_TRUE(a.ok() && b.ok());
+  auto sorted = [](std::vector<std::string> v) {
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  const std::string ea = std::to_string(*a);
+  const std::string eb = std::to_string(*b);
+  auto store_skipped = this->store().ClaimDueDeliveries(kNow, 10, 1000, {{"send", "A"}});
+  ASSERT_TRUE(store_skipped.ok()) << store_skipped.error().message;
+  EXPECT_EQ(sorted(Steps(*store_skipped)), sorted({ea + "/other", eb + "/send"}));
+  // After those claims' lease: the whole step skipped.
+  auto step_skipped = this->store().ClaimDueDeliveries(kNow + 2000, 10, 1000, {{"send", ""}});
+  ASSERT_TRUE(step_skipped.ok()) << step_skipped.error().message;
+  EXPECT_EQ(Steps(*step_skipped), (std::vector<std::string>{ea + "/other"}));
+  auto none_skipped = this->store().ClaimDueDeliveries(kNow + 4000, 10, 1000);
+  ASSERT_TRUE(none_skipped.ok());
+  EXPECT_EQ(none_skipped->size(), 3u);
+}
+
 TYPED_TEST(StoreConformance, CronRunIsWonOncePerSchedule) {
   auto claim = [&](const std::string& name, TimeMs now, TimeMs next) {
     auto r =

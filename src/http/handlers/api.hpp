@@ -23,6 +23,10 @@ namespace orderflow::metrics {
 class Metrics;
 }
 
+namespace orderflow::http {
+class EgressPolicy;
+}
+
 namespace orderflow::http::handlers {
 
 // Notified after a write that clients may want to see live (dashboard SSE).
@@ -44,6 +48,9 @@ struct Services {
   tenancy::FailedAuthLimiter* failed_auth = nullptr;
   // Optional: chains the steps an API step's events trigger into its unit.
   engine::Engine* engine = nullptr;
+  // Optional: the outbound address policy webhook URLs must pass at
+  // registration; null allows no private range at all.
+  const EgressPolicy* egress = nullptr;
 };
 
 // Authenticates and rate-limits the request. On failure answers it and

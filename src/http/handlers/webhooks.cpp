@@ -16,6 +16,7 @@
 #include "common/json.hpp"
 #include "domain/order_request.hpp"
 #include "engine/step.hpp"
+#include "http/egress_policy.hpp"
 #include "http/handlers/api.hpp"
 #include "http/handlers/views.hpp"
 
@@ -142,6 +143,27 @@ bool ParseId(const std::string& text, std::int64_t& out) {
   return out > 0;
 }
 
+// Stores a validated endpoint; a store has a bounded number of them.
+void InsertWebhook(Services& services, const std::shared_ptr<store::Webhook>& hook,
+                   Respond respond) {
+  services.store.Write(
+      [hook](store::WriteTx& tx) -> Status {
+        OF_ASSIGN_OR_RETURN(auto existing, tx.ListWebhooks(hook->store_id));
+        if (existing.size() >= kMaxEndpointsPerStore) {
+          return MakeError(ErrorCode::kConflict, "a store has at most " +
+                                                     std::to_string(kMaxEndpointsPerStore) +
+                                                     " webhook endpoints");
+        }
+        return tx.InsertWebhook(*hook);
+      },
+      [respond = std::move(respond), hook](Status s) mutable {
+        if (!s.ok()) return RespondError(respond, s.error());
+        json::object out = WebhookJson(*hook);
+        out["secret"] = hook->secret;  // the only response that carries it
+        RespondJson(respond, 201, out);
+      });
+}
+
 void HandleCreate(Services& services, Request& request, Respond respond) {
   auto principal = Authorize(services, request, respond);
   if (!principal) return;
@@ -171,21 +193,17 @@ void HandleCreate(Services& services, Request& request, Respond respond) {
   hook->description = description;
   hook->secret = "whsec_" + RandomHex(24);
   hook->created_at = services.clock.NowMs();
-  services.store.Write(
-      [hook](store::WriteTx& tx) -> Status {
-        OF_ASSIGN_OR_RETURN(auto existing, tx.ListWebhooks(hook->store_id));
-        if (existing.size() >= kMaxEndpointsPerStore) {
-          return MakeError(ErrorCode::kConflict, "a store has at most " +
-                                                     std::to_string(kMaxEndpointsPerStore) +
-                                                     " webhook endpoints");
-        }
-        return tx.InsertWebhook(*hook);
-      },
-      [respond = std::move(respond), hook](Status s) mutable {
-        if (!s.ok()) return RespondError(respond, s.error());
-        json::object out = WebhookJson(*hook);
-        out["secret"] = hook->secret;  // the only response that carries it
-        RespondJson(respond, 201, out);
+  // The host must resolve, and only to addresses the egress policy allows
+  // (the sender checks again at connect time). Resolving blocks: it runs on
+  // the blocking pool, which then queues the write.
+  std::string host = boost::urls::parse_uri(hook->url)->host_address();
+  services.blocking.Post(
+      [&services, host = std::move(host), hook, respond = std::move(respond)]() mutable {
+        const EgressPolicy no_exceptions;
+        const EgressPolicy& policy = services.egress != nullptr ? *services.egress : no_exceptions;
+        auto resolved = policy.Resolve(host);
+        if (!resolved.ok()) return RespondError(respond, Invalid("url", resolved.error().message));
+        InsertWebhook(services, hook, std::move(respond));
       });
 }
 

@@ -104,7 +104,8 @@ class PgTx final : public WriteTx {
   // caller's transaction, which the advisory lock then serialises against
   // every other claimer until it ends.
   static Result<std::vector<Delivery>> ClaimDue(Connection& conn, TimeMs now, int limit,
-                                                TimeMs lease_ms);
+                                                TimeMs lease_ms,
+                                                const std::vector<ClaimSkip>& skip);
 
   // True once a unit inserted an event: the writer then NOTIFYs the other
   // instances in the same transaction.

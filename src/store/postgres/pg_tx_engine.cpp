@@ -45,7 +45,13 @@ Result<std::vector<Delivery>> PgTx::ListDueDeliveries(TimeMs now, int limit) {
 }
 
 Result<std::vector<Delivery>> PgTx::ClaimDue(Connection& conn, TimeMs now, int limit,
-                                             TimeMs lease_ms) {
+                                             TimeMs lease_ms, const std::vector<ClaimSkip>& skip) {
+  std::vector<std::string> skip_steps;
+  std::vector<std::string> skip_stores;
+  for (const auto& k : skip) {
+    skip_steps.push_back(k.step);
+    skip_stores.push_back(k.store_id);
+  }
   OF_ASSIGN_OR_RETURN(Rows locked,
                       conn.Query("SELECT pg_advisory_xact_lock($1, $2)", {kLockSpace, kClaimLock}));
   // Due, pending and not leased; per order only the oldest due (event, step)
@@ -56,7 +62,9 @@ Result<std::vector<Delivery>> PgTx::ClaimDue(Connection& conn, TimeMs now, int l
       conn.Query(
           "WITH c AS (SELECT d.event_id, d.step FROM deliveries d JOIN events e "
           "ON e.id = d.event_id WHERE d.state = 0 AND d.next_at <= $1::bigint "
-          "AND d.lease_until <= $1::bigint AND (e.order_id = '' OR ("
+          "AND d.lease_until <= $1::bigint AND NOT EXISTS (SELECT 1 FROM "
+          "unnest($4::text[], $5::text[]) AS k(step, store) WHERE k.step = d.step AND "
+          "(k.store = '' OR k.store = e.store_id)) AND (e.order_id = '' OR ("
           "NOT EXISTS (SELECT 1 FROM events e2 JOIN deliveries d2 ON d2.event_id = e2.id "
           "WHERE e2.order_id = e.order_id AND e2.order_id <> '' AND d2.state = 0 AND d2.next_at <= "
           "$1::bigint "
@@ -69,7 +77,7 @@ Result<std::vector<Delivery>> PgTx::ClaimDue(Connection& conn, TimeMs now, int l
           "WHERE d.event_id = c.event_id AND d.step = c.step RETURNING d.*) " +
               std::string("SELECT ") + kDeliveryColumns +
               " FROM u d JOIN events e ON e.id = d.event_id ORDER BY d.next_at, d.event_id, d.step",
-          {now, limit, lease_ms}));
+          {now, limit, lease_ms, TextArray(skip_steps), TextArray(skip_stores)}));
   return ReadDeliveries(rows);
 }
 

@@ -377,11 +377,11 @@ Status PostgresStore::Read(const ReadFn& fn) {
   return result;
 }
 
-Result<std::vector<Delivery>> PostgresStore::ClaimDueDeliveries(TimeMs now, int limit,
-                                                                TimeMs lease_ms) {
+Result<std::vector<Delivery>> PostgresStore::ClaimDueDeliveries(
+    TimeMs now, int limit, TimeMs lease_ms, const std::vector<ClaimSkip>& skip) {
   OF_ASSIGN_OR_RETURN(auto conn, impl_->pool->Acquire());
   OF_RETURN_IF_ERROR(conn->Exec("BEGIN"));
-  auto claimed = PgTx::ClaimDue(*conn, now, limit, lease_ms);
+  auto claimed = PgTx::ClaimDue(*conn, now, limit, lease_ms, skip);
   if (!claimed.ok()) {
     (void)conn->Exec("ROLLBACK");
     return claimed.error();

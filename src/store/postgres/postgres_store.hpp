@@ -52,7 +52,9 @@ class PostgresStore : public Store {
 
   void Write(WriteFn fn, DoneFn done) override;
   Status Read(const ReadFn& fn) override;
-  Result<std::vector<Delivery>> ClaimDueDeliveries(TimeMs now, int limit, TimeMs lease_ms) override;
+  using Store::ClaimDueDeliveries;
+  Result<std::vector<Delivery>> ClaimDueDeliveries(TimeMs now, int limit, TimeMs lease_ms,
+                                                   const std::vector<ClaimSkip>& skip) override;
   void ReleaseClaims(const std::vector<Delivery>& deliveries) override;
   Status Ping() override;
   const char* Backend() const override { return "postgresql"; }

@@ -203,10 +203,12 @@ void SqliteStore::Write(WriteFn fn, DoneFn done) {
 }
 
 Result<std::vector<Delivery>> SqliteStore::ClaimDueDeliveries(TimeMs now, int limit,
-                                                              TimeMs /*lease_ms*/) {
+                                                              TimeMs /*lease_ms*/,
+                                                              const std::vector<ClaimSkip>& skip) {
   std::vector<Delivery> due;
   OF_RETURN_IF_ERROR(Read([&](ReadTx& tx) -> Status {
-    OF_ASSIGN_OR_RETURN(due, tx.ListDueDeliveries(now, limit));
+    // Read() hands its callbacks a SqliteTx.
+    OF_ASSIGN_OR_RETURN(due, static_cast<SqliteTx&>(tx).ListDueDeliveries(now, limit, skip));
     return OkStatus();
   }));
   return due;

@@ -36,7 +36,9 @@ class SqliteStore : public Store {
   Status Read(const ReadFn& fn) override;
   // The server's file lock makes this process the only claimant: listing
   // what is due is enough, and no lease is written.
-  Result<std::vector<Delivery>> ClaimDueDeliveries(TimeMs now, int limit, TimeMs lease_ms) override;
+  using Store::ClaimDueDeliveries;
+  Result<std::vector<Delivery>> ClaimDueDeliveries(TimeMs now, int limit, TimeMs lease_ms,
+                                                   const std::vector<ClaimSkip>& skip) override;
   void ReleaseClaims(const std::vector<Delivery>& /*deliveries*/) override {}
   Status Ping() override;
   const char* Backend() const override { return "sqlite"; }

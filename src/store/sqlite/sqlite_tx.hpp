@@ -40,7 +40,12 @@ class SqliteTx final : public WriteTx {
                                                           const std::string& key) override;
   Result<NotificationPage> ListNotifications(const NotificationFilter& filter) override;
   Result<std::int64_t> CountUnreadNotifications(const std::string& store_id) override;
-  Result<std::vector<Delivery>> ListDueDeliveries(TimeMs now, int limit) override;
+  Result<std::vector<Delivery>> ListDueDeliveries(TimeMs now, int limit) override {
+    return ListDueDeliveries(now, limit, {});
+  }
+  // Without the deliveries `skip` names (Store::ClaimDueDeliveries).
+  Result<std::vector<Delivery>> ListDueDeliveries(TimeMs now, int limit,
+                                                  const std::vector<ClaimSkip>& skip);
   Result<std::optional<TimeMs>> NextDueTime() override;
   Result<Delivery> GetDelivery(std::int64_t event_id, const std::string& step) override;
   Result<std::vector<Delivery>> ListOrderDeliveries(const std::string& store_id,

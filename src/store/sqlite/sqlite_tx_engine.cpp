@@ -63,12 +63,20 @@ Result<std::vector<Delivery>> SqliteTx::QueryDeliveries(Statement& s) {
   }
 }
 
-Result<std::vector<Delivery>> SqliteTx::ListDueDeliveries(TimeMs now, int limit) {
-  auto s =
-      conn_.Prepare(std::string("SELECT ") + kDeliveryColumns +
-                    " FROM deliveries d JOIN events e ON e.id = d.event_id "
-                    "WHERE d.state = 0 AND d.next_at <= ? ORDER BY d.next_at, d.event_id LIMIT ?");
-  s.Bind(1, now).Bind(2, limit);
+Result<std::vector<Delivery>> SqliteTx::ListDueDeliveries(TimeMs now, int limit,
+                                                          const std::vector<ClaimSkip>& skip) {
+  std::string skipped;
+  for (std::size_t i = 0; i < skip.size(); ++i) {
+    skipped += " AND NOT (d.step = ? AND (? = '' OR e.store_id = ?))";
+  }
+  auto s = conn_.Prepare(std::string("SELECT ") + kDeliveryColumns +
+                         " FROM deliveries d JOIN events e ON e.id = d.event_id "
+                         "WHERE d.state = 0 AND d.next_at <= ?" +
+                         skipped + " ORDER BY d.next_at, d.event_id LIMIT ?");
+  int at = 1;
+  s.Bind(at++, now);
+  for (const auto& k : skip) s.Bind(at++, k.step).Bind(at++, k.store_id).Bind(at++, k.store_id);
+  s.Bind(at, limit);
   return QueryDeliveries(s);
 }
 
