@@ -35,6 +35,7 @@ struct Config {
   double tenant_refresh = 2;       // seconds between reloads of the stores table (0: never)
   bool no_demo = false;
   std::string web_root;
+  std::string secret_key_file;  // empty: secret-key beside an SQLite database
 
   // Derived by Validate().
   std::string sqlite_path;

@@ -99,6 +99,11 @@ int main(int argc, char** argv) {
       ->envname("ORDERFLOW_NO_DEMO");
   app.add_option("--web-root", config.web_root, "Directory of the dashboard files")
       ->envname("ORDERFLOW_WEB_ROOT");
+  app.add_option("--secret-key-file", config.secret_key_file,
+                 "File with the key that encrypts webhook secrets at rest (default with SQLite: "
+                 "secret-key beside the database, created when missing; required with "
+                 "PostgreSQL, the same file for every instance)")
+      ->envname("ORDERFLOW_SECRET_KEY_FILE");
 
   auto* serve = app.add_subcommand("serve", "Run the HTTP API, the dashboard and the flow");
   auto* migrate = app.add_subcommand("migrate", "Apply pending schema migrations and exit");

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "app/secret_files.hpp"
 #include "store/postgres/postgres_store.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
@@ -34,6 +35,7 @@ Result<std::unique_ptr<store::Store>> OpenDatabase(const Config& config,
                                                    const OpenOptions& options) {
   if (IsPostgres(config)) {
     OF_ASSIGN_OR_RETURN(auto pc, PostgresConfigFor(config, options.connections));
+    pc.secret_key = options.secret_key;
     auto opened = store::PostgresStore::Open(pc);
     if (!opened.ok()) {
       return MakeError(opened.code(), "cannot open PostgreSQL database " + Redacted(config.db) +
@@ -42,12 +44,12 @@ Result<std::unique_ptr<store::Store>> OpenDatabase(const Config& config,
     return std::unique_ptr<store::Store>(std::move(opened).value());
   }
   std::filesystem::path path(config.sqlite_path);
-  std::error_code ec;
-  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
+  if (path.has_parent_path()) OF_RETURN_IF_ERROR(PrepareDataDirectory(path.parent_path()));
   store::SqliteConfig sc;
   sc.path = config.sqlite_path;
   sc.readers = std::max(1, options.connections);
   sc.exclusive = options.exclusive;
+  sc.secret_key = options.secret_key;
   OF_ASSIGN_OR_RETURN(auto s, store::SqliteStore::Open(sc));
   return std::unique_ptr<store::Store>(std::move(s));
 }

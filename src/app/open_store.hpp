@@ -14,6 +14,7 @@ namespace orderflow::app {
 struct OpenOptions {
   int connections = 1;     // SQLite readers, or the PostgreSQL pool size unless the URL sets one
   bool exclusive = false;  // SQLite: hold the file's process lock (the server)
+  std::string secret_key;  // 32 bytes sealing webhook secrets; empty: none (tools)
 };
 
 // kUnavailable with one line saying why when the database cannot be opened.

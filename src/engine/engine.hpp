@@ -134,7 +134,7 @@ class Engine {
   bool running_ = false;               // GUARDED_BY(mu_)
   bool woken_ = false;                 // GUARDED_BY(mu_)
   std::set<Key> in_flight_;            // GUARDED_BY(mu_)
-  std::set<std::string> busy_orders_;  // GUARDED_BY(mu_)
+  std::set<std::string> busy_orders_;  // store id "\n" order id; GUARDED_BY(mu_)
   // Finished since the current poll began: the poll may still list them.
   std::set<Key> recently_finished_;  // GUARDED_BY(mu_)
   bool idle_ = false;                // GUARDED_BY(mu_): last poll found nothing due

@@ -31,6 +31,11 @@ namespace orderflow::testing {
 // or is not ready within 10 s. Not thread-safe. The child gets SIGKILL when
 // the thread that started it (constructor or Restart) exits, so a crashed
 // test leaves no server behind: start servers on the test's main thread.
+// The key every test server on PostgreSQL seals webhook secrets with (64 hex
+// digits), so that servers sharing a schema agree.
+inline constexpr const char* kTestSecretKey =
+    "0f1e2d3c4b5a69788796a5b4c3d2e1f00112233445566778899aabbccddeeff0";
+
 class ServerProcess {
  public:
   struct Options {
@@ -102,6 +107,7 @@ class ServerProcess {
   std::string db_path_;
   std::string db_arg_;
   std::string log_path_;
+  std::string secret_key_file_;  // PostgreSQL only: kTestSecretKey
   pid_t pid_ = -1;
   unsigned short port_ = 0;
 };

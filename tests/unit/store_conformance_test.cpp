@@ -106,6 +106,7 @@ struct SqliteFactory {
   static std::unique_ptr<Store> Make(const std::string& dir) {
     SqliteConfig config;
     config.path = SqlitePath(dir);
+    config.secret_key = orderflow::testing::kConformanceSecretKey;
     auto opened = SqliteStore::Open(config);
     if (!opened.ok()) {
       ADD_FAILURE() << "SqliteStore::Open: " << opened.error().message;
@@ -1230,6 +1231,123 @@ TYPED_TEST(StoreConformance, CountCustomerFailedPaymentsUsesTheFailureTime) {
 
 // --- idempotency -----------------------------------------------------------
 
+TYPED_TEST(StoreConformance, CompleteIdempotencyFillsInOnlyItsOwnClaim) {
+  Store& s = this->store();
+  ASSERT_TRUE(WriteSync(s, [](WriteTx& tx) {
+                return tx.PutIdempotency("A", "claim", IdempotencyRecord{"h", 0, "", kNow});
+              }).ok());
+  // A second claim of the key fails: the first one stands.
+  EXPECT_EQ(
+      WriteSync(s,
+                [](WriteTx& tx) {
+                  return tx.PutIdempotency("A", "claim", IdempotencyRecord{"h2", 0, "", kNow});
+                })
+          .code(),
+      ErrorCode::kConflict);
+  // Another request's answer does not fill it.
+  EXPECT_EQ(
+      WriteSync(
+          s,
+          [](WriteTx& tx) {
+            return tx.CompleteIdempotency("A", "claim", IdempotencyRecord{"h2", 200, "x", kNow});
+          })
+          .code(),
+      ErrorCode::kNotFound);
+  ASSERT_TRUE(
+      WriteSync(s, [](WriteTx& tx) {
+        return tx.CompleteIdempotency("A", "claim", IdempotencyRecord{"h", 201, "body", kNow});
+      }).ok());
+  auto got = ReadValue(s, [](ReadTx& tx) { return tx.GetIdempotency("A", "claim"); });
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ((*got)->status_code, 201);
+  EXPECT_EQ((*got)->body, "body");
+  // Completed once: a finished record is never overwritten.
+  EXPECT_EQ(
+      WriteSync(
+          s,
+          [](WriteTx& tx) {
+            return tx.CompleteIdempotency("A", "claim", IdempotencyRecord{"h", 500, "x", kNow});
+          })
+          .code(),
+      ErrorCode::kNotFound);
+  EXPECT_EQ(
+      WriteSync(
+          s,
+          [](WriteTx& tx) {
+            return tx.CompleteIdempotency("B", "claim", IdempotencyRecord{"h", 201, "x", kNow});
+          })
+          .code(),
+      ErrorCode::kNotFound);
+}
+
+TYPED_TEST(StoreConformance, OrderIdsAreUniquePerStoreOnly) {
+  Store& s = this->store();
+  this->AddOrder(MakeOrder("A", "same-1", "Ada Lovelace", kNow, 1000));
+  this->AddOrder(MakeOrder("B", "same-1", "Grace Hopper", kNow + 1, 3000));
+  Status again = WriteSync(
+      s, [](WriteTx& tx) { return tx.InsertOrder(MakeOrder("A", "same-1", "Eve", kNow + 2)); });
+  EXPECT_EQ(again.code(), ErrorCode::kConflict);
+
+  // Both in one unit: each store's read, update and history is its own
+  // (the unit's order cache included).
+  ASSERT_TRUE(WriteSync(s, [](WriteTx& tx) -> Status {
+                OF_ASSIGN_OR_RETURN(Order a, tx.GetOrder("A", "same-1"));
+                OF_ASSIGN_OR_RETURN(Order b, tx.GetOrder("B", "same-1"));
+                if (a.customer_name != "Ada Lovelace" || b.customer_name != "Grace Hopper") {
+                  return MakeError(ErrorCode::kInternal, "read the other store's order");
+                }
+                b.status = OrderStatus::kPaid;
+                b.updated_at = kNow + 10;
+                OF_RETURN_IF_ERROR(tx.UpdateOrder(b, OrderStatus::kPending,
+                                                  {HistoryEntry{"PAID", kNow + 10, "B only"}}));
+                OF_ASSIGN_OR_RETURN(Order a2, tx.GetOrder("A", "same-1"));
+                OF_ASSIGN_OR_RETURN(Order b2, tx.GetOrder("B", "same-1"));
+                if (a2.status != OrderStatus::kPending || a2.history.size() != 1 ||
+                    b2.status != OrderStatus::kPaid || b2.history.size() != 2) {
+                  return MakeError(ErrorCode::kInternal, "the update crossed stores in the unit");
+                }
+                return OkStatus();
+              }).ok());
+  Order a = this->GetOrder("A", "same-1");
+  Order b = this->GetOrder("B", "same-1");
+  EXPECT_EQ(a.customer_name, "Ada Lovelace");
+  EXPECT_EQ(a.status, OrderStatus::kPending);
+  ASSERT_EQ(a.history.size(), 1u);
+  EXPECT_EQ(b.customer_name, "Grace Hopper");
+  EXPECT_EQ(b.status, OrderStatus::kPaid);
+  ASSERT_EQ(b.history.size(), 2u);
+  EXPECT_EQ(b.history[1].detail, "B only");
+
+  // Events and deliveries by order stay in their store.
+  for (const char* store_id : {"A", "B"}) {
+    Event e;
+    e.store_id = store_id;
+    e.order_id = "same-1";
+    e.topic = "order.created";
+    e.payload = "{}";
+    e.created_at = e.due_at = kNow;
+    ASSERT_TRUE(WriteSync(s, [&](WriteTx& tx) -> Status {
+                  OF_RETURN_IF_ERROR(tx.InsertEvent(e, {"fraud-guard"}));
+                  return OkStatus();
+                }).ok());
+  }
+  for (const char* store_id : {"A", "B"}) {
+    auto events = ReadValue(s, [&](ReadTx& tx) { return tx.ListOrderEvents(store_id, "same-1"); });
+    ASSERT_TRUE(events.ok());
+    ASSERT_EQ(events->size(), 1u) << store_id;
+    EXPECT_EQ((*events)[0].store_id, store_id);
+    auto deliveries =
+        ReadValue(s, [&](ReadTx& tx) { return tx.ListOrderDeliveries(store_id, "same-1"); });
+    ASSERT_TRUE(deliveries.ok());
+    ASSERT_EQ(deliveries->size(), 1u) << store_id;
+    EXPECT_EQ((*deliveries)[0].event.store_id, store_id);
+  }
+  // The orders listing of each store has its own order once.
+  OrderFilter f;
+  f.store_id = "B";
+  EXPECT_EQ(this->ListAll(f), (std::vector<std::string>{"same-1"}));
+}
+
 TYPED_TEST(StoreConformance, IdempotencyRecordsRoundTripPerStore) {
   const IdempotencyRecord rec{Sha256Hex("body"), 201, R"({"orderId":"x","ok":true})", kNow};
   ASSERT_TRUE(WriteSync(this->store(), [&](WriteTx& tx) {
@@ -2013,6 +2131,27 @@ TYPED_TEST(StoreConformance, WebhooksRoundTripAndStayInTheirStore) {
   EXPECT_EQ(WriteSync(s, [](WriteTx& tx) { return tx.SetWebhookEnabled("B", "wh_1", false, "x"); })
                 .code(),
             ErrorCode::kNotFound);
+}
+
+TYPED_TEST(StoreConformance, WebhookSecretsAreSealedAtRest) {
+  Store& s = this->store();
+  ASSERT_TRUE(WriteSync(s, [](WriteTx& tx) {
+                return tx.InsertWebhook(MakeWebhook("A", "wh_1", kNow));
+              }).ok());
+  EXPECT_EQ(this->QueryInt("SELECT COUNT(*) FROM webhooks WHERE secret LIKE 'enc1:%'"), 1);
+  EXPECT_EQ(this->QueryInt("SELECT COUNT(*) FROM webhooks WHERE secret LIKE '%whsec_wh_1%'"), 0);
+  auto got = ReadValue(s, [](ReadTx& tx) { return tx.GetWebhook("A", "wh_1"); });
+  ASSERT_TRUE(got.ok()) << got.error().message;
+  EXPECT_EQ(got->secret, "whsec_wh_1");
+  auto listed = ReadValue(s, [](ReadTx& tx) { return tx.ListWebhooks("A"); });
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].secret, "whsec_wh_1");
+  // Survives a reopen under the same key.
+  this->Reopen();
+  got = ReadValue(this->store(), [](ReadTx& tx) { return tx.GetWebhook("A", "wh_1"); });
+  ASSERT_TRUE(got.ok()) << got.error().message;
+  EXPECT_EQ(got->secret, "whsec_wh_1");
 }
 
 TYPED_TEST(StoreConformance, WebhookOutcomesCountFailuresInARowAndDisable) {

@@ -171,7 +171,9 @@ void HandleCreate(Services& services, Request& request, Respond respond) {
   hook->description = description;
   hook->secret = "whsec_" + RandomHex(24);
   hook->created_at = services.clock.NowMs();
-  services.store.Write(
+  // The effect's unit also records the Idempotency-Key, if any.
+  std::shared_ptr<store::Store> db = UnitStore(services, request);
+  db->Write(
       [hook](store::WriteTx& tx) -> Status {
         OF_ASSIGN_OR_RETURN(auto existing, tx.ListWebhooks(hook->store_id));
         if (existing.size() >= kMaxEndpointsPerStore) {
@@ -211,7 +213,9 @@ void HandleEnable(Services& services, Request& request, Respond respond) {
   std::string id = request.Param("id");
   if (!PlausibleWebhookId(id)) return RespondError(respond, NotFound());
   auto hook = std::make_shared<store::Webhook>();
-  services.store.Write(
+  // The effect's unit also records the Idempotency-Key, if any.
+  std::shared_ptr<store::Store> db = UnitStore(services, request);
+  db->Write(
       [store_id = principal->store_id, id, hook](store::WriteTx& tx) -> Status {
         OF_RETURN_IF_ERROR(tx.SetWebhookEnabled(store_id, id, true, ""));
         OF_ASSIGN_OR_RETURN(*hook, tx.GetWebhook(store_id, id));
@@ -232,7 +236,9 @@ void HandleRedeliver(Services& services, Request& request, Respond respond) {
     return RespondError(respond, MakeError(ErrorCode::kNotFound, "webhook delivery not found"));
   }
   TimeMs now = services.clock.NowMs();
-  services.store.Write(
+  // The effect's unit also records the Idempotency-Key, if any.
+  std::shared_ptr<store::Store> db = UnitStore(services, request);
+  db->Write(
       [&services, store_id = principal->store_id, id, delivery_id,
        now](store::WriteTx& tx) -> Status {
         OF_ASSIGN_OR_RETURN(store::Webhook hook, tx.GetWebhook(store_id, id));

@@ -31,6 +31,9 @@ struct PostgresConfig {
   // How long Open keeps retrying an unreachable database before failing.
   std::chrono::milliseconds startup_wait{5000};
   std::chrono::milliseconds max_backoff{5000};  // reconnection backoff cap
+  // 32 bytes that seal webhook secrets at rest (see webhook_secrets.hpp),
+  // the same for every instance; empty keeps them as given.
+  std::string secret_key;
 };
 
 // Parses `postgresql://...` (or postgres://): our own query parameter

@@ -19,6 +19,9 @@ struct SqliteConfig {
   // only one process ever runs the step engine on a database file. CLI
   // tools that only add rows (stores, dlq) run beside it without it.
   bool exclusive = true;
+  // 32 bytes that seal webhook secrets at rest (see webhook_secrets.hpp);
+  // empty keeps them as given (tools that never write webhooks).
+  std::string secret_key;
 };
 
 class SqliteStore : public Store {
