@@ -23,11 +23,11 @@ namespace json = boost::json;
 
 constexpr int kClients = 8;
 
-// Sends `kClients` copies of one request at once, client i to ports[i % n].
+// Sends `kClients` copies of one POST at once, client i to ports[i % n].
 std::vector<HttpResult> SendTogether(const std::vector<unsigned short>& ports,
                                      const std::string& token, const std::string& store_id,
-                                     const std::string& method, const std::string& target,
-                                     const std::string& body, const std::string& key) {
+                                     const std::string& target, const std::string& body,
+                                     const std::string& key) {
   std::vector<std::unique_ptr<StoreApi>> clients;
   for (int i = 0; i < kClients; ++i) {
     clients.push_back(std::make_unique<StoreApi>(ports[i % ports.size()], token, store_id));
@@ -38,7 +38,7 @@ std::vector<HttpResult> SendTogether(const std::vector<unsigned short>& ports,
   for (int i = 0; i < kClients; ++i) {
     threads.emplace_back([&, i] {
       start.arrive_and_wait();
-      results[i] = clients[i]->Send(method, target, body, {{"Idempotency-Key", key}});
+      results[i] = clients[i]->Post(target, body, {{"Idempotency-Key", key}});
     });
   }
   for (auto& t : threads) t.join();
@@ -51,7 +51,7 @@ TEST_F(IdempotencyRaceTest, ConcurrentRotateKeyWithOneKeyRotatesOnce) {
   const std::string store = UniqueStoreId("IRK");
   const std::string old_key = CreateStore(*server_, store);
   ASSERT_FALSE(old_key.empty());
-  auto results = SendTogether({server_->port()}, server_->admin_token(), "", "POST",
+  auto results = SendTogether({server_->port()}, server_->admin_token(), "",
                               "/api/stores/" + store + "/rotate-key", "", "rotate-" + store);
   std::set<std::string> keys;
   for (const auto& r : results) {
@@ -69,7 +69,7 @@ TEST_F(IdempotencyRaceTest, ConcurrentWebhookCreatesWithOneKeyMakeOneWebhook) {
   const std::string store = UniqueStoreId("IWH");
   const std::string key = CreateStore(*server_, store);
   ASSERT_FALSE(key.empty());
-  auto results = SendTogether({server_->port()}, key, store, "POST", "/api/webhooks",
+  auto results = SendTogether({server_->port()}, key, store, "/api/webhooks",
                               R"({"url":"https://hooks.example.com/x","topics":["order.*"]})",
                               "create-" + store);
   std::set<std::string> ids;
@@ -90,7 +90,7 @@ TEST_F(IdempotencyRaceTest, ConcurrentProductCreatesWithOneKeyMakeOneProduct) {
   const std::string store = UniqueStoreId("IPR");
   const std::string key = CreateStore(*server_, store);
   ASSERT_FALSE(key.empty());
-  auto results = SendTogether({server_->port()}, key, store, "POST", "/api/products",
+  auto results = SendTogether({server_->port()}, key, store, "/api/products",
                               R"({"productName":"Lamp","price":5,"stock":3})", "product-" + store);
   for (const auto& r : results) EXPECT_EQ(r.status, 201) << r.body;
   json::value list = ParseJson(StoreApi(server_->port(), key, store).Get("/api/products").body);
@@ -110,7 +110,7 @@ TEST(IdempotencyAcrossServersTest, ConcurrentRotateKeyOnTwoServersRotatesOnce) {
   const std::string store = UniqueStoreId("IRK2");
   const std::string old_key = CreateStore(first, store);
   ASSERT_FALSE(old_key.empty());
-  auto results = SendTogether({first.port(), second.port()}, first.admin_token(), "", "POST",
+  auto results = SendTogether({first.port(), second.port()}, first.admin_token(), "",
                               "/api/stores/" + store + "/rotate-key", "", "rotate2-" + store);
   std::set<std::string> keys;
   for (const auto& r : results) {

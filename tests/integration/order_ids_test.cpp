@@ -7,9 +7,11 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
 #include <thread>
 
+#include "common/ids.hpp"
 #include "support/server_process.hpp"
 
 namespace orderflow::testing {
@@ -28,12 +30,12 @@ bool WaitUntil(const std::function<bool()>& done) {
 
 class OrderIdsTest : public SharedServerTest<OrderIdsTest> {
  protected:
-  StoreApi NewStore(const std::string& prefix) {
+  std::unique_ptr<StoreApi> NewStore(const std::string& prefix) {
     std::string store = UniqueStoreId(prefix);
     std::string key = CreateStore(*server_, store);
     EXPECT_FALSE(key.empty());
-    StoreApi api(server_->port(), key, store);
-    EXPECT_EQ(api.Post("/api/products", R"({"productName":"Mug","price":7,"stock":100})").status,
+    auto api = std::make_unique<StoreApi>(server_->port(), key, store);
+    EXPECT_EQ(api->Post("/api/products", R"({"productName":"Mug","price":7,"stock":100})").status,
               201);
     return api;
   }
@@ -46,25 +48,30 @@ class OrderIdsTest : public SharedServerTest<OrderIdsTest> {
 };
 
 TEST_F(OrderIdsTest, TwoStoresHoldTheSameOrderIdIndependently) {
-  StoreApi x = NewStore("OIX");
-  StoreApi y = NewStore("OIY");
-  StoreApi z = NewStore("OIZ");
-  HttpResult first = Order(x, "same-1", "Ada", 1);
+  auto xp = NewStore("OIX");
+  auto yp = NewStore("OIY");
+  auto zp = NewStore("OIZ");
+  StoreApi& x = *xp;
+  StoreApi& y = *yp;
+  StoreApi& z = *zp;
+  // Order ids are UUIDs; both stores use this one.
+  const std::string id = NewUuid();
+  HttpResult first = Order(x, id, "Ada", 1);
   ASSERT_EQ(first.status, 201) << first.body;
-  HttpResult second = Order(y, "same-1", "Grace", 3);
+  HttpResult second = Order(y, id, "Grace", 3);
   ASSERT_EQ(second.status, 201) << second.body;
-  EXPECT_EQ(Str(ParseJson(second.body), "orderId"), "same-1");
+  EXPECT_EQ(Str(ParseJson(second.body), "orderId"), id);
   // Within one store the id is still taken.
-  EXPECT_EQ(Order(x, "same-1", "Ada", 2).status, 409);
+  EXPECT_EQ(Order(x, id, "Ada", 2).status, 409);
 
   for (StoreApi* api : {&x, &y}) {
     ASSERT_TRUE(WaitUntil([&] {
-      return Str(ParseJson(api->Get("/api/orders/same-1").body), "status") == "delivered";
+      return Str(ParseJson(api->Get("/api/orders/" + id).body), "status") == "delivered";
     })) << api->store_id()
-        << ": " << api->Get("/api/orders/same-1").body;
+        << ": " << api->Get("/api/orders/" + id).body;
   }
-  json::value ox = ParseJson(x.Get("/api/orders/same-1").body);
-  json::value oy = ParseJson(y.Get("/api/orders/same-1").body);
+  json::value ox = ParseJson(x.Get("/api/orders/" + id).body);
+  json::value oy = ParseJson(y.Get("/api/orders/" + id).body);
   EXPECT_EQ(Str(ox, "customerName"), "Ada");
   EXPECT_EQ(Str(oy, "customerName"), "Grace");
   EXPECT_EQ(Str(ox, "storeId"), x.store_id());
@@ -82,7 +89,7 @@ TEST_F(OrderIdsTest, TwoStoresHoldTheSameOrderIdIndependently) {
 
   // The trace holds only the store's own events.
   for (StoreApi* api : {&x, &y}) {
-    json::value trace = ParseJson(api->Get("/api/orders/same-1/trace").body);
+    json::value trace = ParseJson(api->Get("/api/orders/" + id + "/trace").body);
     ASSERT_TRUE(trace.is_object());
     int created = 0;
     for (const auto& e : trace.at("events").as_array()) {
@@ -101,10 +108,10 @@ TEST_F(OrderIdsTest, TwoStoresHoldTheSameOrderIdIndependently) {
   }
 
   // A store without that id: 404, as for any unknown id.
-  HttpResult other = z.Get("/api/orders/same-1");
+  HttpResult other = z.Get("/api/orders/" + id);
   EXPECT_EQ(other.status, 404) << other.body;
-  EXPECT_EQ(z.Get("/api/orders/same-1/trace").status, 404);
-  EXPECT_EQ(z.Post("/api/orders/same-1/cancel", "{}").status, 404);
+  EXPECT_EQ(z.Get("/api/orders/" + id + "/trace").status, 404);
+  EXPECT_EQ(z.Post("/api/orders/" + id + "/cancel", "{}").status, 404);
 }
 
 }  // namespace

@@ -138,7 +138,10 @@ void ServerProcess::Launch() {
       args.push_back(value);
     }
   }
-  args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
+  for (const auto& extra : options_.extra_args) {
+    // "--admin-token=" only removes the default: the server makes its own.
+    if (extra != "--admin-token=") args.push_back(extra);
+  }
 
   // The caller's ORDERFLOW_* variables must not change what is tested.
   std::vector<std::string> env;

@@ -41,7 +41,9 @@ class ServerProcess {
   struct Options {
     // Appended to the defaults (--listen 127.0.0.1:0, --admin-token,
     // --db, --ship-delay 0, --deliver-delay 0, --claim-lease 2); naming one of those flags
-    // here replaces its default.
+    // here replaces its default. "--admin-token=" alone starts the server
+    // without the flag (it then makes a token and keeps it beside the
+    // database; admin_token() is empty).
     std::vector<std::string> extra_args = {};
     // SQLite file; empty: `of.db` in the process's temporary directory.
     std::string db_path = {};
