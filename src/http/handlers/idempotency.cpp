@@ -50,8 +50,16 @@ class ClaimingStore final : public store::Store {
                                    "repeat it to get its response",
                              "Idempotency-Key");
           }
-          OF_RETURN_IF_ERROR(tx.PutIdempotency(
-              claim->scope, claim->key, {claim->hash, kInProgress, std::string(), claim->at}));
+          Status claimed = tx.PutIdempotency(claim->scope, claim->key,
+                                             {claim->hash, kInProgress, std::string(), claim->at});
+          if (!claimed.ok() && claimed.code() == ErrorCode::kConflict) {
+            // Claimed by another server since the read above.
+            return MakeError(ErrorCode::kConflict,
+                             "a request with this Idempotency-Key is in progress or done; "
+                             "repeat it to get its response",
+                             "Idempotency-Key");
+          }
+          OF_RETURN_IF_ERROR(claimed);
           return fn(tx);
         },
         [claim = claim_, done = std::move(done)](Status s) {
