@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -104,12 +105,22 @@ Status PrepareDataDirectory(const std::string& dir) {
   if (!S_ISDIR(st.st_mode)) {
     return MakeError(ErrorCode::kValidation, dir + " is not a directory");
   }
-  // Older versions created it 0755; narrow it when it is ours (never
-  // touch a shared directory such as /tmp or the working directory of
-  // another user).
-  if (st.st_uid == ::geteuid() && (st.st_mode & 077) != 0 && !(st.st_mode & S_ISVTX)) {
-    ::chmod(p.c_str(), st.st_mode & 07700);
+  // Older versions created it 0755; narrow it when it is ours and looks
+  // like a data directory: never a shared one (sticky, like /tmp), and never
+  // the working or home directory a database was simply put in.
+  if (st.st_uid != ::geteuid() || (st.st_mode & 077) == 0 || (st.st_mode & S_ISVTX) != 0) {
+    return OkStatus();
   }
+  auto same = [&p](const std::filesystem::path& other) {
+    std::error_code e;
+    return !other.empty() && std::filesystem::equivalent(p, other, e);
+  };
+  std::error_code cwd_ec;
+  const char* home = std::getenv("HOME");
+  if (same(std::filesystem::current_path(cwd_ec)) || (home != nullptr && same(home))) {
+    return OkStatus();
+  }
+  ::chmod(p.c_str(), st.st_mode & 07700);
   return OkStatus();
 }
 

@@ -20,7 +20,8 @@ Status CreateSecretFile(const std::string& path, const std::string& content);
 Result<std::string> ReadSecretFile(const std::string& path);
 
 // Creates `dir` (and missing parents) with mode 0700; an existing directory
-// that grants group or other access is narrowed to 0700 when we own it.
+// that grants group or other access is narrowed to 0700 when we own it and
+// it is neither sticky (/tmp) nor the working or home directory.
 Status PrepareDataDirectory(const std::string& dir);
 
 // The 32-byte key that seals webhook secrets, kept as 64 hex digits in

@@ -34,6 +34,7 @@
 #include <thread>
 
 #include "common/ids.hpp"
+#include "store/migrations.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "store/store.hpp"
 #include "support/pg_test_db.hpp"
@@ -2530,6 +2531,73 @@ TEST_F(SqliteQueryPlan, WebhookListsUseTheirIndexes) {
   }
   ExpectNoScanNoSort("DELETE FROM webhook_deliveries WHERE webhook_id = ? AND store_id = ?",
                      "webhook_deliveries");
+}
+
+TEST_F(SqliteQueryPlan, OrderLookupsUseTheStoreAndOrderIdKeys) {
+  auto plan = raw_->Plan("SELECT status FROM orders WHERE order_id = 'x' AND store_id = 'A'");
+  for (const auto& line : plan) EXPECT_NE(line.rfind("SCAN", 0), 0u) << Joined(plan);
+  plan = raw_->Plan(
+      "SELECT status FROM order_history WHERE store_id = 'A' AND order_id = 'x' ORDER BY idx");
+  for (const auto& line : plan) {
+    EXPECT_NE(line.rfind("SCAN", 0), 0u) << Joined(plan);
+    EXPECT_EQ(line.find("TEMP B-TREE"), std::string::npos) << Joined(plan);
+  }
+  ExpectIndexed("SELECT id FROM events WHERE order_id = 'x' AND store_id = 'A' ORDER BY id",
+                "events", "events_by_order");
+}
+
+// A database of schema version 2 (order ids unique across stores) keeps its
+// orders, their history and events when migration 003 makes ids per store.
+TEST(SqliteMigration, OrderIdsBecomePerStoreAndKeepTheirRows) {
+  orderflow::testing::TempDir dir;
+  const std::string path = SqlitePath(dir.path());
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    std::string sql =
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+        "applied_at TEXT NOT NULL DEFAULT '');";
+    for (const Migration& m : Migrations("sqlite")) {
+      if (m.version > 2) continue;
+      sql += m.sql;
+      sql += ";INSERT INTO schema_migrations (version, name) VALUES (" + std::to_string(m.version) +
+             ", '" + m.name + "');";
+    }
+    sql +=
+        "INSERT INTO orders (order_id, store_id, customer_name, customer_email, customer_key, "
+        "email_key, items, total, currency, status, payment_status, fulfillment_status, "
+        "request_hash, created_at, updated_at) VALUES ('o-1', 'A', 'Ada', 'ada@example.com', "
+        "'ada', 'ada@example.com', '[]', 500, 'USD', 'paid', 'paid', 'pending', 'h', 1, 2);"
+        "INSERT INTO order_history (order_id, idx, status, detail, at) VALUES "
+        "('o-1', 0, 'ORDER_CREATED', 'Order received', 1), ('o-1', 1, 'PAID', 'ok', 2);"
+        "INSERT INTO events (store_id, order_id, topic, payload, created_at, due_at) VALUES "
+        "('A', 'o-1', 'order.created', '{}', 1, 1);";
+    char* error = nullptr;
+    int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+    std::string message = error != nullptr ? error : "";
+    sqlite3_free(error);
+    sqlite3_close(db);
+    ASSERT_EQ(rc, SQLITE_OK) << message;
+  }
+  auto store = SqliteFactory::Make(dir.path());
+  ASSERT_NE(store, nullptr);
+  auto a = ReadValue(*store, [](ReadTx& tx) { return tx.GetOrder("A", "o-1"); });
+  ASSERT_TRUE(a.ok()) << a.error().message;
+  EXPECT_EQ(a->customer_name, "Ada");
+  EXPECT_EQ(a->status, OrderStatus::kPaid);
+  ASSERT_EQ(a->history.size(), 2u);
+  EXPECT_EQ(a->history[1].status, "PAID");
+  auto events = ReadValue(*store, [](ReadTx& tx) { return tx.ListOrderEvents("A", "o-1"); });
+  ASSERT_TRUE(events.ok());
+  EXPECT_EQ(events->size(), 1u);
+  // Now another store may use the id, and the first keeps its own.
+  Status b = WriteSync(
+      *store, [](WriteTx& tx) { return tx.InsertOrder(MakeOrder("B", "o-1", "Bob", kNow)); });
+  EXPECT_TRUE(b.ok()) << b.error().message;
+  EXPECT_EQ(ReadValue(*store, [](ReadTx& tx) { return tx.GetOrder("A", "o-1"); })->history.size(),
+            2u);
+  EXPECT_EQ(SqliteFactory::QueryInt(dir.path(), "SELECT MAX(version) FROM schema_migrations"),
+            static_cast<std::int64_t>(Migrations("sqlite").back().version));
 }
 
 }  // namespace
