@@ -240,6 +240,12 @@ TEST_F(SecretsTest, PlaintextSecretsOfAnOlderVersionAreSealedAtStart) {
   EXPECT_EQ(server.QueryInt("SELECT COUNT(*) FROM webhooks WHERE secret LIKE 'enc1:%'"), 1);
   EXPECT_EQ(server.QueryInt("SELECT COUNT(*) FROM webhooks WHERE secret LIKE '%" + legacy + "%'"),
             0);
+  if (!ServerProcess::OnPostgres()) {
+    // Nor does the old value linger in the file's free space or the WAL.
+    for (const std::string& path : {server.db_path(), server.db_path() + "-wal"}) {
+      EXPECT_EQ(FileBytes(path).find(legacy.substr(6)), std::string::npos) << path;
+    }
+  }
   // Deliveries are signed with the secret the endpoint was given.
   StoreApi again(server.port(), key, api->store_id());
   ASSERT_EQ(again.PostOrder("Ada", "Mug").status, 201);
