@@ -24,11 +24,14 @@ cleanup() {
 trap cleanup EXIT
 
 BASE=$(bash scripts/pg_cluster.sh start "$PG_DIR")
+# Every instance seals webhook secrets with the same key.
+KEY_FILE="$WORK/secret-key"
+(umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$KEY_FILE")
 
 start() {  # start LOG URL -> port
   local log="$1" url="$2"
   build/orderflow serve --listen 127.0.0.1:0 --db "$url" --admin-token "$TOKEN" \
-    --ship-delay 0 --deliver-delay 0 --log-level warn >"$log" 2>&1 &
+    --secret-key-file "$KEY_FILE" --ship-delay 0 --deliver-delay 0 --log-level warn >"$log" 2>&1 &
   echo $! >"$log.pid"
   for _ in $(seq 1 150); do
     if grep -q "listening on" "$log"; then grep -o "listening on http://[^ ]*" "$log" | sed 's/.*://'; return; fi

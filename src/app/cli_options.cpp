@@ -189,6 +189,11 @@ void AddServeOptions(CLI::App& app, Config& config) {
                  "Seconds an open circuit fails the endpoint's sends fast before one probe")
       ->envname("ORDERFLOW_WEBHOOK_CIRCUIT_COOLDOWN")
       ->capture_default_str();
+  app.add_option("--secret-key-file", config.secret_key_file,
+                 "File with the key that encrypts webhook secrets at rest (default with SQLite: "
+                 "secret-key beside the database, created when missing; required with "
+                 "PostgreSQL, the same file for every instance)")
+      ->envname("ORDERFLOW_SECRET_KEY_FILE");
   // New serve flags go here, after --web-root, each with its ORDERFLOW_*
   // variable (a test checks that every option in --help has one).
 }

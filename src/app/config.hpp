@@ -40,11 +40,12 @@ struct Config {
   int sse_max_streams_per_store = 100;    // event streams per store (0: no limit)
   double sse_lifetime = 600;              // seconds before a stream ends (0: never)
   int sse_buffer_mb = 64;                 // MiB queued for all streams together (0: no limit)
-  std::string allow_private_egress;  // CIDRs, comma-separated
-  int webhook_concurrency = 32;      // POSTs in flight at once
+  std::string allow_private_egress;       // CIDRs, comma-separated
+  int webhook_concurrency = 32;           // POSTs in flight at once
   int webhook_concurrency_per_store = 4;
   int webhook_circuit_failures = 5;      // transient failures in a row (0: never opens)
   double webhook_circuit_cooldown = 30;  // seconds
+  std::string secret_key_file;           // empty: secret-key beside an SQLite database
 
   // Derived by Validate().
   std::string sqlite_path;

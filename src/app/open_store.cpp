@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "app/secret_files.hpp"
 #include "store/migrations.hpp"
 #include "store/postgres/postgres_store.hpp"
 #include "store/sqlite/sqlite_store.hpp"
@@ -69,6 +70,7 @@ Result<std::unique_ptr<store::Store>> OpenDatabase(const Config& config,
   if (IsPostgres(config)) {
     OF_ASSIGN_OR_RETURN(auto pc, PostgresConfigFor(config, options.connections));
     pc.read_only = options.read_only;
+    pc.secret_key = options.secret_key;
     auto opened = store::PostgresStore::Open(pc);
     if (!opened.ok()) {
       return MakeError(opened.code(), "cannot open PostgreSQL database " + Redacted(config.db) +
@@ -80,17 +82,18 @@ Result<std::unique_ptr<store::Store>> OpenDatabase(const Config& config,
     }
     return std::unique_ptr<store::Store>(std::move(opened).value());
   }
+  std::filesystem::path path(config.sqlite_path);
   if (options.read_only || options.must_exist) {
     OF_RETURN_IF_ERROR(RequireExistingDatabase(config));
-  } else if (std::filesystem::path path(config.sqlite_path); path.has_parent_path()) {
-    std::error_code ec;
-    std::filesystem::create_directories(path.parent_path(), ec);
+  } else if (path.has_parent_path()) {
+    OF_RETURN_IF_ERROR(PrepareDataDirectory(path.parent_path()));
   }
   store::SqliteConfig sc;
   sc.path = config.sqlite_path;
   sc.readers = std::max(1, options.connections);
   sc.exclusive = options.exclusive && !options.read_only;
   sc.read_only = options.read_only;
+  sc.secret_key = options.secret_key;
   OF_ASSIGN_OR_RETURN(auto s, store::SqliteStore::Open(sc));
   if (options.read_only) {
     OF_RETURN_IF_ERROR(

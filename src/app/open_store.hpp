@@ -22,6 +22,7 @@ struct OpenOptions {
   // created or migrated; a schema older than this binary is an error that
   // says to run `orderflow migrate`. Writes fail.
   bool read_only = false;
+  std::string secret_key;  // 32 bytes sealing webhook secrets; empty: none (tools)
 };
 
 // kUnavailable with one line saying why when the database cannot be opened.

@@ -47,7 +47,8 @@ Status RunChain(store::WriteTx& tx, const Flow& flow, const StepLookup& steps,
                 int max_deliveries, std::vector<store::Delivery>& handled) {
   std::deque<EmittedEvent> queue(std::make_move_iterator(emitted.begin()),
                                  std::make_move_iterator(emitted.end()));
-  std::set<std::string> held_orders;  // a delivery of theirs is left to the dispatcher
+  std::set<std::string>
+      held_orders;  // store + order id; a delivery of theirs is left to the dispatcher
   int budget = max_deliveries;
   // Breadth first: events are taken in the order they were emitted (their
   // id order), as the dispatcher would.
@@ -55,9 +56,10 @@ Status RunChain(store::WriteTx& tx, const Flow& flow, const StepLookup& steps,
     EmittedEvent e = std::move(queue.front());
     queue.pop_front();
     const std::string& order_id = e.event.order_id;
+    const std::string order_key = e.event.store_id + '\n' + order_id;
     // A timer holds nothing up (the dispatcher delivers it when due).
     const bool due = e.event.due_at <= now;
-    bool held = !order_id.empty() && held_orders.count(order_id) != 0;
+    bool held = !order_id.empty() && held_orders.count(order_key) != 0;
     for (const std::string& name : e.steps) {
       const bool deferred = Contains(e.deferred, name);
       Step* step = steps(name);
@@ -83,7 +85,7 @@ Status RunChain(store::WriteTx& tx, const Flow& flow, const StepLookup& steps,
       if (due) held = true;
       if (deferred) OF_RETURN_IF_ERROR(tx.AddDelivery(e.event, name, false, now));
     }
-    if (held && !order_id.empty()) held_orders.insert(order_id);
+    if (held && !order_id.empty()) held_orders.insert(order_key);
   }
   return OkStatus();
 }

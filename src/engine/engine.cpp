@@ -9,6 +9,12 @@
 #include "engine/chain.hpp"
 
 namespace orderflow::engine {
+namespace {
+
+// Order ids are unique per store only: per-order ordering keys on both.
+std::string OrderKey(const store::Event& event) { return event.store_id + '\n' + event.order_id; }
+
+}  // namespace
 
 Engine::Engine(store::Store& store, const Flow& flow, TaskRunner& workers, const Clock& clock,
                EngineOptions options)
@@ -204,7 +210,7 @@ int Engine::DispatchDue(TimeMs now) {
   std::map<std::string, std::int64_t> oldest_event;
   for (const auto& d : due) {
     if (d.event.order_id.empty()) continue;
-    auto [it, inserted] = oldest_event.emplace(d.event.order_id, d.event.id);
+    auto [it, inserted] = oldest_event.emplace(OrderKey(d.event), d.event.id);
     if (!inserted) it->second = std::min(it->second, d.event.id);
   }
   int dispatched = 0;
@@ -218,8 +224,8 @@ int Engine::DispatchDue(TimeMs now) {
       auto bulkhead = bulkheads_.find(d.step);
       if (recently_finished_.count(key) != 0 ||
           (bulkhead == bulkheads_.end() && WorkerLoad() >= options_.max_in_flight) ||
-          (!d.event.order_id.empty() && (busy_orders_.count(d.event.order_id) != 0 ||
-                                         oldest_event[d.event.order_id] != d.event.id))) {
+          (!d.event.order_id.empty() && (busy_orders_.count(OrderKey(d.event)) != 0 ||
+                                         oldest_event[OrderKey(d.event)] != d.event.id))) {
         skipped.push_back(std::move(d));
         continue;
       }
@@ -232,7 +238,7 @@ int Engine::DispatchDue(TimeMs now) {
         runner = bulkhead->second.runner;
       }
       in_flight_.insert(key);
-      if (!d.event.order_id.empty()) busy_orders_.insert(d.event.order_id);
+      if (!d.event.order_id.empty()) busy_orders_.insert(OrderKey(d.event));
       idle_ = false;
     }
     ++dispatched;
@@ -399,7 +405,7 @@ void Engine::Finish(const store::Delivery& delivery) {
   in_flight_.erase(Key{delivery.event.id, delivery.step});
   if (bulkheads_.count(delivery.step) != 0) slots_.Release(delivery.step, delivery.event.store_id);
   recently_finished_.insert(Key{delivery.event.id, delivery.step});
-  if (!delivery.event.order_id.empty()) busy_orders_.erase(delivery.event.order_id);
+  if (!delivery.event.order_id.empty()) busy_orders_.erase(OrderKey(delivery.event));
   woken_ = true;
   idle_ = false;
   cv_.notify_all();

@@ -143,7 +143,7 @@ class Engine {
   bool running_ = false;               // GUARDED_BY(mu_)
   bool woken_ = false;                 // GUARDED_BY(mu_)
   std::set<Key> in_flight_;            // GUARDED_BY(mu_)
-  std::set<std::string> busy_orders_;  // GUARDED_BY(mu_)
+  std::set<std::string> busy_orders_;  // store id "\n" order id; GUARDED_BY(mu_)
   BulkheadSlots slots_;                // GUARDED_BY(mu_)
   // The last poll left due deliveries unclaimed because their bulkhead was
   // full: they wake the loop when a slot frees, not by their due time.

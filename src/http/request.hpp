@@ -12,6 +12,10 @@
 
 #include "common/result.hpp"
 
+namespace orderflow::store {
+class Store;
+}
+
 namespace orderflow::http {
 
 struct Request {
@@ -23,6 +27,9 @@ struct Request {
   std::string body;
   std::map<std::string, std::string> params;  // path parameters bound by the router
   std::string remote_address;
+  // Set by the Idempotency-Key wrapper: the store whose first write unit
+  // also records the key (handlers/idempotency.hpp, UnitStore).
+  std::shared_ptr<store::Store> unit_store;
 
   // Value of the first header with this (lower-case) name, or "".
   std::string_view Header(std::string_view lower_name) const;

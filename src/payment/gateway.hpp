@@ -13,7 +13,7 @@ namespace orderflow::payment {
 enum class ChargeOutcome { kApproved, kDeclined };
 
 struct ChargeRequest {
-  std::string idempotency_key;  // the order id
+  std::string idempotency_key;  // store id "/" order id
   std::string store_id;
   std::int64_t amount_cents = 0;
   std::string currency = "USD";

@@ -23,7 +23,7 @@ class Compensation final : public GatewayStep {
     std::string refund_id;
     if (event.topic == "order.cancelled" && order.payment_status == domain::kPaymentPaid) {
       OF_ASSIGN_OR_RETURN(payment::RefundResult refund,
-                          gateway().Refund(order.order_id, order.total));
+                          gateway().Refund(PaymentIdempotencyKey(order), order.total));
       refund_id = refund.refunded ? refund.refund_id : "none";
     }
     return engine::Apply([event, refund_id](engine::StepTx& st) -> Status {

@@ -59,4 +59,8 @@ std::string OrderLabel(const std::string& order_id) {
   return "Order " + id;
 }
 
+std::string PaymentIdempotencyKey(const domain::Order& order) {
+  return order.store_id + "/" + order.order_id;
+}
+
 }  // namespace orderflow::steps

@@ -24,5 +24,8 @@ Status MoveStock(store::WriteTx& tx, const domain::Order& order, store::Movement
                  TimeMs now);
 // "Order 1A2B3C4D".
 std::string OrderLabel(const std::string& order_id);
+// The idempotency key of an order's charge and refund at the payment
+// gateway: "storeId/orderId", since order ids are unique per store only.
+std::string PaymentIdempotencyKey(const domain::Order& order);
 
 }  // namespace orderflow::steps

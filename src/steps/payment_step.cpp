@@ -1,8 +1,9 @@
 // payment: inventory.reserved -> payment.processed | payment.failed.
 //
-// The charge happens in Handle(), outside the transaction, with the order id
-// as idempotency key: a retry after a crash or a failed commit asks the
-// gateway again and gets the first answer, so an order is charged once.
+// The charge happens in Handle(), outside the transaction, with the store
+// and order id as idempotency key (order ids are unique per store only): a
+// retry after a crash or a failed commit asks the gateway again and gets the
+// first answer, so an order is charged once.
 
 #include "payment/gateway.hpp"
 #include "steps/gateway_step.hpp"
@@ -31,7 +32,7 @@ class PaymentStep final : public GatewayStep {
       // Cancelled while the charge was in flight: undo whatever the gateway
       // captured (a no-op when it captured nothing).
       OF_ASSIGN_OR_RETURN(payment::RefundResult refund,
-                          gateway().Refund(order.order_id, order.total));
+                          gateway().Refund(PaymentIdempotencyKey(order), order.total));
       if (!refund.refunded) return engine::NoOp();
       return engine::Apply([event, refund](engine::StepTx& st) -> Status {
         OF_ASSIGN_OR_RETURN(Order o, st.tx().GetOrder(event.store_id, event.order_id));
@@ -46,8 +47,8 @@ class PaymentStep final : public GatewayStep {
     if (order.status != OrderStatus::kPending || order.payment_status != domain::kPaymentPending) {
       return engine::NoOp();
     }
-    payment::ChargeRequest request{order.order_id, order.store_id, order.total, order.currency,
-                                   order.payment_token};
+    payment::ChargeRequest request{PaymentIdempotencyKey(order), order.store_id, order.total,
+                                   order.currency, order.payment_token};
     OF_ASSIGN_OR_RETURN(payment::ChargeResult charge, gateway().Charge(request));
     return engine::Apply([event, charge](engine::StepTx& st) -> Status {
       store::WriteTx& tx = st.tx();

@@ -8,19 +8,19 @@ constexpr std::size_t kMaxOrders = 64;
 
 const domain::Order* OrderCache::Find(const std::string& store_id,
                                       const std::string& order_id) const {
-  auto it = orders_.find(order_id);
-  if (it == orders_.end() || it->second.store_id != store_id) return nullptr;
+  auto it = orders_.find(Key(store_id, order_id));
+  if (it == orders_.end()) return nullptr;
   return &it->second;
 }
 
 void OrderCache::Put(const domain::Order& order) {
   if (orders_.size() >= kMaxOrders) orders_.clear();
-  orders_[order.order_id] = order;
+  orders_[Key(order.store_id, order.order_id)] = order;
 }
 
 void OrderCache::Updated(const domain::Order& order,
                          const std::vector<domain::HistoryEntry>& new_history) {
-  auto it = orders_.find(order.order_id);
+  auto it = orders_.find(Key(order.store_id, order.order_id));
   if (it == orders_.end()) return;
   domain::Order& cached = it->second;
   cached.status = order.status;
@@ -33,8 +33,9 @@ void OrderCache::Updated(const domain::Order& order,
   cached.history.insert(cached.history.end(), new_history.begin(), new_history.end());
 }
 
-std::optional<std::size_t> OrderCache::HistorySize(const std::string& order_id) const {
-  auto it = orders_.find(order_id);
+std::optional<std::size_t> OrderCache::HistorySize(const std::string& store_id,
+                                                   const std::string& order_id) const {
+  auto it = orders_.find(Key(store_id, order_id));
   if (it == orders_.end()) return std::nullopt;
   return it->second.history.size();
 }

@@ -24,11 +24,16 @@ class OrderCache {
   // persisted fields and `new_history` (the caller's copy may lack history).
   void Updated(const domain::Order& order, const std::vector<domain::HistoryEntry>& new_history);
   // Length of a cached order's history: the index its next entry gets.
-  std::optional<std::size_t> HistorySize(const std::string& order_id) const;
+  std::optional<std::size_t> HistorySize(const std::string& store_id,
+                                         const std::string& order_id) const;
   void Clear() { orders_.clear(); }
 
  private:
-  std::unordered_map<std::string, domain::Order> orders_;  // by order id
+  // Order ids are unique per store only.
+  static std::string Key(const std::string& store_id, const std::string& order_id) {
+    return store_id + '\n' + order_id;
+  }
+  std::unordered_map<std::string, domain::Order> orders_;  // by Key()
 };
 
 }  // namespace orderflow::store

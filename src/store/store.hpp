@@ -281,7 +281,8 @@ class WriteTx : public ReadTx {
   // Returns the product after the change.
   virtual Result<domain::Product> ApplyMovement(const StockMovement& movement) = 0;
 
-  // kConflict when the orderId exists (in any store). Writes the history too.
+  // kConflict when the orderId exists in the order's store (ids are unique
+  // per store only). Writes the history too.
   virtual Status InsertOrder(const domain::Order& order) = 0;
   // Persists status, payment/fulfilment status, failure reason, tracking and
   // updated_at, and appends `new_history`. `previous` is the status the caller
@@ -289,8 +290,13 @@ class WriteTx : public ReadTx {
   virtual Status UpdateOrder(const domain::Order& order, domain::OrderStatus previous,
                              const std::vector<domain::HistoryEntry>& new_history) = 0;
 
+  // kConflict when the key exists in that scope.
   virtual Status PutIdempotency(const std::string& store_id, const std::string& key,
                                 const IdempotencyRecord& record) = 0;
+  // Fills in the status and body of a key claimed with status_code 0 and
+  // the same request_hash. kNotFound when there is no such claim.
+  virtual Status CompleteIdempotency(const std::string& store_id, const std::string& key,
+                                     const IdempotencyRecord& record) = 0;
 
   virtual Status InsertNotification(const domain::Notification& n) = 0;
   // kNotFound when absent in that store. Idempotent.

@@ -156,6 +156,11 @@ class FaultyWriteTx final : public store::WriteTx {
     OF_RETURN_IF_ERROR(faults_.OnCall("PutIdempotency"));
     return tx_.PutIdempotency(store_id, key, record);
   }
+  Status CompleteIdempotency(const std::string& store_id, const std::string& key,
+                             const store::IdempotencyRecord& record) override {
+    OF_RETURN_IF_ERROR(faults_.OnCall("CompleteIdempotency"));
+    return tx_.CompleteIdempotency(store_id, key, record);
+  }
   Status InsertNotification(const domain::Notification& n) override {
     OF_RETURN_IF_ERROR(faults_.OnCall("InsertNotification"));
     return tx_.InsertNotification(n);

@@ -95,6 +95,7 @@ std::unique_ptr<store::Store> OpenPgStore(const std::string& dir, int pool) {
   }
   config->pool = pool;
   config->startup_wait = std::chrono::milliseconds(0);
+  config->secret_key = kConformanceSecretKey;
   auto opened = store::PostgresStore::Open(*config);
   if (!opened.ok()) {
     ADD_FAILURE() << "PostgresStore::Open: " << opened.error().message;

@@ -12,6 +12,10 @@
 
 namespace orderflow::testing {
 
+// The 32-byte key that stores opened by the test support seal webhook
+// secrets with.
+inline constexpr const char* kConformanceSecretKey = "conformance-test-secret-key-32b!";
+
 // ORDERFLOW_TEST_PG, or empty. When empty, the calling test is skipped, or
 // fails if ORDERFLOW_REQUIRE_PG=1 (scripts/test.sh sets it).
 std::string TestPgUrl();

@@ -99,6 +99,12 @@ ServerProcess::ServerProcess(Options options, std::string binary)
     db_arg_ = "sqlite:" + db_path_;
   }
   log_path_ = dir_->File("server.log");
+  if (db_arg_.rfind("postgres", 0) == 0) {
+    // Servers sharing a PostgreSQL database need the same key; every test
+    // server gets this fixed one (SQLite servers create their own).
+    secret_key_file_ = dir_->File("secret-key");
+    std::ofstream(secret_key_file_) << kTestSecretKey << "\n";
+  }
   Launch();
 }
 
@@ -115,6 +121,13 @@ void ServerProcess::Launch() {
       // once they expire; keep that short in tests.
       {"--claim-lease", "2"}};
   std::vector<std::string> args = {binary_, "serve"};
+  if (!secret_key_file_.empty()) {
+    bool overridden = false;
+    for (const auto& extra : options_.extra_args) {
+      if (extra.rfind("--secret-key-file", 0) == 0) overridden = true;
+    }
+    if (!overridden) args.insert(args.end(), {"--secret-key-file", secret_key_file_});
+  }
   for (const auto& [flag, value] : defaults) {
     bool overridden = false;
     for (const auto& extra : options_.extra_args) {
@@ -125,7 +138,10 @@ void ServerProcess::Launch() {
       args.push_back(value);
     }
   }
-  args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
+  for (const auto& extra : options_.extra_args) {
+    // "--admin-token=" only removes the default: the server makes its own.
+    if (extra != "--admin-token=") args.push_back(extra);
+  }
 
   // The caller's ORDERFLOW_* variables must not change what is tested.
   std::vector<std::string> env;

@@ -31,12 +31,19 @@ namespace orderflow::testing {
 // or is not ready within 10 s. Not thread-safe. The child gets SIGKILL when
 // the thread that started it (constructor or Restart) exits, so a crashed
 // test leaves no server behind: start servers on the test's main thread.
+// The key every test server on PostgreSQL seals webhook secrets with (64 hex
+// digits), so that servers sharing a schema agree.
+inline constexpr const char* kTestSecretKey =
+    "0f1e2d3c4b5a69788796a5b4c3d2e1f00112233445566778899aabbccddeeff0";
+
 class ServerProcess {
  public:
   struct Options {
     // Appended to the defaults (--listen 127.0.0.1:0, --admin-token,
     // --db, --ship-delay 0, --deliver-delay 0, --claim-lease 2); naming one of those flags
-    // here replaces its default.
+    // here replaces its default. "--admin-token=" alone starts the server
+    // without the flag (it then makes a token and keeps it beside the
+    // database; admin_token() is empty).
     std::vector<std::string> extra_args = {};
     // SQLite file; empty: `of.db` in the process's temporary directory.
     std::string db_path = {};
@@ -102,6 +109,7 @@ class ServerProcess {
   std::string db_path_;
   std::string db_arg_;
   std::string log_path_;
+  std::string secret_key_file_;  // PostgreSQL only: kTestSecretKey
   pid_t pid_ = -1;
   unsigned short port_ = 0;
 };

@@ -724,6 +724,33 @@ void ExpectSoldOut(EngineHarness& h, const std::string& product_id,
   EXPECT_TRUE(h.Invariants());
 }
 
+// Order ids are unique per store only: the same id in two stores is two
+// orders, handled side by side (the one-delivery-at-a-time rule is per store
+// and order) and charged once each (the gateway key names the store).
+TEST(EngineConcurrencyTest, SameOrderIdInTwoStoresRunsSideBySideAndIsChargedTwice) {
+  auto gate = std::make_shared<StepGate>();
+  HarnessOptions options;
+  options.gates["payment"] = gate;
+  EngineHarness h(options);
+  const std::string id = NewUuid();
+  ASSERT_TRUE(h.PlaceOrder("X", "Ada Lovelace", {{kWatch, 1}}, "tok_visa", id).ok());
+  ASSERT_TRUE(h.PlaceOrder("Y", "Grace Hopper", {{kWatch, 2}}, "tok_visa", id).ok());
+  EXPECT_TRUE(gate->WaitEntered(2)) << "one store's order held up the other's";
+  gate->Open();
+  ASSERT_TRUE(h.WaitIdle());
+  domain::Order x = h.GetOrder("X", id);
+  domain::Order y = h.GetOrder("Y", id);
+  EXPECT_EQ(x.status, OrderStatus::kDelivered);
+  EXPECT_EQ(y.status, OrderStatus::kDelivered);
+  EXPECT_EQ(x.customer_name, "Ada Lovelace");
+  EXPECT_EQ(y.customer_name, "Grace Hopper");
+  EXPECT_EQ(EngineHarness::HistoryStatuses(x), EngineHarness::HistoryStatuses(y));
+  EXPECT_EQ(h.gateway().captured(), 2) << "one charge per store's order";
+  EXPECT_EQ(h.GetProduct("X", h.ProductId("X", kWatch)).stock, 50 - 1);
+  EXPECT_EQ(h.GetProduct("Y", h.ProductId("Y", kWatch)).stock, 35 - 2);
+  EXPECT_TRUE(h.Invariants());
+}
+
 TEST(EngineConcurrencyTest, FlashSaleOfTwoHundredOrdersForTwentyFiveUnitsNeverOversells) {
   HarnessOptions options;
   options.start = false;  // every order passes intake; the engine decides

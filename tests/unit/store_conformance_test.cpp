@@ -34,6 +34,7 @@
 #include <thread>
 
 #include "common/ids.hpp"
+#include "store/migrations.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "store/store.hpp"
 #include "support/pg_test_db.hpp"
@@ -106,6 +107,7 @@ struct SqliteFactory {
   static std::unique_ptr<Store> Make(const std::string& dir) {
     SqliteConfig config;
     config.path = SqlitePath(dir);
+    config.secret_key = orderflow::testing::kConformanceSecretKey;
     auto opened = SqliteStore::Open(config);
     if (!opened.ok()) {
       ADD_FAILURE() << "SqliteStore::Open: " << opened.error().message;
@@ -775,20 +777,24 @@ TYPED_TEST(StoreConformance, OrderRoundTripsWithItsHistory) {
       ErrorCode::kNotFound);
 }
 
-TYPED_TEST(StoreConformance, DuplicateOrderIdConflictsInAnyStore) {
+TYPED_TEST(StoreConformance, DuplicateOrderIdConflictsInItsOwnStoreOnly) {
   this->AddOrder(MakeOrder("A", OrderId(1), "Ada", kNow));
-  for (const char* store_id : {"A", "B"}) {
-    Order dup = MakeOrder(store_id, OrderId(1), "Mallory", kNow + 1, 1);
-    Status s = WriteSync(this->store(), [&](WriteTx& tx) { return tx.InsertOrder(dup); });
-    ASSERT_FALSE(s.ok()) << store_id;
-    EXPECT_EQ(s.code(), ErrorCode::kConflict);
-  }
+  Order dup = MakeOrder("A", OrderId(1), "Mallory", kNow + 1, 1);
+  Status s = WriteSync(this->store(), [&](WriteTx& tx) { return tx.InsertOrder(dup); });
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), ErrorCode::kConflict);
   Order got = this->GetOrder("A", OrderId(1));
   EXPECT_EQ(got.customer_name, "Ada");
   EXPECT_EQ(got.history.size(), 1u);
   EXPECT_EQ(this->Totals("A", 0)[OrderStatus::kPending].orders, 1);
-  EXPECT_TRUE(this->Totals("B", 0).empty());
-  EXPECT_TRUE(this->List(OF("B")).items.empty());
+  // Another store's orderId is no conflict: ids are unique per store, so a
+  // 409 would tell that the id exists elsewhere.
+  this->AddOrder(MakeOrder("B", OrderId(1), "Mallory", kNow + 1, 1));
+  EXPECT_EQ(this->GetOrder("B", OrderId(1)).customer_name, "Mallory");
+  EXPECT_EQ(this->GetOrder("A", OrderId(1)).customer_name, "Ada");
+  EXPECT_EQ(this->Totals("A", 0)[OrderStatus::kPending].orders, 1);
+  EXPECT_EQ(this->Totals("B", 0)[OrderStatus::kPending].orders, 1);
+  EXPECT_EQ(this->List(OF("B")).items.size(), 1u);
 }
 
 TYPED_TEST(StoreConformance, UpdateOrderAppendsHistoryAndMovesCounters) {
@@ -1229,6 +1235,123 @@ TYPED_TEST(StoreConformance, CountCustomerFailedPaymentsUsesTheFailureTime) {
 }
 
 // --- idempotency -----------------------------------------------------------
+
+TYPED_TEST(StoreConformance, CompleteIdempotencyFillsInOnlyItsOwnClaim) {
+  Store& s = this->store();
+  ASSERT_TRUE(WriteSync(s, [](WriteTx& tx) {
+                return tx.PutIdempotency("A", "claim", IdempotencyRecord{"h", 0, "", kNow});
+              }).ok());
+  // A second claim of the key fails: the first one stands.
+  EXPECT_EQ(
+      WriteSync(s,
+                [](WriteTx& tx) {
+                  return tx.PutIdempotency("A", "claim", IdempotencyRecord{"h2", 0, "", kNow});
+                })
+          .code(),
+      ErrorCode::kConflict);
+  // Another request's answer does not fill it.
+  EXPECT_EQ(
+      WriteSync(
+          s,
+          [](WriteTx& tx) {
+            return tx.CompleteIdempotency("A", "claim", IdempotencyRecord{"h2", 200, "x", kNow});
+          })
+          .code(),
+      ErrorCode::kNotFound);
+  ASSERT_TRUE(
+      WriteSync(s, [](WriteTx& tx) {
+        return tx.CompleteIdempotency("A", "claim", IdempotencyRecord{"h", 201, "body", kNow});
+      }).ok());
+  auto got = ReadValue(s, [](ReadTx& tx) { return tx.GetIdempotency("A", "claim"); });
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ((*got)->status_code, 201);
+  EXPECT_EQ((*got)->body, "body");
+  // Completed once: a finished record is never overwritten.
+  EXPECT_EQ(
+      WriteSync(
+          s,
+          [](WriteTx& tx) {
+            return tx.CompleteIdempotency("A", "claim", IdempotencyRecord{"h", 500, "x", kNow});
+          })
+          .code(),
+      ErrorCode::kNotFound);
+  EXPECT_EQ(
+      WriteSync(
+          s,
+          [](WriteTx& tx) {
+            return tx.CompleteIdempotency("B", "claim", IdempotencyRecord{"h", 201, "x", kNow});
+          })
+          .code(),
+      ErrorCode::kNotFound);
+}
+
+TYPED_TEST(StoreConformance, OrderIdsAreUniquePerStoreOnly) {
+  Store& s = this->store();
+  this->AddOrder(MakeOrder("A", "same-1", "Ada Lovelace", kNow, 1000));
+  this->AddOrder(MakeOrder("B", "same-1", "Grace Hopper", kNow + 1, 3000));
+  Status again = WriteSync(
+      s, [](WriteTx& tx) { return tx.InsertOrder(MakeOrder("A", "same-1", "Eve", kNow + 2)); });
+  EXPECT_EQ(again.code(), ErrorCode::kConflict);
+
+  // Both in one unit: each store's read, update and history is its own
+  // (the unit's order cache included).
+  ASSERT_TRUE(WriteSync(s, [](WriteTx& tx) -> Status {
+                OF_ASSIGN_OR_RETURN(Order a, tx.GetOrder("A", "same-1"));
+                OF_ASSIGN_OR_RETURN(Order b, tx.GetOrder("B", "same-1"));
+                if (a.customer_name != "Ada Lovelace" || b.customer_name != "Grace Hopper") {
+                  return MakeError(ErrorCode::kInternal, "read the other store's order");
+                }
+                b.status = OrderStatus::kPaid;
+                b.updated_at = kNow + 10;
+                OF_RETURN_IF_ERROR(tx.UpdateOrder(b, OrderStatus::kPending,
+                                                  {HistoryEntry{"PAID", kNow + 10, "B only"}}));
+                OF_ASSIGN_OR_RETURN(Order a2, tx.GetOrder("A", "same-1"));
+                OF_ASSIGN_OR_RETURN(Order b2, tx.GetOrder("B", "same-1"));
+                if (a2.status != OrderStatus::kPending || a2.history.size() != 1 ||
+                    b2.status != OrderStatus::kPaid || b2.history.size() != 2) {
+                  return MakeError(ErrorCode::kInternal, "the update crossed stores in the unit");
+                }
+                return OkStatus();
+              }).ok());
+  Order a = this->GetOrder("A", "same-1");
+  Order b = this->GetOrder("B", "same-1");
+  EXPECT_EQ(a.customer_name, "Ada Lovelace");
+  EXPECT_EQ(a.status, OrderStatus::kPending);
+  ASSERT_EQ(a.history.size(), 1u);
+  EXPECT_EQ(b.customer_name, "Grace Hopper");
+  EXPECT_EQ(b.status, OrderStatus::kPaid);
+  ASSERT_EQ(b.history.size(), 2u);
+  EXPECT_EQ(b.history[1].detail, "B only");
+
+  // Events and deliveries by order stay in their store.
+  for (const char* store_id : {"A", "B"}) {
+    Event e;
+    e.store_id = store_id;
+    e.order_id = "same-1";
+    e.topic = "order.created";
+    e.payload = "{}";
+    e.created_at = e.due_at = kNow;
+    ASSERT_TRUE(WriteSync(s, [&](WriteTx& tx) -> Status {
+                  OF_RETURN_IF_ERROR(tx.InsertEvent(e, {"fraud-guard"}));
+                  return OkStatus();
+                }).ok());
+  }
+  for (const char* store_id : {"A", "B"}) {
+    auto events = ReadValue(s, [&](ReadTx& tx) { return tx.ListOrderEvents(store_id, "same-1"); });
+    ASSERT_TRUE(events.ok());
+    ASSERT_EQ(events->size(), 1u) << store_id;
+    EXPECT_EQ((*events)[0].store_id, store_id);
+    auto deliveries =
+        ReadValue(s, [&](ReadTx& tx) { return tx.ListOrderDeliveries(store_id, "same-1"); });
+    ASSERT_TRUE(deliveries.ok());
+    ASSERT_EQ(deliveries->size(), 1u) << store_id;
+    EXPECT_EQ((*deliveries)[0].event.store_id, store_id);
+  }
+  // The orders listing of each store has its own order once.
+  OrderFilter f;
+  f.store_id = "B";
+  EXPECT_EQ(this->ListAll(f), (std::vector<std::string>{"same-1"}));
+}
 
 TYPED_TEST(StoreConformance, IdempotencyRecordsRoundTripPerStore) {
   const IdempotencyRecord rec{Sha256Hex("body"), 201, R"({"orderId":"x","ok":true})", kNow};
@@ -2052,6 +2175,27 @@ TYPED_TEST(StoreConformance, WebhooksRoundTripAndStayInTheirStore) {
             ErrorCode::kNotFound);
 }
 
+TYPED_TEST(StoreConformance, WebhookSecretsAreSealedAtRest) {
+  Store& s = this->store();
+  ASSERT_TRUE(WriteSync(s, [](WriteTx& tx) {
+                return tx.InsertWebhook(MakeWebhook("A", "wh_1", kNow));
+              }).ok());
+  EXPECT_EQ(this->QueryInt("SELECT COUNT(*) FROM webhooks WHERE secret LIKE 'enc1:%'"), 1);
+  EXPECT_EQ(this->QueryInt("SELECT COUNT(*) FROM webhooks WHERE secret LIKE '%whsec_wh_1%'"), 0);
+  auto got = ReadValue(s, [](ReadTx& tx) { return tx.GetWebhook("A", "wh_1"); });
+  ASSERT_TRUE(got.ok()) << got.error().message;
+  EXPECT_EQ(got->secret, "whsec_wh_1");
+  auto listed = ReadValue(s, [](ReadTx& tx) { return tx.ListWebhooks("A"); });
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].secret, "whsec_wh_1");
+  // Survives a reopen under the same key.
+  this->Reopen();
+  got = ReadValue(this->store(), [](ReadTx& tx) { return tx.GetWebhook("A", "wh_1"); });
+  ASSERT_TRUE(got.ok()) << got.error().message;
+  EXPECT_EQ(got->secret, "whsec_wh_1");
+}
+
 TYPED_TEST(StoreConformance, WebhookOutcomesCountFailuresInARowAndDisable) {
   Store& s = this->store();
   ASSERT_TRUE(WriteSync(s, [](WriteTx& tx) {
@@ -2424,6 +2568,73 @@ TEST_F(SqliteQueryPlan, WebhookListsUseTheirIndexes) {
   }
   ExpectNoScanNoSort("DELETE FROM webhook_deliveries WHERE webhook_id = ? AND store_id = ?",
                      "webhook_deliveries");
+}
+
+TEST_F(SqliteQueryPlan, OrderLookupsUseTheStoreAndOrderIdKeys) {
+  auto plan = raw_->Plan("SELECT status FROM orders WHERE order_id = 'x' AND store_id = 'A'");
+  for (const auto& line : plan) EXPECT_NE(line.rfind("SCAN", 0), 0u) << Joined(plan);
+  plan = raw_->Plan(
+      "SELECT status FROM order_history WHERE store_id = 'A' AND order_id = 'x' ORDER BY idx");
+  for (const auto& line : plan) {
+    EXPECT_NE(line.rfind("SCAN", 0), 0u) << Joined(plan);
+    EXPECT_EQ(line.find("TEMP B-TREE"), std::string::npos) << Joined(plan);
+  }
+  ExpectIndexed("SELECT id FROM events WHERE order_id = 'x' AND store_id = 'A' ORDER BY id",
+                "events", "events_by_order");
+}
+
+// A database of schema version 2 (order ids unique across stores) keeps its
+// orders, their history and events when migration 003 makes ids per store.
+TEST(SqliteMigration, OrderIdsBecomePerStoreAndKeepTheirRows) {
+  orderflow::testing::TempDir dir;
+  const std::string path = SqlitePath(dir.path());
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    std::string sql =
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+        "applied_at TEXT NOT NULL DEFAULT '');";
+    for (const Migration& m : Migrations("sqlite")) {
+      if (m.version > 2) continue;
+      sql += m.sql;
+      sql += ";INSERT INTO schema_migrations (version, name) VALUES (" + std::to_string(m.version) +
+             ", '" + m.name + "');";
+    }
+    sql +=
+        "INSERT INTO orders (order_id, store_id, customer_name, customer_email, customer_key, "
+        "email_key, items, total, currency, status, payment_status, fulfillment_status, "
+        "request_hash, created_at, updated_at) VALUES ('o-1', 'A', 'Ada', 'ada@example.com', "
+        "'ada', 'ada@example.com', '[]', 500, 'USD', 'paid', 'paid', 'pending', 'h', 1, 2);"
+        "INSERT INTO order_history (order_id, idx, status, detail, at) VALUES "
+        "('o-1', 0, 'ORDER_CREATED', 'Order received', 1), ('o-1', 1, 'PAID', 'ok', 2);"
+        "INSERT INTO events (store_id, order_id, topic, payload, created_at, due_at) VALUES "
+        "('A', 'o-1', 'order.created', '{}', 1, 1);";
+    char* error = nullptr;
+    int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+    std::string message = error != nullptr ? error : "";
+    sqlite3_free(error);
+    sqlite3_close(db);
+    ASSERT_EQ(rc, SQLITE_OK) << message;
+  }
+  auto store = SqliteFactory::Make(dir.path());
+  ASSERT_NE(store, nullptr);
+  auto a = ReadValue(*store, [](ReadTx& tx) { return tx.GetOrder("A", "o-1"); });
+  ASSERT_TRUE(a.ok()) << a.error().message;
+  EXPECT_EQ(a->customer_name, "Ada");
+  EXPECT_EQ(a->status, OrderStatus::kPaid);
+  ASSERT_EQ(a->history.size(), 2u);
+  EXPECT_EQ(a->history[1].status, "PAID");
+  auto events = ReadValue(*store, [](ReadTx& tx) { return tx.ListOrderEvents("A", "o-1"); });
+  ASSERT_TRUE(events.ok());
+  EXPECT_EQ(events->size(), 1u);
+  // Now another store may use the id, and the first keeps its own.
+  Status b = WriteSync(
+      *store, [](WriteTx& tx) { return tx.InsertOrder(MakeOrder("B", "o-1", "Bob", kNow)); });
+  EXPECT_TRUE(b.ok()) << b.error().message;
+  EXPECT_EQ(ReadValue(*store, [](ReadTx& tx) { return tx.GetOrder("A", "o-1"); })->history.size(),
+            2u);
+  EXPECT_EQ(SqliteFactory::QueryInt(dir.path(), "SELECT MAX(version) FROM schema_migrations"),
+            static_cast<std::int64_t>(Migrations("sqlite").back().version));
 }
 
 }  // namespace

@@ -10,9 +10,9 @@ namespace {
 
 namespace json = boost::json;
 
-void Mark(Services& services, Respond respond, std::string store_id, std::string id) {
+void Mark(store::Store& db, Respond respond, std::string store_id, std::string id) {
   auto marked = std::make_shared<std::int64_t>(0);
-  services.store.Write(
+  db.Write(
       [store_id, id, marked](store::WriteTx& tx) -> Status {
         if (!id.empty()) return tx.MarkNotificationRead(store_id, id);
         OF_ASSIGN_OR_RETURN(*marked, tx.MarkAllNotificationsRead(store_id));
@@ -56,7 +56,7 @@ void RegisterAlertRoutes(Router& router, Services& services) {
              Idempotent(services, [&services](Request& request, Respond respond) {
                auto principal = Authorize(services, request, respond);
                if (!principal) return;
-               Mark(services, std::move(respond), principal->store_id, "");
+               Mark(*UnitStore(services, request), std::move(respond), principal->store_id, "");
              }));
   router.Add("POST", "/api/alerts/:id/read",
              Idempotent(services, [&services](Request& request, Respond respond) {
@@ -65,7 +65,8 @@ void RegisterAlertRoutes(Router& router, Services& services) {
                if (request.Param("id").empty() || request.Param("id").size() > 64) {
                  return RespondError(respond, MakeError(ErrorCode::kNotFound, "alert not found"));
                }
-               Mark(services, std::move(respond), principal->store_id, request.Param("id"));
+               Mark(*UnitStore(services, request), std::move(respond), principal->store_id,
+                    request.Param("id"));
              }));
 }
 

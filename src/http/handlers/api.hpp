@@ -13,6 +13,7 @@
 #include "common/task_runner.hpp"
 #include "engine/engine.hpp"
 #include "engine/flow.hpp"
+#include "http/handlers/idempotency.hpp"
 #include "http/request.hpp"
 #include "http/router.hpp"
 #include "store/store.hpp"
@@ -51,6 +52,8 @@ struct Services {
   // Optional: the outbound address policy webhook URLs must pass at
   // registration; null allows no private range at all.
   const EgressPolicy* egress = nullptr;
+  // Requests with the same Idempotency-Key run one at a time.
+  std::shared_ptr<InFlightKeys> in_flight_keys = std::make_shared<InFlightKeys>();
 };
 
 // Authenticates and rate-limits the request. On failure answers it and
@@ -75,9 +78,12 @@ void ReadJson(Services& services, Respond respond,
 // Wraps a mutating handler so that a repeated Idempotency-Key with the same
 // method, path and body gets the first response again (SPEC §7), and with
 // another request a 409. Keys are scoped to the caller's credentials. The
-// first response is recorded before it is sent, so a client that saw it
-// always gets the replay. The recorded body is sealed (AES-256-GCM) under a
-// key derived from the caller's Authorization header, which is not stored,
+// key is recorded in the unit of the effect (see idempotency.hpp): the
+// inner handler must write through UnitStore(services, request). The first
+// response is recorded before it is sent, so a client that saw it always
+// gets the replay; a duplicate that arrives while the first is still
+// running on this server waits for it, on another server it gets 409. The recorded body is sealed
+// (AES-256-GCM) under a key derived from the caller's Authorization header, which is not stored,
 // because it may carry a new API key or webhook secret; a record that no
 // longer opens answers 409. (POST /api/order does this inside its own
 // transaction instead.)

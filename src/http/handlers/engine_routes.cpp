@@ -64,7 +64,9 @@ void Redrive(Services& services, Request& request, Respond respond, const std::s
   std::int64_t event_id = std::stoll(id_text);
   TimeMs now = services.clock.NowMs();
   auto redriven = std::make_shared<json::array>();
-  services.store.Write(
+  // The effect's unit also records the Idempotency-Key, if any.
+  std::shared_ptr<store::Store> db = UnitStore(services, request);
+  db->Write(
       [store_id = principal->store_id, event_id, step, now,
        redriven](store::WriteTx& tx) -> Status {
         redriven->clear();  // the unit may run again (a retried batch)

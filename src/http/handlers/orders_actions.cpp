@@ -96,7 +96,9 @@ void Handle(Services& services, Request& request, Respond respond, bool review) 
   auto order = std::make_shared<domain::Order>();
   TimeMs now = services.clock.NowMs();
   std::string store_id = principal->store_id;
-  services.store.Write(
+  // The effect's unit also records the Idempotency-Key, if any.
+  std::shared_ptr<store::Store> db = UnitStore(services, request);
+  db->Write(
       [&services, store_id, order_id, action, reason, now, order](store::WriteTx& tx) {
         return Act(services, tx, store_id, order_id, action, reason, now, *order);
       },

@@ -95,7 +95,9 @@ void HandleCreate(Services& services, Request& request, Respond respond) {
   product->stock = stock->value_or(0);
   product->threshold = threshold->value_or(10);
   product->created_at = product->updated_at = services.clock.NowMs();
-  services.store.Write(
+  // The effect's unit also records the Idempotency-Key, if any.
+  std::shared_ptr<store::Store> db = UnitStore(services, request);
+  db->Write(
       [product](store::WriteTx& tx) -> Status {
         OF_RETURN_IF_ERROR(tx.InsertProduct(*product));
         OF_ASSIGN_OR_RETURN(*product, tx.GetProduct(product->store_id, product->product_id));
@@ -147,7 +149,9 @@ void HandlePatch(Services& services, Request& request, Respond respond) {
   TimeMs now = services.clock.NowMs();
   std::string store_id = principal->store_id;
   std::string product_id = request.Param("id");
-  services.store.Write(
+  // The effect's unit also records the Idempotency-Key, if any.
+  std::shared_ptr<store::Store> db = UnitStore(services, request);
+  db->Write(
       [=, name = *name, sku = *sku, price = *price, threshold = *threshold, restock = *restock,
        adjust = *adjust, note = *note](store::WriteTx& tx) -> Status {
         OF_ASSIGN_OR_RETURN(domain::Product p, tx.GetProduct(store_id, product_id));

@@ -82,22 +82,23 @@ void RegisterStoreRoutes(Router& router, Services& services) {
     }
     RespondJson(respond, 200, json::object{{"items", std::move(items)}});
   });
-  router.Add(
-      "POST", "/api/stores", Idempotent(services, [&services](Request& request, Respond respond) {
-        auto principal = Authorize(services, request, respond, false);
-        if (!principal) return;
-        if (!principal->admin) return RespondError(respond, Forbidden());
-        auto body = ParseJsonBody(request);
-        if (!body.ok()) return RespondError(respond, body.error());
-        auto spec = ParseNewStore(*body);
-        if (!spec.ok()) return RespondError(respond, spec.error());
-        services.blocking.Post([&services, respond = std::move(respond), spec = *spec]() mutable {
-          auto issued = tenancy::CreateStore(services.store, spec, services.clock);
-          if (!issued.ok()) return RespondError(respond, issued.error());
-          services.tenants.Upsert(issued->store);
-          RespondJson(respond, 201, IssuedJson(*issued));
-        });
-      }));
+  router.Add("POST", "/api/stores",
+             Idempotent(services, [&services](Request& request, Respond respond) {
+               auto principal = Authorize(services, request, respond, false);
+               if (!principal) return;
+               if (!principal->admin) return RespondError(respond, Forbidden());
+               auto body = ParseJsonBody(request);
+               if (!body.ok()) return RespondError(respond, body.error());
+               auto spec = ParseNewStore(*body);
+               if (!spec.ok()) return RespondError(respond, spec.error());
+               services.blocking.Post([&services, db = UnitStore(services, request),
+                                       respond = std::move(respond), spec = *spec]() mutable {
+                 auto issued = tenancy::CreateStore(*db, spec, services.clock);
+                 if (!issued.ok()) return RespondError(respond, issued.error());
+                 services.tenants.Upsert(issued->store);
+                 RespondJson(respond, 201, IssuedJson(*issued));
+               });
+             }));
   router.Add("PATCH", "/api/stores/:id",
              Idempotent(services, [&services](Request& request, Respond respond) {
                auto principal = Authorize(services, request, respond, false);
@@ -107,28 +108,30 @@ void RegisterStoreRoutes(Router& router, Services& services) {
                if (!body.ok()) return RespondError(respond, body.error());
                auto change = ParseRateLimitChange(*body);
                if (!change.ok()) return RespondError(respond, change.error());
-               services.blocking.Post([&services, respond = std::move(respond),
-                                       id = request.Param("id"), change = *change]() mutable {
-                 auto updated = tenancy::SetRateLimit(services.store, id, change);
+               services.blocking.Post([&services, db = UnitStore(services, request),
+                                       respond = std::move(respond), id = request.Param("id"),
+                                       change = *change]() mutable {
+                 auto updated = tenancy::SetRateLimit(*db, id, change);
                  if (!updated.ok()) return RespondError(respond, updated.error());
                  // Takes effect with the next request to this instance.
                  services.tenants.Upsert(*updated);
                  RespondJson(respond, 200, StoreJson(*updated));
                });
              }));
-  router.Add("POST", "/api/stores/:id/rotate-key",
-             Idempotent(services, [&services](Request& request, Respond respond) {
-               auto principal = Authorize(services, request, respond, false);
-               if (!principal) return;
-               if (!principal->admin) return RespondError(respond, Forbidden());
-               services.blocking.Post(
-                   [&services, respond = std::move(respond), id = request.Param("id")]() mutable {
-                     auto issued = tenancy::RotateKey(services.store, id);
-                     if (!issued.ok()) return RespondError(respond, issued.error());
-                     services.tenants.Upsert(issued->store);
-                     RespondJson(respond, 200, IssuedJson(*issued));
-                   });
-             }));
+  router.Add(
+      "POST", "/api/stores/:id/rotate-key",
+      Idempotent(services, [&services](Request& request, Respond respond) {
+        auto principal = Authorize(services, request, respond, false);
+        if (!principal) return;
+        if (!principal->admin) return RespondError(respond, Forbidden());
+        services.blocking.Post([&services, db = UnitStore(services, request),
+                                respond = std::move(respond), id = request.Param("id")]() mutable {
+          auto issued = tenancy::RotateKey(*db, id);
+          if (!issued.ok()) return RespondError(respond, issued.error());
+          services.tenants.Upsert(issued->store);
+          RespondJson(respond, 200, IssuedJson(*issued));
+        });
+      }));
 }
 
 }  // namespace orderflow::http::handlers

@@ -144,9 +144,11 @@ bool ParseId(const std::string& text, std::int64_t& out) {
 }
 
 // Stores a validated endpoint; a store has a bounded number of them.
-void InsertWebhook(Services& services, const std::shared_ptr<store::Webhook>& hook,
-                   Respond respond) {
-  services.store.Write(
+// `db` is the request's unit store, so that the unit also records the
+// Idempotency-Key, if any.
+void InsertWebhook(const std::shared_ptr<store::Store>& db,
+                   const std::shared_ptr<store::Webhook>& hook, Respond respond) {
+  db->Write(
       [hook](store::WriteTx& tx) -> Status {
         OF_ASSIGN_OR_RETURN(auto existing, tx.ListWebhooks(hook->store_id));
         if (existing.size() >= kMaxEndpointsPerStore) {
@@ -197,14 +199,15 @@ void HandleCreate(Services& services, Request& request, Respond respond) {
   // (the sender checks again at connect time). Resolving blocks: it runs on
   // the blocking pool, which then queues the write.
   std::string host = boost::urls::parse_uri(hook->url)->host_address();
-  services.blocking.Post(
-      [&services, host = std::move(host), hook, respond = std::move(respond)]() mutable {
-        const EgressPolicy no_exceptions;
-        const EgressPolicy& policy = services.egress != nullptr ? *services.egress : no_exceptions;
-        auto resolved = policy.Resolve(host);
-        if (!resolved.ok()) return RespondError(respond, Invalid("url", resolved.error().message));
-        InsertWebhook(services, hook, std::move(respond));
-      });
+  std::shared_ptr<store::Store> db = UnitStore(services, request);
+  services.blocking.Post([&services, db = std::move(db), host = std::move(host), hook,
+                          respond = std::move(respond)]() mutable {
+    const EgressPolicy no_exceptions;
+    const EgressPolicy& policy = services.egress != nullptr ? *services.egress : no_exceptions;
+    auto resolved = policy.Resolve(host);
+    if (!resolved.ok()) return RespondError(respond, Invalid("url", resolved.error().message));
+    InsertWebhook(db, hook, std::move(respond));
+  });
 }
 
 void HandleDelete(Services& services, Request& request, Respond respond) {
@@ -229,7 +232,9 @@ void HandleEnable(Services& services, Request& request, Respond respond) {
   std::string id = request.Param("id");
   if (!PlausibleWebhookId(id)) return RespondError(respond, NotFound());
   auto hook = std::make_shared<store::Webhook>();
-  services.store.Write(
+  // The effect's unit also records the Idempotency-Key, if any.
+  std::shared_ptr<store::Store> db = UnitStore(services, request);
+  db->Write(
       [store_id = principal->store_id, id, hook](store::WriteTx& tx) -> Status {
         OF_RETURN_IF_ERROR(tx.SetWebhookEnabled(store_id, id, true, ""));
         OF_ASSIGN_OR_RETURN(*hook, tx.GetWebhook(store_id, id));
@@ -250,7 +255,9 @@ void HandleRedeliver(Services& services, Request& request, Respond respond) {
     return RespondError(respond, MakeError(ErrorCode::kNotFound, "webhook delivery not found"));
   }
   TimeMs now = services.clock.NowMs();
-  services.store.Write(
+  // The effect's unit also records the Idempotency-Key, if any.
+  std::shared_ptr<store::Store> db = UnitStore(services, request);
+  db->Write(
       [&services, store_id = principal->store_id, id, delivery_id,
        now](store::WriteTx& tx) -> Status {
         OF_ASSIGN_OR_RETURN(store::Webhook hook, tx.GetWebhook(store_id, id));

@@ -14,7 +14,10 @@ namespace orderflow::store::pg {
 
 class PgTx final : public WriteTx {
  public:
-  explicit PgTx(Connection& conn) : conn_(conn) {}
+  // `secret_key` seals webhook secrets (empty: kept as given); it must
+  // outlive the transaction.
+  explicit PgTx(Connection& conn, std::string_view secret_key = {})
+      : conn_(conn), secret_key_(secret_key) {}
 
   Result<domain::StoreInfo> GetStore(const std::string& store_id) override;
   Result<std::vector<domain::StoreInfo>> ListStores() override;
@@ -61,6 +64,8 @@ class PgTx final : public WriteTx {
                      const std::vector<domain::HistoryEntry>& new_history) override;
   Status PutIdempotency(const std::string& store_id, const std::string& key,
                         const IdempotencyRecord& record) override;
+  Status CompleteIdempotency(const std::string& store_id, const std::string& key,
+                             const IdempotencyRecord& record) override;
   Status InsertNotification(const domain::Notification& n) override;
   Status MarkNotificationRead(const std::string& store_id, const std::string& id) override;
   Result<std::int64_t> MarkAllNotificationsRead(const std::string& store_id) override;
@@ -120,8 +125,15 @@ class PgTx final : public WriteTx {
   Status AddCounter(const std::string& store_id, const char* name, std::int64_t delta);
 
   Connection& conn_;
+  std::string_view secret_key_;
   bool inserted_events_ = false;
   OrderCache orders_;
 };
+
+// Seals the webhook secrets an older version wrote in the clear and checks
+// that the sealed ones open under `key` (kInternal naming a webhook when one
+// does not). Runs inside the caller's migration transaction; no-op without
+// a key.
+Status SealWebhookSecrets(Connection& conn, std::string_view key);
 
 }  // namespace orderflow::store::pg

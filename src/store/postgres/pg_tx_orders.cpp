@@ -38,9 +38,9 @@ Result<Order> PgTx::GetOrder(const std::string& store_id, const std::string& ord
   if (rows.empty()) return NotFound("order '" + order_id + "'");
   OF_ASSIGN_OR_RETURN(Order order, ReadOrder(rows, 0));
   OF_ASSIGN_OR_RETURN(
-      Rows h, conn_.Query("SELECT status, detail, at FROM order_history WHERE order_id = $1 "
-                          "ORDER BY idx",
-                          {order_id}));
+      Rows h, conn_.Query("SELECT status, detail, at FROM order_history WHERE store_id = $1 "
+                          "AND order_id = $2 ORDER BY idx",
+                          {store_id, order_id}));
   for (int r = 0; r < h.size(); ++r) {
     order.history.push_back(domain::HistoryEntry{h.Text(r, 0), h.Int(r, 2), h.Text(r, 1)});
   }
@@ -200,8 +200,8 @@ Status PgTx::InsertOrder(const Order& o) {
           "updated_at, email_key) VALUES ($1::text, $2::text, $3, $4, $5, $6, $7::bigint, $8, "
           "$9::text, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) "
           "ON CONFLICT DO NOTHING RETURNING order_id), "
-          "h AS (INSERT INTO order_history (order_id, idx, status, detail, at) "
-          "SELECT o.order_id, t.i - 1, t.status, t.detail, t.at FROM o, "
+          "h AS (INSERT INTO order_history (store_id, order_id, idx, status, detail, at) "
+          "SELECT $2::text, o.order_id, t.i - 1, t.status, t.detail, t.at FROM o, "
           "unnest($20::text[], $21::text[], $22::bigint[]) WITH ORDINALITY AS t(status, detail, "
           "at, i)), "
           "s AS (INSERT INTO order_stats (store_id, hour, status, orders, amount) "
@@ -253,8 +253,9 @@ Status PgTx::UpdateOrder(const Order& o, domain::OrderStatus previous,
           "THEN COALESCE(payment_failed_at, $7::bigint) ELSE payment_failed_at END "
           "WHERE order_id = $8::text AND store_id = $9::text AND status = $10::text "
           "RETURNING order_id), "
-          "h AS (INSERT INTO order_history (order_id, idx, status, detail, at) "
-          "SELECT u.order_id, (SELECT COUNT(*) FROM order_history WHERE order_id = $8::text) "
+          "h AS (INSERT INTO order_history (store_id, order_id, idx, status, detail, at) "
+          "SELECT $9::text, u.order_id, (SELECT COUNT(*) FROM order_history "
+          "WHERE store_id = $9::text AND order_id = $8::text) "
           "+ t.i - 1, t.status, t.detail, t.at FROM u, "
           "unnest($11::text[], $12::text[], $13::bigint[]) WITH ORDINALITY AS t(status, detail, "
           "at, i)), "
@@ -286,6 +287,17 @@ Status PgTx::PutIdempotency(const std::string& store_id, const std::string& key,
   if (rows.Affected() == 0) {
     return MakeError(ErrorCode::kConflict, "idempotency key '" + key + "' already exists");
   }
+  return OkStatus();
+}
+
+Status PgTx::CompleteIdempotency(const std::string& store_id, const std::string& key,
+                                 const IdempotencyRecord& r) {
+  OF_ASSIGN_OR_RETURN(Rows rows,
+                      conn_.Query("UPDATE idempotency_keys SET status_code = $1, body = $2 "
+                                  "WHERE store_id = $3 AND key = $4 AND request_hash = $5 "
+                                  "AND status_code = 0",
+                                  {r.status_code, r.body, store_id, key, r.request_hash}));
+  if (rows.Affected() == 0) return NotFound("idempotency claim '" + key + "'");
   return OkStatus();
 }
 

@@ -1,8 +1,10 @@
 // PgTx: webhook endpoints, deliveries and the delivery log (migration
 // 002_webhooks.sql); the same semantics as sqlite/sqlite_webhooks.cpp.
+#include "common/sealed_text.hpp"
 #include "store/codec.hpp"
 #include "store/postgres/pg_rows.hpp"
 #include "store/postgres/pg_tx.hpp"
+#include "store/webhook_secrets.hpp"
 
 namespace orderflow::store::pg {
 namespace {
@@ -57,7 +59,11 @@ Result<std::vector<Webhook>> PgTx::ListWebhooks(const std::string& store_id) {
                                                  "ORDER BY created_at, webhook_id",
                                              {store_id}));
   std::vector<Webhook> out;
-  for (int r = 0; r < rows.size(); ++r) out.push_back(ReadWebhook(rows, r));
+  for (int r = 0; r < rows.size(); ++r) {
+    out.push_back(ReadWebhook(rows, r));
+    OF_ASSIGN_OR_RETURN(out.back().secret,
+                        OpenWebhookSecret(secret_key_, out.back().webhook_id, out.back().secret));
+  }
   return out;
 }
 
@@ -67,7 +73,9 @@ Result<Webhook> PgTx::GetWebhook(const std::string& store_id, const std::string&
                                       " FROM webhooks WHERE webhook_id = $1 AND store_id = $2",
                                   {webhook_id, store_id}));
   if (rows.empty()) return NotFound("webhook '" + webhook_id + "'");
-  return ReadWebhook(rows, 0);
+  Webhook w = ReadWebhook(rows, 0);
+  OF_ASSIGN_OR_RETURN(w.secret, OpenWebhookSecret(secret_key_, w.webhook_id, w.secret));
+  return w;
 }
 
 Result<WebhookDelivery> PgTx::GetWebhookDelivery(const std::string& store_id,
@@ -132,13 +140,14 @@ Result<Event> PgTx::GetEvent(const std::string& store_id, std::int64_t event_id)
 }
 
 Status PgTx::InsertWebhook(const Webhook& w) {
-  OF_ASSIGN_OR_RETURN(Rows rows,
-                      conn_.Query(std::string("INSERT INTO webhooks (") + kWebhookColumns +
-                                      ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
-                                      "ON CONFLICT DO NOTHING",
-                                  {w.webhook_id, w.store_id, w.url, EncodeTopics(w.topics),
-                                   w.description, w.secret, w.enabled ? 1 : 0, w.disabled_reason,
-                                   w.consecutive_failures, w.last_delivery_at, w.created_at}));
+  OF_ASSIGN_OR_RETURN(
+      Rows rows,
+      conn_.Query(std::string("INSERT INTO webhooks (") + kWebhookColumns +
+                      ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
+                      "ON CONFLICT DO NOTHING",
+                  {w.webhook_id, w.store_id, w.url, EncodeTopics(w.topics), w.description,
+                   SealWebhookSecret(secret_key_, w.webhook_id, w.secret), w.enabled ? 1 : 0,
+                   w.disabled_reason, w.consecutive_failures, w.last_delivery_at, w.created_at}));
   if (rows.Affected() == 0) {
     return MakeError(ErrorCode::kConflict, "webhook '" + w.webhook_id + "' already exists");
   }
@@ -246,6 +255,24 @@ Status PgTx::RequeueWebhookDelivery(const std::string& store_id, const std::stri
                                              "updated_at = $1 WHERE delivery_id = $2 "
                                              "AND state <> 0",
                                              {now, delivery_id}));
+  return OkStatus();
+}
+
+Status SealWebhookSecrets(Connection& conn, std::string_view key) {
+  if (key.empty()) return OkStatus();
+  OF_ASSIGN_OR_RETURN(Rows rows, conn.Query("SELECT webhook_id, secret FROM webhooks FOR UPDATE"));
+  for (int r = 0; r < rows.size(); ++r) {
+    std::string id = rows.Text(r, 0);
+    std::string stored = rows.Text(r, 1);
+    if (IsSealedText(stored)) {
+      // A wrong key must stop the start, not sign with garbage later.
+      OF_RETURN_IF_ERROR(OpenWebhookSecret(key, id, stored));
+      continue;
+    }
+    OF_ASSIGN_OR_RETURN(Rows updated,
+                        conn.Query("UPDATE webhooks SET secret = $1 WHERE webhook_id = $2",
+                                   {SealWebhookSecret(key, id, stored), id}));
+  }
   return OkStatus();
 }
 

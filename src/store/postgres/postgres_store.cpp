@@ -34,9 +34,9 @@ Error Unreachable(const std::string& why) {
 
 // Runs the pending migrations in one transaction that holds an advisory lock
 // (per schema), so instances starting together migrate once.
-Result<int> ApplyMigrations(Connection& conn) {
+Result<int> ApplyMigrations(Connection& conn, std::string_view secret_key = {}) {
   OF_RETURN_IF_ERROR(conn.Exec("BEGIN"));
-  auto applied = [&conn]() -> Result<int> {
+  auto applied = [&conn, secret_key]() -> Result<int> {
     OF_ASSIGN_OR_RETURN(
         pg::Rows locked,
         conn.Query(
@@ -60,6 +60,7 @@ Result<int> ApplyMigrations(Connection& conn) {
       spdlog::info("applied migration {}", m.name);
       version = m.version;
     }
+    OF_RETURN_IF_ERROR(pg::SealWebhookSecrets(conn, secret_key));
     return version;
   }();
   if (!applied.ok()) {
@@ -183,7 +184,7 @@ bool PostgresStore::Impl::TryBatch(Connection& conn, std::vector<WriteUnit>& bat
     fail_all(MakeError(ErrorCode::kUnavailable, begun.error().message));
     return true;
   }
-  PgTx tx(conn);
+  PgTx tx(conn, config.secret_key);
   // Savepoint handling goes out as one simple-protocol round trip per unit:
   // "RELEASE SAVEPOINT unit; SAVEPOINT unit" or "ROLLBACK TO SAVEPOINT unit".
   for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -330,8 +331,9 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const PostgresConfig&
   impl->config = config;
   {
     OF_ASSIGN_OR_RETURN(auto first, ConnectPatiently(config));
-    OF_ASSIGN_OR_RETURN(impl->schema_version,
-                        config.read_only ? ReadVersion(*first) : ApplyMigrations(*first));
+    OF_ASSIGN_OR_RETURN(impl->schema_version, config.read_only
+                                                  ? ReadVersion(*first)
+                                                  : ApplyMigrations(*first, config.secret_key));
   }
   OF_ASSIGN_OR_RETURN(impl->pool,
                       Pool::Open(config.conninfo, std::max(2, config.pool), config.max_backoff));
@@ -364,7 +366,7 @@ Status PostgresStore::Read(const ReadFn& fn) {
     OF_RETURN_IF_ERROR((*conn)->Exec(kBegin));
   }
   Status result;
-  PgTx tx(**conn);
+  PgTx tx(**conn, impl_->config.secret_key);
   try {
     result = fn(tx);
   } catch (const std::exception& e) {

@@ -35,6 +35,9 @@ struct PostgresConfig {
   // with kUnavailable. SchemaVersion() tells the caller whether the binary
   // and the database agree.
   bool read_only = false;
+  // 32 bytes that seal webhook secrets at rest (see webhook_secrets.hpp),
+  // the same for every instance; empty keeps them as given.
+  std::string secret_key;
 };
 
 // Parses `postgresql://...` (or postgres://): our own query parameter

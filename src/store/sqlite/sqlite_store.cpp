@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <condition_variable>
@@ -67,6 +68,21 @@ Result<int> ApplyMigrations(Connection& conn) {
   return version;
 }
 
+// The database holds customer data: its files are for their owner alone.
+// SQLite creates a database with 0666 less the umask (the server sets 077)
+// and gives the -wal and -shm files the mode of the database file, so
+// narrowing the database file, as soon as it exists, covers them; files an
+// older version created 0644 are narrowed too.
+void PrivateDatabaseFiles(const std::string& path) {
+  if (path.empty() || path == ":memory:") return;
+  for (const std::string& file : {path, path + "-wal", path + "-shm", path + "-journal"}) {
+    struct stat st {};
+    if (::stat(file.c_str(), &st) == 0 && st.st_uid == ::geteuid() && (st.st_mode & 077) != 0) {
+      ::chmod(file.c_str(), st.st_mode & 0700);
+    }
+  }
+}
+
 }  // namespace
 
 // An exclusive lock on PATH.lock: one process owns an SQLite database, so
@@ -127,7 +143,7 @@ void SqliteStore::Impl::CommitBatch(std::vector<WriteUnit>& batch) {
     for (auto& unit : batch) unit.done(MakeError(ErrorCode::kUnavailable, begun.error().message));
     return;
   }
-  SqliteTx tx(*writer);
+  SqliteTx tx(*writer, config.secret_key);
   // Each unit runs in its own savepoint so that a failing unit rolls back
   // alone. The statements are prepared once (sqlite3_exec would re-parse).
   for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -181,7 +197,9 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteConfig& confi
     OF_ASSIGN_OR_RETURN(impl->lock, ProcessLock::Acquire(config.path));
   }
   OF_ASSIGN_OR_RETURN(impl->writer, Connection::Open(config.path, false));
+  PrivateDatabaseFiles(config.path);
   OF_ASSIGN_OR_RETURN(impl->schema_version, ApplyMigrations(*impl->writer));
+  OF_RETURN_IF_ERROR(sqlite::SealWebhookSecrets(*impl->writer, config.secret_key));
   // Checkpoints run in the writer; a larger WAL between checkpoints keeps
   // them from stalling every few hundred commits.
   OF_RETURN_IF_ERROR(impl->writer->Exec("PRAGMA wal_autocheckpoint=4000;"));
@@ -228,7 +246,7 @@ Status SqliteStore::Read(const ReadFn& fn) {
   if (!begun.ok()) {
     result = begun;
   } else {
-    SqliteTx tx(*conn);
+    SqliteTx tx(*conn, impl_->config.secret_key);
     try {
       result = fn(tx);
     } catch (const std::exception& e) {
@@ -258,6 +276,7 @@ int SqliteStore::SchemaVersion() const { return impl_->schema_version; }
 Result<int> MigrateSqlite(const std::string& path) {
   OF_ASSIGN_OR_RETURN(auto lock, ProcessLock::Acquire(path));
   OF_ASSIGN_OR_RETURN(auto conn, Connection::Open(path, false));
+  PrivateDatabaseFiles(path);
   return ApplyMigrations(*conn);
 }
 

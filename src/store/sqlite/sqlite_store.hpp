@@ -23,6 +23,9 @@ struct SqliteConfig {
   // no migrations, and Write fails with kUnavailable. SchemaVersion() tells
   // the caller whether the binary and the file agree.
   bool read_only = false;
+  // 32 bytes that seal webhook secrets at rest (see webhook_secrets.hpp);
+  // empty keeps them as given (tools that never write webhooks).
+  std::string secret_key;
 };
 
 class SqliteStore : public Store {

@@ -204,9 +204,10 @@ Result<Order> SqliteTx::GetOrder(const std::string& store_id, const std::string&
     if (!row) return NotFound("order '" + order_id + "'");
     OF_ASSIGN_OR_RETURN(order, ReadOrder(s));
   }
-  auto h =
-      conn_.Prepare("SELECT status, detail, at FROM order_history WHERE order_id = ? ORDER BY idx");
-  h.Bind(1, order_id);
+  auto h = conn_.Prepare(
+      "SELECT status, detail, at FROM order_history WHERE store_id = ? AND order_id = ? "
+      "ORDER BY idx");
+  h.Bind(1, store_id).Bind(2, order_id);
   for (;;) {
     OF_ASSIGN_OR_RETURN(bool row, h.Step());
     if (!row) break;
@@ -495,13 +496,15 @@ Status SqliteTx::FlushDeltas() {
   return OkStatus();
 }
 
-Status SqliteTx::AppendHistory(const std::string& order_id, std::size_t first_index,
+Status SqliteTx::AppendHistory(const std::string& store_id, const std::string& order_id,
+                               std::size_t first_index,
                                const std::vector<domain::HistoryEntry>& entries) {
   auto s = conn_.Prepare(
-      "INSERT INTO order_history (order_id, idx, status, detail, at) VALUES (?, ?, ?, ?, ?)");
+      "INSERT INTO order_history (store_id, order_id, idx, status, detail, at) "
+      "VALUES (?, ?, ?, ?, ?, ?)");
   for (std::size_t i = 0; i < entries.size(); ++i) {
-    s.Bind(1, order_id).Bind(2, static_cast<std::int64_t>(first_index + i));
-    s.Bind(3, entries[i].status).Bind(4, entries[i].detail).Bind(5, entries[i].at);
+    s.Bind(1, store_id).Bind(2, order_id).Bind(3, static_cast<std::int64_t>(first_index + i));
+    s.Bind(4, entries[i].status).Bind(5, entries[i].detail).Bind(6, entries[i].at);
     OF_RETURN_IF_ERROR(s.Run());
   }
   return OkStatus();
@@ -530,7 +533,7 @@ Status SqliteTx::InsertOrder(const Order& o) {
     OF_RETURN_IF_ERROR(r);
     seq = conn_.LastInsertRowid();
   }
-  OF_RETURN_IF_ERROR(AppendHistory(o.order_id, 0, o.history));
+  OF_RETURN_IF_ERROR(AppendHistory(o.store_id, o.order_id, 0, o.history));
   OF_RETURN_IF_ERROR(AddStats(o.store_id, o.created_at, o.status, 1, o.total));
   Order inserted = o;
   inserted.seq = seq;
@@ -556,14 +559,15 @@ Status SqliteTx::UpdateOrder(const Order& o, domain::OrderStatus previous,
                                                std::string(domain::ToString(previous)));
   }
   if (!new_history.empty()) {
-    std::optional<std::size_t> next = orders_.HistorySize(o.order_id);
+    std::optional<std::size_t> next = orders_.HistorySize(o.store_id, o.order_id);
     if (!next) {
-      auto c = conn_.Prepare("SELECT COUNT(*) FROM order_history WHERE order_id = ?");
-      c.Bind(1, o.order_id);
+      auto c =
+          conn_.Prepare("SELECT COUNT(*) FROM order_history WHERE store_id = ? AND order_id = ?");
+      c.Bind(1, o.store_id).Bind(2, o.order_id);
       OF_ASSIGN_OR_RETURN(bool row, c.Step());
       next = row ? static_cast<std::size_t>(c.Int(0)) : 0;
     }
-    OF_RETURN_IF_ERROR(AppendHistory(o.order_id, *next, new_history));
+    OF_RETURN_IF_ERROR(AppendHistory(o.store_id, o.order_id, *next, new_history));
   }
   orders_.Updated(o, new_history);
   if (previous != o.status) {
@@ -581,6 +585,17 @@ Status SqliteTx::PutIdempotency(const std::string& store_id, const std::string& 
   s.Bind(1, store_id).Bind(2, key).Bind(3, r.request_hash).Bind(4, r.status_code);
   s.Bind(5, r.body).Bind(6, r.created_at);
   return s.Run();
+}
+
+Status SqliteTx::CompleteIdempotency(const std::string& store_id, const std::string& key,
+                                     const IdempotencyRecord& r) {
+  auto s = conn_.Prepare(
+      "UPDATE idempotency_keys SET status_code = ?, body = ? "
+      "WHERE store_id = ? AND key = ? AND request_hash = ? AND status_code = 0");
+  s.Bind(1, r.status_code).Bind(2, r.body).Bind(3, store_id).Bind(4, key).Bind(5, r.request_hash);
+  OF_RETURN_IF_ERROR(s.Run());
+  if (conn_.Changes() == 0) return NotFound("idempotency claim '" + key + "'");
+  return OkStatus();
 }
 
 Status SqliteTx::InsertNotification(const domain::Notification& n) {

@@ -14,7 +14,10 @@ namespace orderflow::store::sqlite {
 
 class SqliteTx final : public WriteTx {
  public:
-  explicit SqliteTx(Connection& conn) : conn_(conn) {}
+  // `secret_key` seals webhook secrets (empty: kept as given); it must
+  // outlive the transaction.
+  explicit SqliteTx(Connection& conn, std::string_view secret_key = {})
+      : conn_(conn), secret_key_(secret_key) {}
 
   Result<domain::StoreInfo> GetStore(const std::string& store_id) override;
   Result<std::vector<domain::StoreInfo>> ListStores() override;
@@ -66,6 +69,8 @@ class SqliteTx final : public WriteTx {
                      const std::vector<domain::HistoryEntry>& new_history) override;
   Status PutIdempotency(const std::string& store_id, const std::string& key,
                         const IdempotencyRecord& record) override;
+  Status CompleteIdempotency(const std::string& store_id, const std::string& key,
+                             const IdempotencyRecord& record) override;
   Status InsertNotification(const domain::Notification& n) override;
   Status MarkNotificationRead(const std::string& store_id, const std::string& id) override;
   Result<std::int64_t> MarkAllNotificationsRead(const std::string& store_id) override;
@@ -117,10 +122,11 @@ class SqliteTx final : public WriteTx {
   Status AddCounter(const std::string& store_id, const std::string& name, std::int64_t delta);
   Status FlushDeltas();
   Result<std::vector<Delivery>> QueryDeliveries(Statement& s);
-  Status AppendHistory(const std::string& order_id, std::size_t first_index,
-                       const std::vector<domain::HistoryEntry>& entries);
+  Status AppendHistory(const std::string& store_id, const std::string& order_id,
+                       std::size_t first_index, const std::vector<domain::HistoryEntry>& entries);
 
   Connection& conn_;
+  std::string_view secret_key_;
   OrderCache orders_;
   // Counter and hourly-stats changes of the unit, written once at its end: a
   // unit that chains steps moves the same few rows many times.
@@ -132,5 +138,10 @@ class SqliteTx final : public WriteTx {
   std::map<std::pair<std::string, std::string>, std::int64_t> counter_deltas_;
   std::map<StatsKey, StatsDelta> stats_deltas_;
 };
+
+// Seals the webhook secrets an older version wrote in the clear and checks
+// that the sealed ones open under `key` (kInternal naming a webhook when one
+// does not). Runs at start-up outside any transaction; no-op without a key.
+Status SealWebhookSecrets(Connection& conn, std::string_view key);
 
 }  // namespace orderflow::store::sqlite

@@ -1,8 +1,10 @@
 // SqliteTx: webhook endpoints, deliveries and the delivery log (migration
 // 002_webhooks.sql).
 
+#include "common/sealed_text.hpp"
 #include "store/codec.hpp"
 #include "store/sqlite/sqlite_tx.hpp"
+#include "store/webhook_secrets.hpp"
 
 namespace orderflow::store::sqlite {
 namespace {
@@ -60,6 +62,8 @@ Result<std::vector<Webhook>> SqliteTx::ListWebhooks(const std::string& store_id)
     OF_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) break;
     out.push_back(ReadWebhook(s));
+    OF_ASSIGN_OR_RETURN(out.back().secret,
+                        OpenWebhookSecret(secret_key_, out.back().webhook_id, out.back().secret));
   }
   return out;
 }
@@ -70,7 +74,9 @@ Result<Webhook> SqliteTx::GetWebhook(const std::string& store_id, const std::str
   s.Bind(1, webhook_id).Bind(2, store_id);
   OF_ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return NotFound("webhook '" + webhook_id + "'");
-  return ReadWebhook(s);
+  Webhook w = ReadWebhook(s);
+  OF_ASSIGN_OR_RETURN(w.secret, OpenWebhookSecret(secret_key_, w.webhook_id, w.secret));
+  return w;
 }
 
 Result<WebhookDelivery> SqliteTx::GetWebhookDelivery(const std::string& store_id,
@@ -146,7 +152,9 @@ Status SqliteTx::InsertWebhook(const Webhook& w) {
   auto s = conn_.Prepare(std::string("INSERT INTO webhooks (") + kWebhookColumns +
                          ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   s.Bind(1, w.webhook_id).Bind(2, w.store_id).Bind(3, w.url).Bind(4, EncodeTopics(w.topics));
-  s.Bind(5, w.description).Bind(6, w.secret).Bind(7, w.enabled ? 1 : 0);
+  s.Bind(5, w.description)
+      .Bind(6, SealWebhookSecret(secret_key_, w.webhook_id, w.secret))
+      .Bind(7, w.enabled ? 1 : 0);
   s.Bind(8, w.disabled_reason).Bind(9, w.consecutive_failures).Bind(10, w.last_delivery_at);
   s.Bind(11, w.created_at);
   return s.Run();
@@ -248,6 +256,44 @@ Status SqliteTx::RequeueWebhookDelivery(const std::string& store_id, const std::
       "0");
   s.Bind(1, now).Bind(2, delivery_id);
   return s.Run();
+}
+
+Status SealWebhookSecrets(Connection& conn, std::string_view key) {
+  if (key.empty()) return OkStatus();
+  std::vector<std::pair<std::string, std::string>> plain;
+  {
+    auto s = conn.Prepare("SELECT webhook_id, secret FROM webhooks");
+    for (;;) {
+      OF_ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      std::string id = s.Text(0);
+      std::string stored = s.Text(1);
+      if (!IsSealedText(stored)) {
+        plain.emplace_back(std::move(id), std::move(stored));
+        continue;
+      }
+      // A wrong key must stop the start, not sign with garbage later.
+      OF_RETURN_IF_ERROR(OpenWebhookSecret(key, id, stored));
+    }
+  }
+  if (plain.empty()) return OkStatus();
+  // secure_delete zeroes the freed bytes of the rewritten rows, so the old
+  // plaintext does not linger in the file's free space.
+  OF_RETURN_IF_ERROR(conn.Exec("PRAGMA secure_delete=ON; BEGIN IMMEDIATE"));
+  for (const auto& [id, secret] : plain) {
+    auto u = conn.Prepare("UPDATE webhooks SET secret = ? WHERE webhook_id = ? AND secret = ?");
+    u.Bind(1, SealWebhookSecret(key, id, secret)).Bind(2, id).Bind(3, secret);
+    Status updated = u.Run();
+    if (!updated.ok()) {
+      (void)conn.Exec("ROLLBACK; PRAGMA secure_delete=OFF");
+      return updated;
+    }
+  }
+  OF_RETURN_IF_ERROR(conn.Exec("COMMIT"));
+  // The old pages live on in the WAL until a checkpoint copies the new ones
+  // over them; truncate it so no copy of the plaintext remains.
+  (void)conn.Exec("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA secure_delete=OFF");
+  return OkStatus();
 }
 
 }  // namespace orderflow::store::sqlite
