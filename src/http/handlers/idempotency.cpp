@@ -68,9 +68,10 @@ class ClaimingStore final : public store::Store {
         });
   }
   Status Read(const ReadFn& fn) override { return inner_.Read(fn); }
-  Result<std::vector<store::Delivery>> ClaimDueDeliveries(TimeMs now, int limit,
-                                                          TimeMs lease_ms) override {
-    return inner_.ClaimDueDeliveries(now, limit, lease_ms);
+  using store::Store::ClaimDueDeliveries;
+  Result<std::vector<store::Delivery>> ClaimDueDeliveries(
+      TimeMs now, int limit, TimeMs lease_ms, const std::vector<store::ClaimSkip>& skip) override {
+    return inner_.ClaimDueDeliveries(now, limit, lease_ms, skip);
   }
   void ReleaseClaims(const std::vector<store::Delivery>& deliveries) override {
     inner_.ReleaseClaims(deliveries);
