@@ -73,6 +73,8 @@ Status Validate(Config& c) {
   // Zero turns reloading off; below 0.1 s the reads would be pure overhead.
   if (!(c.tenant_refresh == 0 || (c.tenant_refresh >= 0.1 && c.tenant_refresh <= 3600)))
     return Bad("--tenant-refresh", "must be 0 (off) or 0.1 to 3600 seconds");
+  if (c.sqlite_wal_limit < 1 || c.sqlite_wal_limit > 65536)
+    return Bad("--sqlite-wal-limit", "must be 1 to 65536 MB");
   if (!c.admin_token.empty() && c.admin_token.size() < 16) {
     return Bad("--admin-token", "must be at least 16 characters");
   }

@@ -35,6 +35,7 @@ struct Config {
   double tenant_refresh = 2;       // seconds between reloads of the stores table (0: never)
   bool no_demo = false;
   std::string web_root;
+  int sqlite_wal_limit = 64;  // MB of SQLite WAL past which the writer checkpoints and truncates it
 
   // Derived by Validate().
   std::string sqlite_path;

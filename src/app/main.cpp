@@ -99,6 +99,10 @@ int main(int argc, char** argv) {
       ->envname("ORDERFLOW_NO_DEMO");
   app.add_option("--web-root", config.web_root, "Directory of the dashboard files")
       ->envname("ORDERFLOW_WEB_ROOT");
+  app.add_option("--sqlite-wal-limit", config.sqlite_wal_limit,
+                 "MB of SQLite write-ahead log past which the writer checkpoints and truncates it")
+      ->envname("ORDERFLOW_SQLITE_WAL_LIMIT")
+      ->capture_default_str();
 
   auto* serve = app.add_subcommand("serve", "Run the HTTP API, the dashboard and the flow");
   auto* migrate = app.add_subcommand("migrate", "Apply pending schema migrations and exit");

@@ -48,6 +48,7 @@ Result<std::unique_ptr<store::Store>> OpenDatabase(const Config& config,
   sc.path = config.sqlite_path;
   sc.readers = std::max(1, options.connections);
   sc.exclusive = options.exclusive;
+  sc.wal_limit_bytes = std::int64_t{config.sqlite_wal_limit} << 20;
   OF_ASSIGN_OR_RETURN(auto s, store::SqliteStore::Open(sc));
   return std::unique_ptr<store::Store>(std::move(s));
 }

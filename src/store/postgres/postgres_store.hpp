@@ -50,6 +50,8 @@ class PostgresStore : public Store {
   Result<std::vector<Delivery>> ClaimDueDeliveries(TimeMs now, int limit, TimeMs lease_ms) override;
   void ReleaseClaims(const std::vector<Delivery>& deliveries) override;
   Status Ping() override;
+  // The probe upserts one row of `counters` ('', 'write-probe').
+  Status CheckWrites() override;
   const char* Backend() const override { return "postgresql"; }
   void SetCommitListener(std::function<void()> listener) override;
 
