@@ -77,6 +77,7 @@ TEST(Cli, EachInvalidFlagFailsAtStartWithOneLineOnStderr) {
       {"--auth-failure-limit -1", "--auth-failure-limit"},
       {"--tenant-refresh 0.01", "--tenant-refresh"},
       {"--tenant-refresh -1", "--tenant-refresh"},
+      {"--sqlite-wal-limit 0", "--sqlite-wal-limit"},
   };
   for (const auto& c : cases) {
     // A database in the temporary directory, so that a case that wrongly
