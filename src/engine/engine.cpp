@@ -144,7 +144,7 @@ void Engine::Loop() {
           // Due in the database but held here (unrecorded failures): due
           // when their in-memory backoff ends. Anything else due now is in
           // flight, and its end wakes the loop.
-          if (*next <= now) due = std::max(due, unrecorded_.EarliestDue().value_or(due));
+          if (*next <= now) due = std::max(due, unrecorded_.EarliestDue(now).value_or(due));
           wake_at = std::min(wake_at, due);
         }
         return OkStatus();

@@ -46,11 +46,11 @@ void UnrecordedFailures::TakeHeld(std::vector<store::Delivery>& due, TimeMs now,
   due.erase(first_held, due.end());
 }
 
-std::optional<TimeMs> UnrecordedFailures::EarliestDue() const {
+std::optional<TimeMs> UnrecordedFailures::EarliestDue(TimeMs now) const {
   std::lock_guard lock(mu_);
   std::optional<TimeMs> earliest;
   for (const auto& [key, e] : entries_) {
-    if (!earliest || e.next_at < *earliest) earliest = e.next_at;
+    if (e.next_at > now && (!earliest || e.next_at < *earliest)) earliest = e.next_at;
   }
   return earliest;
 }

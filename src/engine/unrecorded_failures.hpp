@@ -41,8 +41,10 @@ class UnrecordedFailures {
   // `now`) to the end of `held`.
   void TakeHeld(std::vector<store::Delivery>& due, TimeMs now,
                 std::vector<store::Delivery>& held) const;
-  // The earliest time a remembered delivery is due, if any.
-  std::optional<TimeMs> EarliestDue() const;
+  // The earliest time after `now` a remembered delivery is due, if any
+  // (entries already due are the dispatcher's to run, or stale: a delivery
+  // another instance finished; they give way first when the table is full).
+  std::optional<TimeMs> EarliestDue(TimeMs now) const;
   std::size_t size() const;
 
  private:

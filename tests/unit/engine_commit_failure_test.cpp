@@ -159,7 +159,9 @@ TEST(EngineCommitFailureTest, AFailureThatCannotBeRecordedBacksOffInMemory) {
   store::Delivery pending = rig.Delivery(event_id);
   EXPECT_EQ(pending.state, store::DeliveryState::kPending);
   EXPECT_EQ(pending.attempts, 0);
-  EXPECT_GE(rig.h->faulty().failed_commits(), 6);
+  // Each attempt but the latest (whose record may still be on its way) had
+  // its failure record refused.
+  EXPECT_GE(rig.h->faulty().failed_commits(), static_cast<std::int64_t>(attempts.size()) - 1);
   // Exponential backoff with jitter: the k-th wait is at least half of
   // base * 2^(k-1) (capped), where a storm retried at once.
   auto times = rig.step->times();

@@ -40,7 +40,9 @@ TEST(UnrecordedFailures, HoldsDeliveriesUntilTheirBackoffEnds) {
   UnrecordedFailures failures;
   failures.Remember(Make(1, "s"), 1, 500);
   failures.Remember(Make(3, "s"), 1, 900);
-  EXPECT_EQ(failures.EarliestDue(), std::optional<TimeMs>(500));
+  EXPECT_EQ(failures.EarliestDue(0), std::optional<TimeMs>(500));
+  EXPECT_EQ(failures.EarliestDue(500), std::optional<TimeMs>(900)) << "only what is still ahead";
+  EXPECT_EQ(failures.EarliestDue(900), std::nullopt);
 
   std::vector<store::Delivery> due = {Make(1, "s"), Make(2, "s"), Make(3, "s"), Make(4, "s")};
   std::vector<store::Delivery> held;

@@ -28,23 +28,29 @@ Status WalCheckpointer::Configure() {
 void WalCheckpointer::Committed() {
   owed_ = true;
   if (FileBytes(wal_path_) <= options_.truncate_bytes) return;
-  const auto now = std::chrono::steady_clock::now();
-  if (now < next_truncate_) return;
+  if (std::chrono::steady_clock::now() < next_truncate_) return;
+  if (Truncate()) owed_ = false;
+}
+
+void WalCheckpointer::Idle() {
+  // Still over the limit (readers held the last TRUNCATE off): try again
+  // now that no batch is waiting; owed until it succeeds.
+  if (FileBytes(wal_path_) > options_.truncate_bytes) {
+    owed_ = !Truncate();
+    return;
+  }
+  owed_ = false;
+  Run(SQLITE_CHECKPOINT_PASSIVE, "passive");
+}
+
+bool WalCheckpointer::Truncate() {
   // The busy handler is how long TRUNCATE waits for readers to leave the
   // WAL; meanwhile no batch commits, so keep it short.
   sqlite3_busy_timeout(writer_.raw(), static_cast<int>(options_.reader_wait.count()));
   const bool done = Run(SQLITE_CHECKPOINT_TRUNCATE, "truncate");
   sqlite3_busy_timeout(writer_.raw(), Connection::kBusyTimeoutMs);
-  if (done) {
-    owed_ = false;
-  } else {
-    next_truncate_ = now + std::chrono::seconds(1);
-  }
-}
-
-void WalCheckpointer::Idle() {
-  owed_ = false;
-  Run(SQLITE_CHECKPOINT_PASSIVE, "passive");
+  if (!done) next_truncate_ = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  return done;
 }
 
 bool WalCheckpointer::Run(int mode, const char* name) {

@@ -6,7 +6,8 @@
 // - a PASSIVE checkpoint once it has been idle for a while after commits
 //   (it never waits for readers, so it cannot stall the next batch);
 // - a TRUNCATE checkpoint when the WAL file passes a size limit, waiting
-//   only briefly for readers and retrying a second later if they hold on.
+//   only briefly for readers and, if they hold on, retrying after the
+//   first commit a second later or when the writer is next idle.
 //
 // Not thread-safe: the writer thread owns it, like the connection.
 
@@ -46,6 +47,9 @@ class WalCheckpointer {
   void Idle();
 
  private:
+  // TRUNCATE, waiting at most reader_wait for readers; on failure the next
+  // attempt after a commit waits a second.
+  bool Truncate();
   // Runs one checkpoint; true when it completed.
   bool Run(int mode, const char* name);
 
