@@ -194,6 +194,10 @@ void AddServeOptions(CLI::App& app, Config& config) {
                  "secret-key beside the database, created when missing; required with "
                  "PostgreSQL, the same file for every instance)")
       ->envname("ORDERFLOW_SECRET_KEY_FILE");
+  app.add_option("--sqlite-wal-limit", config.sqlite_wal_limit,
+                 "MB of SQLite write-ahead log past which the writer checkpoints and truncates it")
+      ->envname("ORDERFLOW_SQLITE_WAL_LIMIT")
+      ->capture_default_str();
   // New serve flags go here, after --web-root, each with its ORDERFLOW_*
   // variable (a test checks that every option in --help has one).
 }

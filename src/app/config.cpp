@@ -96,6 +96,8 @@ Status Validate(Config& c) {
     return Bad("--sse-lifetime", "must be 0 (never) or 1 to 86400 seconds");
   if (c.sse_buffer_mb < 0 || c.sse_buffer_mb > 1048576)
     return Bad("--sse-buffer-mb", "must be 0 (no limit) to 1048576");
+  if (c.sqlite_wal_limit < 1 || c.sqlite_wal_limit > 65536)
+    return Bad("--sqlite-wal-limit", "must be 1 to 65536 MB");
   if (!c.admin_token.empty() && c.admin_token.size() < 16) {
     return Bad("--admin-token", "must be at least 16 characters");
   }

@@ -46,6 +46,7 @@ struct Config {
   int webhook_circuit_failures = 5;      // transient failures in a row (0: never opens)
   double webhook_circuit_cooldown = 30;  // seconds
   std::string secret_key_file;           // empty: secret-key beside an SQLite database
+  int sqlite_wal_limit = 64;  // MB of SQLite WAL past which the writer checkpoints and truncates it
 
   // Derived by Validate().
   std::string sqlite_path;

@@ -94,6 +94,7 @@ Result<std::unique_ptr<store::Store>> OpenDatabase(const Config& config,
   sc.exclusive = options.exclusive && !options.read_only;
   sc.read_only = options.read_only;
   sc.secret_key = options.secret_key;
+  sc.wal_limit_bytes = std::int64_t{config.sqlite_wal_limit} << 20;
   OF_ASSIGN_OR_RETURN(auto s, store::SqliteStore::Open(sc));
   if (options.read_only) {
     OF_RETURN_IF_ERROR(

@@ -26,6 +26,7 @@
 #include "payment/http_gateway.hpp"
 #include "payment/simulated_gateway.hpp"
 #include "steps/steps.hpp"
+#include "store/sqlite/sqlite_store.hpp"
 #include "tenancy/failed_auth_limiter.hpp"
 #include "tenancy/store_admin.hpp"
 #include "tenancy/tenant_directory.hpp"
@@ -248,8 +249,13 @@ int Serve(Config config) {
     if (spec.kind == engine::StepKind::kEvent) step_names.push_back(spec.name);
   }
   metrics::Metrics metrics(*db, clock, step_names);
-  metrics.SetProbes({[&engine] { return engine.stats().in_flight; },
-                     [&live] { return static_cast<std::int64_t>(live.listeners()); }});
+  metrics::Probes probes;
+  probes.in_flight = [&engine] { return engine.stats().in_flight; };
+  probes.sse_clients = [&live] { return static_cast<std::int64_t>(live.listeners()); };
+  if (!IsPostgres(config)) {
+    probes.wal_bytes = [path = config.sqlite_path] { return store::SqliteWalBytes(path); };
+  }
+  metrics.SetProbes(std::move(probes));
   engine.SetObserver([&live, &metrics](const store::Delivery& d) {
     metrics.DeliveryHandled(d.step);
     if (!d.event.order_id.empty()) live.OrderChanged(d.event.store_id, d.event.order_id);

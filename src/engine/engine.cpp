@@ -156,14 +156,28 @@ void Engine::Loop() {
       }
       Status s = store_.Read([&](store::ReadTx& tx) -> Status {
         OF_ASSIGN_OR_RETURN(auto next, tx.NextDueTime());
-        // Deliveries held back by a full bulkhead are due already; a freed
-        // slot wakes the loop (Finish), and a gentle poll meanwhile keeps
-        // the timers of others on time.
-        if (next && *next <= now && held_back) next = now + kHeldBackPollMs;
-        if (next) wake_at = std::min(wake_at, std::max(*next, now + 1));
+        if (next) {
+          TimeMs due = std::max(*next, now + 1);
+          if (*next <= now) {
+            // Deliveries held back by a full bulkhead are due already; a
+            // freed slot wakes the loop (Finish), and a gentle poll
+            // meanwhile keeps the timers of others on time. Due in the
+            // database but held here (unrecorded failures): due when their
+            // in-memory backoff ends. Anything else due now is in flight,
+            // and its end wakes the loop.
+            if (held_back) due = now + kHeldBackPollMs;
+            if (auto held = unrecorded_.EarliestDue(now)) {
+              due = held_back ? std::min(due, std::max(*held, now + 1)) : std::max(due, *held);
+            }
+          }
+          wake_at = std::min(wake_at, due);
+        }
         return OkStatus();
       });
-      if (!s.ok()) spdlog::warn("engine: cannot read timers: {}", s.error().message);
+      if (!s.ok()) {
+        LogLimited(log_, "timers", spdlog::level::warn, "", "engine: cannot read timers: {}",
+                   s.error().message);
+      }
     }
     std::unique_lock lock(mu_);
     for (const auto& c : crons_) wake_at = std::min(wake_at, c.next_run);
@@ -201,7 +215,8 @@ int Engine::DispatchDue(TimeMs now) {
   auto claimed =
       store_.ClaimDueDeliveries(now, std::min(options_.batch, room), options_.claim_lease_ms, full);
   if (!claimed.ok()) {
-    spdlog::warn("engine: cannot claim due deliveries: {}", claimed.error().message);
+    LogLimited(log_, "claim", spdlog::level::warn, "", "engine: cannot claim due deliveries: {}",
+               claimed.error().message);
     return 0;
   }
   std::vector<store::Delivery> due = std::move(claimed).value();
@@ -215,6 +230,8 @@ int Engine::DispatchDue(TimeMs now) {
   }
   int dispatched = 0;
   std::vector<store::Delivery> skipped;  // claimed, but not ours to run now
+  // Failures the store could not record wait out their backoff here.
+  unrecorded_.TakeHeld(due, now, skipped);
   for (auto& d : due) {
     TaskRunner* runner = &workers_;
     {
@@ -266,7 +283,10 @@ void Engine::RunDueCrons(TimeMs now) {
         StepTx st(tx, flow_, cron.step->spec().name, nullptr, at);
         return cron.step->Run(st);
       });
-      if (!s.ok()) spdlog::warn("cron {} failed: {}", cron.step->spec().name, s.error().message);
+      if (!s.ok()) {
+        LogLimited(log_, "cron:" + cron.step->spec().name, spdlog::level::warn, "",
+                   "cron {} failed: {}", cron.step->spec().name, s.error().message);
+      }
       std::lock_guard lock(mu_);
       cron.running = false;
       idle_cv_.notify_all();
@@ -275,7 +295,7 @@ void Engine::RunDueCrons(TimeMs now) {
 }
 
 void Engine::Process(store::Delivery delivery) {
-  const int attempt = delivery.attempts + 1;
+  const int attempt = unrecorded_.Attempts(delivery) + 1;
   auto it = steps_.find(delivery.step);
   if (it == steps_.end()) {
     Fail(delivery, std::numeric_limits<int>::max() / 2,
@@ -305,29 +325,36 @@ void Engine::Process(store::Delivery delivery) {
   auto shared = std::make_shared<store::Delivery>(std::move(delivery));
   auto already_handled = std::make_shared<bool>(false);
   auto chained = std::make_shared<std::vector<store::Delivery>>();
+  // The unit itself succeeded: a failure is then the commit's (the store's).
+  auto unit_ok = std::make_shared<bool>(false);
   store_.Write(
-      [this, shared, already_handled, chained, attempt,
+      [this, shared, already_handled, chained, unit_ok, attempt,
        apply = std::move(apply).value()](store::WriteTx& tx) -> Status {
         TimeMs at = clock_.NowMs();
         // The unit may run again (a retried batch): start clean.
         *already_handled = false;
+        *unit_ok = false;
         chained->clear();
         Status done = tx.CompleteDelivery(shared->event.id, shared->step, attempt, at);
         if (!done.ok()) {
           // Redelivery of a handled event: nothing to do, nothing written.
           if (done.code() == ErrorCode::kConflict) *already_handled = true;
+          *unit_ok = *already_handled;
           return done.code() == ErrorCode::kConflict ? OkStatus() : done;
         }
         StepTx st(tx, flow_, shared->step, &shared->event, at);
         st.DeferDeliveries(ChainDeferral());
         OF_RETURN_IF_ERROR(apply(st));
-        return Chain(tx, st.TakeEmitted(), at, *chained);
+        Status chain = Chain(tx, st.TakeEmitted(), at, *chained);
+        *unit_ok = chain.ok();
+        return chain;
       },
-      [this, shared, already_handled, chained, attempt](const Status& s) {
+      [this, shared, already_handled, chained, unit_ok, attempt](const Status& s) {
         if (!s.ok()) {
-          Fail(*shared, attempt, s.error());
+          Fail(*shared, attempt, s.error(), *unit_ok ? FailedBy::kStore : FailedBy::kStep);
           return;
         }
+        unrecorded_.Forget(*shared);
         if (!*already_handled) Handled(*shared);
         ReportChained(*chained);
         Finish(*shared);
@@ -360,22 +387,22 @@ Step* Engine::FindStep(const std::string& name) const {
   return it == steps_.end() ? nullptr : it->second.get();
 }
 
-void Engine::Fail(const store::Delivery& delivery, int attempt, const Error& error) {
+void Engine::Fail(const store::Delivery& delivery, int attempt, const Error& error, FailedBy by) {
   auto it = steps_.find(delivery.step);
   RetryPolicy policy = it != steps_.end() ? it->second->retry_policy() : RetryPolicy{};
-  const bool dead = attempt >= policy.max_attempts;
+  const bool dead = by == FailedBy::kStep && attempt >= policy.max_attempts;
   TimeMs now = clock_.NowMs();
   TimeMs next_at = now + policy.DelayMs(attempt, Random());
   std::string message = std::string(ErrorCodeName(error.code)) + ": " + error.message;
-  int recorded_attempts = std::min(attempt, policy.max_attempts);
+  const int recorded_attempts = dead ? std::min(attempt, policy.max_attempts) : attempt;
   if (dead) {
-    LogOrder(spdlog::level::warn, delivery.event.order_id,
-             "dead-lettered event {} ({}) for step {} after {} attempts: {}", delivery.event.id,
-             delivery.event.topic, delivery.step, recorded_attempts, message);
+    LogLimited(log_, "dead:" + delivery.step, spdlog::level::warn, delivery.event.order_id,
+               "dead-lettered event {} ({}) for step {} after {} attempts: {}", delivery.event.id,
+               delivery.event.topic, delivery.step, recorded_attempts, message);
   } else {
-    LogOrder(spdlog::level::info, delivery.event.order_id,
-             "step {} failed on event {} (attempt {}), retrying: {}", delivery.step,
-             delivery.event.id, attempt, message);
+    LogLimited(log_, "failed:" + delivery.step, spdlog::level::info, delivery.event.order_id,
+               "step {} failed on event {} (attempt {}), retrying in {} ms: {}", delivery.step,
+               delivery.event.id, attempt, next_at - now, message);
   }
   auto shared = std::make_shared<store::Delivery>(delivery);
   store_.Write(
@@ -386,14 +413,23 @@ void Engine::Fail(const store::Delivery& delivery, int attempt, const Error& err
         return tx.RetryDelivery(shared->event.id, shared->step, recorded_attempts, next_at, message,
                                 now);
       },
-      [this, shared, dead](const Status& s) {
+      [this, shared, dead, recorded_attempts, next_at](const Status& s) {
         if (!s.ok()) {
-          spdlog::error("cannot record failure of event {} for {}: {}", shared->event.id,
-                        shared->step, s.error().message);
-        } else if (dead) {
-          ++dead_;
+          // Not written down, the delivery would be due again at once: keep
+          // its attempts and backoff here until a commit about it succeeds.
+          unrecorded_.Remember(*shared, recorded_attempts, next_at);
+          LogLimited(log_, "unrecorded", spdlog::level::err, shared->event.order_id,
+                     "cannot record failure of event {} for {} (attempt {}); due again in {} ms "
+                     "(kept in memory): {}",
+                     shared->event.id, shared->step, recorded_attempts,
+                     std::max<TimeMs>(0, next_at - clock_.NowMs()), s.error().message);
         } else {
-          ++retried_;
+          unrecorded_.Forget(*shared);
+          if (dead) {
+            ++dead_;
+          } else {
+            ++retried_;
+          }
         }
         if (s.ok() && failure_observer_) failure_observer_(*shared, dead);
         Finish(*shared);

@@ -24,10 +24,12 @@
 #include <vector>
 
 #include "common/clock.hpp"
+#include "common/log_limiter.hpp"
 #include "common/task_runner.hpp"
 #include "engine/bulkhead_slots.hpp"
 #include "engine/flow.hpp"
 #include "engine/step.hpp"
+#include "engine/unrecorded_failures.hpp"
 #include "store/store.hpp"
 
 namespace orderflow::engine {
@@ -109,7 +111,14 @@ class Engine {
   int DispatchDue(TimeMs now);
   void RunDueCrons(TimeMs now);
   void Process(store::Delivery delivery);
-  void Fail(const store::Delivery& delivery, int attempt, const Error& error);
+  // Who failed an attempt: the step (its handler or its unit returned an
+  // error), or the store, which could not commit the step's effect (disk
+  // full, database down). The store's failures back off like the step's and
+  // are counted, but never dead-letter a delivery: it runs again once
+  // commits succeed.
+  enum class FailedBy { kStep, kStore };
+  void Fail(const store::Delivery& delivery, int attempt, const Error& error,
+            FailedBy by = FailedBy::kStep);
   void Finish(const store::Delivery& delivery);
   void Handled(const store::Delivery& delivery);
   Step* FindStep(const std::string& name) const;
@@ -158,6 +167,11 @@ class Engine {
   std::atomic<std::int64_t> chained_{0};
   std::atomic<std::int64_t> retried_{0};
   std::atomic<std::int64_t> dead_{0};
+
+  // Disk-full handling (Fail): failures the store could not record, and
+  // the limit on repeated failure lines.
+  UnrecordedFailures unrecorded_;
+  LogLimiter log_{clock_};
 };
 
 }  // namespace orderflow::engine

@@ -223,6 +223,11 @@ Result<std::string> Metrics::Scrape() {
   auto sse = Family("orderflow_sse_clients", "Open Server-Sent Event streams", MetricType::Gauge);
   AddGauge(sse, {}, probes_.sse_clients ? static_cast<double>(probes_.sse_clients()) : 0.0);
 
+  auto wal =
+      Family("orderflow_db_wal_bytes",
+             "Size of the SQLite write-ahead log file in bytes (SQLite only)", MetricType::Gauge);
+  if (probes_.wal_bytes) AddGauge(wal, {}, static_cast<double>(probes_.wal_bytes()));
+
   auto [rss, vsize] = ProcessMemory();
   auto resident =
       Family("process_resident_memory_bytes", "Resident memory size in bytes", MetricType::Gauge);
@@ -244,6 +249,7 @@ Result<std::string> Metrics::Scrape() {
                   &resident, &virt, &start_time, &uptime}) {
     families.push_back(std::move(*f));
   }
+  if (!wal.metric.empty()) families.push_back(std::move(wal));
   return prometheus::TextSerializer().Serialize(families);
 }
 

@@ -41,6 +41,8 @@ namespace orderflow::metrics {
 struct Probes {
   std::function<std::int64_t()> in_flight;    // engine deliveries being handled
   std::function<std::int64_t()> sse_clients;  // open event streams
+  // Size of the SQLite WAL file in bytes; unset on PostgreSQL (no gauge).
+  std::function<std::int64_t()> wal_bytes;
 };
 
 class Metrics {

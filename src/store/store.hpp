@@ -411,6 +411,14 @@ class Store {
   virtual void ReleaseClaims(const std::vector<Delivery>& deliveries) = 0;
   // Cheap round trip to the database; kUnavailable when it is unreachable.
   virtual Status Ping() = 0;
+  // Whether commits succeed now (readiness; a read proves nothing on a full
+  // disk): the outcome of the writer's latest commit if it finished within
+  // the last second, else that of a tiny write committed for the purpose
+  // (at most one a second), waited for up to 2 s. kUnavailable with the
+  // reason while commits fail (disk full, read-only file system, I/O
+  // errors, database unreachable) or the writer is stuck. Blocks: call it
+  // from a worker pool.
+  virtual Status CheckWrites() = 0;
   // "sqlite" or "postgresql".
   virtual const char* Backend() const = 0;
   // Called after every successful commit of a batch (on the writer thread;

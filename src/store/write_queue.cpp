@@ -25,6 +25,20 @@ bool WriteQueue::PopBatch(std::vector<WriteUnit>& batch, std::size_t max) {
   return true;
 }
 
+WriteQueue::Popped WriteQueue::PopBatchFor(std::vector<WriteUnit>& batch, std::size_t max,
+                                           std::chrono::milliseconds idle) {
+  std::unique_lock lock(mu_);
+  if (!cv_.wait_for(lock, idle, [this] { return closed_ || !units_.empty(); })) {
+    return Popped::kIdle;
+  }
+  if (units_.empty()) return Popped::kClosed;
+  while (!units_.empty() && batch.size() < max) {
+    batch.push_back(std::move(units_.front()));
+    units_.pop_front();
+  }
+  return Popped::kBatch;
+}
+
 void WriteQueue::Close() {
   std::lock_guard lock(mu_);
   closed_ = true;

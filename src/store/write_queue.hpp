@@ -3,6 +3,7 @@
 // callers push units of work; the writer takes everything queued since its
 // last commit as the next batch (the group commit).
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -25,6 +26,11 @@ class WriteQueue {
   // Blocks until something is queued, then moves up to `max` units into
   // `batch`. False once the queue is closed and drained (the writer ends).
   bool PopBatch(std::vector<WriteUnit>& batch, std::size_t max);
+  enum class Popped { kBatch, kIdle, kClosed };
+  // Like PopBatch, but gives up after `idle` with nothing queued (kIdle), so
+  // that the writer can do housekeeping (a checkpoint) in a quiet moment.
+  Popped PopBatchFor(std::vector<WriteUnit>& batch, std::size_t max,
+                     std::chrono::milliseconds idle);
   // Refuses new units; PopBatch still hands out what is queued.
   void Close();
 

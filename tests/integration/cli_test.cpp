@@ -280,6 +280,7 @@ TEST(Cli, EachInvalidFlagFailsAtStartWithOneLineOnStderr) {
       {"--tenant-refresh -1", "--tenant-refresh"},
       {"--web-root /nonexistent/orderflow-web", "--web-root"},
       {no_index.c_str(), "--web-root"},
+      {"--sqlite-wal-limit 0", "--sqlite-wal-limit"},
   };
   for (const auto& c : cases) {
     // A database in the temporary directory, so that a case that wrongly

@@ -318,12 +318,35 @@ Status FaultyStore::OnCall(const char* method) {
 }
 
 void FaultyStore::Write(WriteFn fn, DoneFn done) {
+  // Whether this unit's last run was failed by FailCommits (a unit may run
+  // more than once before it commits).
+  auto failed_commit = std::make_shared<bool>(false);
   inner_.Write(
-      [this, fn = std::move(fn)](store::WriteTx& tx) -> Status {
+      [this, failed_commit, fn = std::move(fn)](store::WriteTx& tx) -> Status {
         FaultyWriteTx faulty(tx, *this);
-        return fn(faulty);
+        *failed_commit = false;
+        Status s = fn(faulty);
+        if (s.ok() && fail_commits_.load()) {
+          *failed_commit = true;
+          return MakeError(ErrorCode::kUnavailable, "injected commit failure");
+        }
+        return s;
       },
-      std::move(done));
+      [this, failed_commit, done = std::move(done)](Status s) {
+        if (*failed_commit) {
+          ++failed_commits_;
+          s = MakeError(ErrorCode::kUnavailable,
+                        "commit failed (injected: database or disk is full); nothing was written");
+        }
+        done(std::move(s));
+      });
+}
+
+Status FaultyStore::CheckWrites() {
+  if (fail_commits_.load()) {
+    return MakeError(ErrorCode::kUnavailable, "commit failed (injected: database or disk is full)");
+  }
+  return inner_.CheckWrites();
 }
 
 Status FaultyStore::OnRead(const char* what) {

@@ -35,8 +35,14 @@ class FaultyStore final : public store::Store {
   void FailEveryNthCall(std::int64_t n);
   // Fails only the n-th Read (1-based, lifetime count). 0 disarms.
   void FailNthRead(std::int64_t n);
-  // Stops injecting faults (counting goes on).
+  // Stops injecting faults (counting goes on); FailCommits stays as set.
   void Disarm();
+  // While on, every unit that succeeds is rolled back and its `done` gets
+  // kUnavailable, as when the group commit itself fails (a full disk): the
+  // unit ran, nothing was written.
+  void FailCommits(bool on) { fail_commits_ = on; }
+  // Units failed by FailCommits so far.
+  std::int64_t failed_commits() const { return failed_commits_.load(); }
 
   // WriteTx calls made so far, failed ones included.
   std::int64_t calls() const { return calls_.load(); }
@@ -64,6 +70,8 @@ class FaultyStore final : public store::Store {
     inner_.ReleaseClaims(deliveries);
   }
   Status Ping() override { return inner_.Ping(); }
+  // Forwarded, except that it fails while FailCommits is on.
+  Status CheckWrites() override;
   const char* Backend() const override { return inner_.Backend(); }
   void SetCommitListener(std::function<void()> listener) override {
     inner_.SetCommitListener(std::move(listener));
@@ -78,6 +86,8 @@ class FaultyStore final : public store::Store {
   std::atomic<std::int64_t> fail_every_{0};
   std::atomic<std::int64_t> fail_nth_read_{0};
   std::atomic<const char*> last_failed_{""};
+  std::atomic<bool> fail_commits_{false};
+  std::atomic<std::int64_t> failed_commits_{0};
   mutable std::mutex by_method_mu_;
   std::map<std::string, std::int64_t> by_method_;  // GUARDED_BY(by_method_mu_)
 };

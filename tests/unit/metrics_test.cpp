@@ -131,12 +131,27 @@ TEST_F(MetricsTest, InstrumentedRoutesAreCountedByPatternAndTimed) {
 TEST_F(MetricsTest, ProbesAreReadAtScrapeTime) {
   metrics::Metrics m(*store_, clock_, {});
   std::int64_t streams = 0;
-  m.SetProbes({[] { return std::int64_t{7}; }, [&streams] { return streams; }});
+  std::int64_t wal = 0;
+  m.SetProbes(
+      {[] { return std::int64_t{7}; }, [&streams] { return streams; }, [&wal] { return wal; }});
   streams = 2;
+  wal = 123456;
   auto text = m.Scrape();
   ASSERT_TRUE(text.ok());
   EXPECT_TRUE(Contains(*text, "orderflow_engine_in_flight 7\n")) << *text;
   EXPECT_TRUE(Contains(*text, "orderflow_sse_clients 2\n"));
+  EXPECT_TRUE(Contains(*text, "# TYPE orderflow_db_wal_bytes gauge\n")) << *text;
+  EXPECT_TRUE(Contains(*text, "orderflow_db_wal_bytes 123456\n")) << *text;
+}
+
+TEST_F(MetricsTest, NoWalGaugeWithoutAWal) {
+  metrics::Metrics m(*store_, clock_, {});
+  metrics::Probes probes;
+  probes.in_flight = [] { return std::int64_t{0}; };
+  m.SetProbes(probes);  // as on PostgreSQL
+  auto text = m.Scrape();
+  ASSERT_TRUE(text.ok());
+  EXPECT_FALSE(Contains(*text, "orderflow_db_wal_bytes")) << *text;
 }
 
 TEST(JsonLogLine, EscapesAndAlwaysParses) {

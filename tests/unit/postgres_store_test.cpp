@@ -258,6 +258,21 @@ TEST_F(PostgresStoreTest, PingAnswersWhileTheDatabaseIsUp) {
   EXPECT_STREQ(a_->Backend(), "postgresql");
 }
 
+// Readiness commits a probe when no commit is recent, on each instance's
+// own writer; the outcome answers again within the second.
+TEST_F(PostgresStoreTest, CheckWritesCommitsAProbeWhenNoCommitIsRecent) {
+  const char* kProbe = "SELECT value FROM counters WHERE store_id = '' AND name = 'write-probe'";
+  EXPECT_EQ(PgQueryInt(dir_.path(), kProbe), -1);
+  Status s = a_->CheckWrites();
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  const std::int64_t first = PgQueryInt(dir_.path(), kProbe);
+  EXPECT_GT(first, 0);
+  EXPECT_TRUE(a_->CheckWrites().ok());
+  EXPECT_EQ(PgQueryInt(dir_.path(), kProbe), first);
+  s = b_->CheckWrites();
+  EXPECT_TRUE(s.ok()) << s.error().message;
+}
+
 TEST(PostgresMigrations, InstancesStartingTogetherMigrateOnce) {
   orderflow::testing::TempDir dir;
   if (PgSchemaUrl(dir.path()).empty()) return;

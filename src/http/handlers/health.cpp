@@ -1,4 +1,6 @@
-// GET /healthz (process up) and GET /readyz (database reachable).
+// GET /healthz (process up) and GET /readyz (the database can be read and
+// written: a full disk or read-only file system still serves reads, so
+// readiness also needs commits to succeed).
 
 #include <boost/json.hpp>
 
@@ -14,14 +16,15 @@ void RegisterHealthRoutes(Router& router, Services& services) {
   });
   router.Add("GET", "/readyz", [&services](Request&, Respond respond) {
     services.blocking.Post([&services, respond = std::move(respond)]() mutable {
-      Status ping = services.store.Ping();
+      Status ready = services.store.Ping();
+      if (ready.ok()) ready = services.store.CheckWrites();
       json::object out{{"database", services.store.Backend()}};
-      if (ping.ok()) {
+      if (ready.ok()) {
         out["status"] = "ready";
         RespondJson(respond, 200, out);
       } else {
         out["status"] = "unavailable";
-        out["reason"] = ping.error().message;
+        out["reason"] = ready.error().message;
         RespondJson(respond, 503, out);
       }
     });

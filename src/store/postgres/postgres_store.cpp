@@ -12,6 +12,8 @@
 #include <optional>
 #include <thread>
 
+#include "common/log_limiter.hpp"
+#include "store/commit_health.hpp"
 #include "store/migrations.hpp"
 #include "store/postgres/pg_tx.hpp"
 #include "store/postgres/pool.hpp"
@@ -146,6 +148,11 @@ struct PostgresStore::Impl {
   // The writer's backend pid: its own NOTIFYs come back through LISTEN, and
   // the writer already reported those commits.
   std::atomic<int> writer_pid{0};
+  SystemClock clock;
+  LogLimiter log{clock};
+  CommitHealth health{clock};
+  // Why the current batch could not be committed (writer thread only).
+  Status batch_failure;
 
   std::thread listen_thread;
   int stop_pipe[2] = {-1, -1};  // written by the destructor to wake the listener
@@ -155,6 +162,9 @@ struct PostgresStore::Impl {
   // One attempt at the batch on `conn`. Returns false when the batch must be
   // re-run (deadlock or serialization failure); `results` then is stale.
   bool TryBatch(Connection& conn, std::vector<WriteUnit>& batch, std::vector<Status>& results);
+  // Records the outcome of a batch for readiness; logs failures (rate
+  // limited) and the first success after them.
+  void NoteOutcome(const Status& outcome);
   void ListenLoop();
 };
 
@@ -172,6 +182,7 @@ bool PostgresStore::Impl::TryBatch(Connection& conn, std::vector<WriteUnit>& bat
                                    std::vector<Status>& results) {
   conn.ClearRetryable();
   auto fail_all = [&](const Error& e) {
+    batch_failure = e;
     for (auto& r : results) {
       if (r.ok()) r = e;
     }
@@ -228,24 +239,36 @@ bool PostgresStore::Impl::TryBatch(Connection& conn, std::vector<WriteUnit>& bat
   if (conn.Broken()) {
     // The COMMIT may or may not have happened; the client retries and the
     // idempotency keys (orderId replay) make that safe.
-    spdlog::error("group commit outcome unknown: {}", committed.error().message);
     fail_all(Unreachable("commit outcome unknown: " + conn.LastError()));
     return true;
   }
-  spdlog::error("group commit failed: {}", committed.error().message);
   (void)conn.Exec("ROLLBACK");
-  fail_all(MakeError(ErrorCode::kUnavailable, "commit failed; nothing was written"));
+  fail_all(MakeError(ErrorCode::kUnavailable,
+                     "commit failed (" + committed.error().message + "); nothing was written"));
   return true;
+}
+
+void PostgresStore::Impl::NoteOutcome(const Status& outcome) {
+  const std::int64_t failed_before = health.Record(outcome);
+  if (!outcome.ok()) {
+    LogLimited(log, "commit", spdlog::level::err, "", "group commit failed: {}",
+               outcome.error().message);
+  } else if (failed_before > 0) {
+    spdlog::info("commits succeed again after {} failed{}", failed_before,
+                 LogLimiter::Note(log.Suppressed("commit")));
+  }
 }
 
 void PostgresStore::Impl::CommitBatch(std::vector<WriteUnit>& batch) {
   std::vector<Status> results(batch.size());
   bool finished = false;
+  batch_failure = OkStatus();
   for (int attempt = 0; attempt < kMaxBatchAttempts && !finished; ++attempt) {
     std::fill(results.begin(), results.end(), OkStatus());
     if (!writer_conn) {
       auto lease = pool->Acquire();
       if (!lease.ok()) {
+        batch_failure = lease.error();
         for (auto& r : results) r = lease.error();
         finished = true;
         break;
@@ -269,10 +292,14 @@ void PostgresStore::Impl::CommitBatch(std::vector<WriteUnit>& batch) {
     }
   }
   bool any_committed = false;
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    any_committed = any_committed || results[i].ok();
-    batch[i].done(std::move(results[i]));
+  for (const auto& r : results) any_committed = any_committed || r.ok();
+  // Lost write races say nothing about the database's health.
+  if (!batch_failure.ok()) {
+    NoteOutcome(batch_failure);
+  } else if (any_committed) {
+    NoteOutcome(OkStatus());
   }
+  for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results[i]));
   if (any_committed && commit_listener) commit_listener();
 }
 
@@ -423,6 +450,25 @@ Status PostgresStore::Ping() {
     return Unreachable(why);
   }
   return OkStatus();
+}
+
+Status PostgresStore::CheckWrites() {
+  return impl_->health.Check([raw = impl_.get()] {
+    const TimeMs now = raw->clock.NowMs();
+    // The unit runs on the writer's connection, inside its batch.
+    raw->queue.Push(
+        [raw, now](WriteTx&) -> Status {
+          auto done = (*raw->writer_conn)
+                          ->Query(
+                              "INSERT INTO counters (store_id, name, value) "
+                              "VALUES ('', 'write-probe', $1) ON CONFLICT (store_id, name) "
+                              "DO UPDATE SET value = excluded.value",
+                              {now});
+          if (!done.ok()) return done.error();
+          return OkStatus();
+        },
+        [](const Status&) {});
+  });
 }
 
 void PostgresStore::SetCommitListener(std::function<void()> listener) {

@@ -60,6 +60,8 @@ class PostgresStore : public Store {
                                                    const std::vector<ClaimSkip>& skip) override;
   void ReleaseClaims(const std::vector<Delivery>& deliveries) override;
   Status Ping() override;
+  // The probe upserts one row of `counters` ('', 'write-probe').
+  Status CheckWrites() override;
   const char* Backend() const override { return "postgresql"; }
   void SetCommitListener(std::function<void()> listener) override;
 

@@ -15,9 +15,22 @@ Error SqliteError(sqlite3* db, int rc, std::string_view context) {
     case SQLITE_IOERR:
     case SQLITE_FULL:
     case SQLITE_CANTOPEN:
+    case SQLITE_READONLY:  // the file system went read-only under us
       return MakeError(ErrorCode::kUnavailable, message);
     default:
       return MakeError(ErrorCode::kInternal, message);
+  }
+}
+
+bool IsStorageFailure(sqlite3* db) {
+  switch (sqlite3_extended_errcode(db) & 0xff) {
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_READONLY:
+    case SQLITE_CANTOPEN:
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -87,7 +100,7 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, bo
     return e;
   }
   std::unique_ptr<Connection> conn(new Connection(db));
-  sqlite3_busy_timeout(db, 5000);
+  sqlite3_busy_timeout(db, kBusyTimeoutMs);
   sqlite3_extended_result_codes(db, 1);
   // synchronous=FULL: an acknowledged commit survives power loss (SPEC §10).
   // WAL is a property of the file, set by the writer: a reader that set it

@@ -62,6 +62,9 @@ class Statement {
 
 class Connection {
  public:
+  // How long a statement waits for a lock held by another connection.
+  static constexpr int kBusyTimeoutMs = 5000;
+
   // Opens (creating if needed) the database file with the durable settings:
   // WAL, synchronous=FULL, foreign keys, busy timeout.
   static Result<std::unique_ptr<Connection>> Open(const std::string& path, bool read_only);
@@ -86,5 +89,9 @@ class Connection {
 
 // Maps an SQLite result code to our error codes.
 Error SqliteError(sqlite3* db, int rc, std::string_view context);
+
+// True when the connection's last error says the storage cannot take
+// writes: disk full, I/O error, read-only file system or database.
+bool IsStorageFailure(sqlite3* db);
 
 }  // namespace orderflow::store::sqlite

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <condition_variable>
@@ -12,15 +13,19 @@
 #include <mutex>
 #include <thread>
 
+#include "common/log_limiter.hpp"
+#include "store/commit_health.hpp"
 #include "store/migrations.hpp"
 #include "store/sqlite/connection.hpp"
 #include "store/sqlite/sqlite_tx.hpp"
+#include "store/sqlite/wal_checkpointer.hpp"
 #include "store/write_queue.hpp"
 
 namespace orderflow::store {
 
 using sqlite::Connection;
 using sqlite::SqliteTx;
+using sqlite::WalCheckpointer;
 
 namespace {
 
@@ -83,6 +88,15 @@ void PrivateDatabaseFiles(const std::string& path) {
   }
 }
 
+// Bytes the server may still write on the file system that holds `path`
+// (root may use the blocks reserved for it), or -1 when unknown.
+std::int64_t FreeBytes(const std::string& path) {
+  struct statvfs fs {};
+  if (::statvfs(path.c_str(), &fs) != 0) return -1;
+  const auto blocks = ::geteuid() == 0 ? fs.f_bfree : fs.f_bavail;
+  return static_cast<std::int64_t>(blocks) * static_cast<std::int64_t>(fs.f_frsize);
+}
+
 }  // namespace
 
 // An exclusive lock on PATH.lock: one process owns an SQLite database, so
@@ -117,32 +131,71 @@ struct SqliteStore::Impl {
   WriteQueue queue;
   std::thread writer_thread;
   std::function<void()> commit_listener;  // set before the first Write
+  SystemClock clock;
+  LogLimiter log{clock};
+  CommitHealth health{clock};
+  std::unique_ptr<WalCheckpointer> checkpointer;  // used by the writer thread only
 
   std::mutex readers_mu;
   std::condition_variable readers_cv;
   std::vector<std::unique_ptr<Connection>> idle_readers;  // GUARDED_BY(readers_mu)
 
   void WriterLoop();
-  void CommitBatch(std::vector<WriteUnit>& batch);
+  // True when the batch committed.
+  bool CommitBatch(std::vector<WriteUnit>& batch);
+  // Records the outcome of a batch for readiness; logs failures (rate
+  // limited) and the first success after them.
+  void NoteOutcome(const Status& outcome);
 };
 
 void SqliteStore::Impl::WriterLoop() {
   std::vector<WriteUnit> batch;
+  const auto max = static_cast<std::size_t>(config.max_batch);
   // Everything queued while the previous batch was committing goes into the
-  // next one: the group commit.
-  while (queue.PopBatch(batch, static_cast<std::size_t>(config.max_batch))) {
-    CommitBatch(batch);
+  // next one: the group commit. A quiet spell after commits is the time for
+  // a checkpoint.
+  for (;;) {
+    WriteQueue::Popped popped = WriteQueue::Popped::kBatch;
+    if (checkpointer->owed()) {
+      popped = queue.PopBatchFor(batch, max, checkpointer->idle());
+    } else if (!queue.PopBatch(batch, max)) {
+      popped = WriteQueue::Popped::kClosed;
+    }
+    if (popped == WriteQueue::Popped::kClosed) return;
+    if (popped == WriteQueue::Popped::kIdle) {
+      checkpointer->Idle();
+      continue;
+    }
+    if (CommitBatch(batch)) checkpointer->Committed();
     batch.clear();
   }
 }
 
-void SqliteStore::Impl::CommitBatch(std::vector<WriteUnit>& batch) {
+void SqliteStore::Impl::NoteOutcome(const Status& outcome) {
+  const std::int64_t failed_before = health.Record(outcome);
+  if (!outcome.ok()) {
+    LogLimited(log, "commit", spdlog::level::err, "", "group commit failed: {}",
+               outcome.error().message);
+  } else if (failed_before > 0) {
+    spdlog::info("commits succeed again after {} failed{}", failed_before,
+                 LogLimiter::Note(log.Suppressed("commit")));
+  }
+}
+
+bool SqliteStore::Impl::CommitBatch(std::vector<WriteUnit>& batch) {
   std::vector<Status> results(batch.size());
   Status begun = writer->Prepare("BEGIN IMMEDIATE").Run();
   if (!begun.ok()) {
+    NoteOutcome(
+        MakeError(ErrorCode::kUnavailable, "cannot begin a write: " + begun.error().message));
     for (auto& unit : batch) unit.done(MakeError(ErrorCode::kUnavailable, begun.error().message));
-    return;
+    return false;
   }
+  // A unit that failed because the storage refused its writes (rare: pages
+  // normally reach the disk at COMMIT) makes the batch count as failed. A
+  // commit that wrote nothing proves nothing about the disk.
+  Status storage;
+  bool wrote = false;
   SqliteTx tx(*writer, config.secret_key);
   // Each unit runs in its own savepoint so that a failing unit rolls back
   // alone. The statements are prepared once (sqlite3_exec would re-parse).
@@ -153,6 +206,7 @@ void SqliteStore::Impl::CommitBatch(std::vector<WriteUnit>& batch) {
       results[i] = sp;
       continue;
     }
+    const std::int64_t changes_before = sqlite3_total_changes64(writer->raw());
     try {
       results[i] = batch[i].fn(tx);
       if (results[i].ok()) results[i] = tx.EndUnit();
@@ -160,19 +214,32 @@ void SqliteStore::Impl::CommitBatch(std::vector<WriteUnit>& batch) {
       spdlog::error("write unit threw: {}", e.what());
       results[i] = MakeError(ErrorCode::kInternal, "internal error");
     }
-    if (!results[i].ok()) (void)writer->Prepare("ROLLBACK TO unit").Run();
+    if (!results[i].ok()) {
+      if (storage.ok() && sqlite::IsStorageFailure(writer->raw())) storage = results[i];
+      (void)writer->Prepare("ROLLBACK TO unit").Run();
+    } else if (sqlite3_total_changes64(writer->raw()) > changes_before) {
+      wrote = true;
+    }
     (void)writer->Prepare("RELEASE unit").Run();
   }
   Status committed = writer->Prepare("COMMIT").Run();
   if (!committed.ok()) {
-    spdlog::error("group commit failed: {}", committed.error().message);
+    // The reason goes to the client too: "database or disk is full" tells
+    // an operator more than "commit failed".
+    const std::string why = sqlite3_errmsg(writer->raw());
     (void)writer->Exec("ROLLBACK");
     for (auto& r : results) {
-      if (r.ok()) r = MakeError(ErrorCode::kUnavailable, "commit failed; nothing was written");
+      if (r.ok()) {
+        r = MakeError(ErrorCode::kUnavailable, "commit failed (" + why + "); nothing was written");
+      }
     }
+    NoteOutcome(MakeError(ErrorCode::kUnavailable, "commit failed: " + why));
+  } else if (wrote || !storage.ok()) {
+    NoteOutcome(storage);
   }
   for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results[i]));
   if (committed.ok() && commit_listener) commit_listener();
+  return committed.ok();
 }
 
 SqliteStore::SqliteStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -203,6 +270,13 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteConfig& confi
   // Checkpoints run in the writer; a larger WAL between checkpoints keeps
   // them from stalling every few hundred commits.
   OF_RETURN_IF_ERROR(impl->writer->Exec("PRAGMA wal_autocheckpoint=4000;"));
+  WalCheckpointer::Options checkpoints;
+  checkpoints.truncate_bytes = std::max<std::int64_t>(1, config.wal_limit_bytes);
+  checkpoints.idle =
+      std::chrono::milliseconds(std::max<std::int64_t>(1, config.checkpoint_idle_ms));
+  impl->checkpointer = std::make_unique<WalCheckpointer>(*impl->writer, config.path + "-wal",
+                                                         checkpoints, impl->log);
+  OF_RETURN_IF_ERROR(impl->checkpointer->Configure());
   for (int i = 0; i < std::max(1, config.readers); ++i) {
     OF_ASSIGN_OR_RETURN(auto reader, Connection::Open(config.path, true));
     impl->idle_readers.push_back(std::move(reader));
@@ -266,6 +340,34 @@ Status SqliteStore::Read(const ReadFn& fn) {
 Status SqliteStore::Ping() {
   return Read([](ReadTx&) { return OkStatus(); });
 }
+
+Status SqliteStore::CheckWrites() {
+  if (impl_->config.min_free_bytes > 0) {
+    const std::int64_t free = FreeBytes(impl_->config.path);
+    if (free >= 0 && free < impl_->config.min_free_bytes) {
+      return MakeError(ErrorCode::kUnavailable,
+                       "disk full: " + std::to_string(free / 1024) +
+                           " KB free on the database's file system, readiness needs " +
+                           std::to_string(impl_->config.min_free_bytes / 1024) + " KB");
+    }
+  }
+  return impl_->health.Check([raw = impl_.get()] {
+    const TimeMs now = raw->clock.NowMs();
+    // A value that differs from the last probe's: an unchanged row would not
+    // dirty its page, and nothing would reach the disk.
+    raw->queue.Push(
+        [raw, now](WriteTx&) -> Status {
+          auto s = raw->writer->Prepare(
+              "INSERT INTO counters (store_id, name, value) VALUES ('', 'write-probe', ?) "
+              "ON CONFLICT (store_id, name) DO UPDATE SET value = excluded.value");
+          s.Bind(1, now);
+          return s.Run();
+        },
+        [](const Status&) {});
+  });
+}
+
+std::int64_t SqliteWalBytes(const std::string& path) { return sqlite::WalFileBytes(path); }
 
 void SqliteStore::SetCommitListener(std::function<void()> listener) {
   impl_->commit_listener = std::move(listener);

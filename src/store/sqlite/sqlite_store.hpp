@@ -4,6 +4,7 @@
 // group-commits queued units of work (one fsync per batch); reads use a small
 // pool of reader connections, so they never wait for the writer.
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -26,6 +27,16 @@ struct SqliteConfig {
   // 32 bytes that seal webhook secrets at rest (see webhook_secrets.hpp);
   // empty keeps them as given (tools that never write webhooks).
   std::string secret_key;
+  // The writer checkpoints the WAL itself (wal_checkpointer.hpp): PASSIVE
+  // after `checkpoint_idle_ms` without writes, TRUNCATE once the WAL file
+  // passes `wal_limit_bytes` (also the journal_size_limit).
+  std::int64_t wal_limit_bytes = std::int64_t{64} << 20;
+  std::int64_t checkpoint_idle_ms = 1000;
+  // Readiness: less free space than this on the database's file system
+  // counts as a full disk (0: not checked). A tiny probe commit can still
+  // fit in WAL space that failed commits allocated, so the probe alone
+  // would say "ready" while every order fails.
+  std::int64_t min_free_bytes = std::int64_t{1} << 20;
 };
 
 class SqliteStore : public Store {
@@ -44,6 +55,9 @@ class SqliteStore : public Store {
                                                    const std::vector<ClaimSkip>& skip) override;
   void ReleaseClaims(const std::vector<Delivery>& /*deliveries*/) override {}
   Status Ping() override;
+  // The probe upserts one row of `counters` ('', 'write-probe'); less
+  // free space than config.min_free_bytes is reported first.
+  Status CheckWrites() override;
   const char* Backend() const override { return "sqlite"; }
   void SetCommitListener(std::function<void()> listener) override;
 
@@ -56,6 +70,10 @@ class SqliteStore : public Store {
   explicit SqliteStore(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// Size in bytes of the WAL file of the database at `path` (0 when there is
+// none), for the metrics. Thread-safe.
+std::int64_t SqliteWalBytes(const std::string& path);
 
 // Applies pending migrations to the database at `path` and returns the
 // resulting schema version (for `orderflow migrate`).
