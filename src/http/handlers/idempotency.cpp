@@ -77,6 +77,7 @@ class ClaimingStore final : public store::Store {
     inner_.ReleaseClaims(deliveries);
   }
   Status Ping() override { return inner_.Ping(); }
+  Status CheckWrites() override { return inner_.CheckWrites(); }
   const char* Backend() const override { return inner_.Backend(); }
   void SetCommitListener(std::function<void()> /*listener*/) override {}
 
