@@ -138,6 +138,13 @@ void SqliteExec(const std::string& path, const std::string& sql) {
   ASSERT_EQ(rc, SQLITE_OK) << message;
 }
 
+// Servers whose webhooks may call the receiver on loopback.
+ServerProcess::Options LoopbackHooks() {
+  ServerProcess::Options options;
+  options.extra_args = {"--allow-private-egress", "127.0.0.0/8"};
+  return options;
+}
+
 class SecretsTest : public ::testing::Test {
  protected:
   // A store with a product, on `server`; returns its API client (and its
@@ -165,7 +172,7 @@ class SecretsTest : public ::testing::Test {
 };
 
 TEST_F(SecretsTest, WebhookSecretsAreSealedAtRestAndDeliveriesStillVerify) {
-  ServerProcess server;
+  ServerProcess server(LoopbackHooks());
   auto api = NewStore(server);
   std::vector<std::pair<std::string, std::string>> hooks;
   for (int i = 0; i < 3; ++i) {
@@ -218,7 +225,7 @@ TEST_F(SecretsTest, WebhookSecretsAreSealedAtRestAndDeliveriesStillVerify) {
 }
 
 TEST_F(SecretsTest, PlaintextSecretsOfAnOlderVersionAreSealedAtStart) {
-  ServerProcess server;
+  ServerProcess server(LoopbackHooks());
   std::string key;
   auto api = NewStore(server, &key);
   auto [id, secret] = CreateHook(*api, receiver_.Url("legacy"));
@@ -254,7 +261,7 @@ TEST_F(SecretsTest, PlaintextSecretsOfAnOlderVersionAreSealedAtStart) {
 }
 
 TEST_F(SecretsTest, AWrongSecretKeyFileStopsTheStartAndNamesTheFile) {
-  auto first = std::make_unique<ServerProcess>();
+  auto first = std::make_unique<ServerProcess>(LoopbackHooks());
   auto api = NewStore(*first);
   CreateHook(*api, receiver_.Url("wrong-key"));
   ASSERT_EQ(first->Terminate(), 0);
