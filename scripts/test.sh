@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Everything `make test` does: install what is missing, build Release (all
-# tiers) and one clang ASan/UBSan build (unit and integration tiers, and the
-# libFuzzer harnesses), run them all under ctest, with each harness run
-# briefly (scripts/fuzz.sh). ORDERFLOW_BUILD_ROOT puts the build directories
+# tiers) and one clang ASan/UBSan build (the unit tests, the server and
+# payment binaries the integration suite drives, and the libFuzzer
+# harnesses), run them all under ctest, with each harness run briefly
+# (scripts/fuzz.sh). ORDERFLOW_BUILD_ROOT puts the build directories
 # elsewhere than the repository.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +14,7 @@ JOBS=$(nproc)
 # expects); another root keeps a run apart from the usual ones.
 ROOT=${ORDERFLOW_BUILD_ROOT:-.}
 mkdir -p "$ROOT"
+ROOT=$(cd "$ROOT" && pwd)
 # Each phase reports its wall time and the CPU time of its processes (the
 # latter barely moves when something else shares the machine).
 TICKS=$(getconf CLK_TCK)
@@ -40,15 +42,17 @@ cmake -S . -B "$ROOT/build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 ninja -C "$ROOT/build" -j "$JOBS"
 phase_done "Release build"
 
-echo "== build (clang ASan+UBSan: unit and integration tiers, fuzzers)"
+echo "== build (clang ASan+UBSan: unit tests, the binaries under integration test, fuzzers)"
 # One build for both: the fuzzers' flags (CMakeLists.txt, ORDERFLOW_FUZZ) on
 # the tests as well, so that the core library is compiled twice, not three
 # times. Debug keeps assertions on.
 cmake -S . -B "$ROOT/build-asan" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
   -DCMAKE_CXX_COMPILER=clang++ -DORDERFLOW_FUZZ=ON >/dev/null
-# integration_tests depends on the orderflow binaries, so the servers the
-# integration tests spawn (ORDERFLOW_BINARY) are the sanitized ones too.
-ninja -C "$ROOT/build-asan" -j "$JOBS" unit_tests integration_tests fuzz_http fuzz_request_body
+# The integration suite drives server processes: what it checks under the
+# sanitizers is those binaries, so it is not compiled again here; the
+# Release-built suite runs against the sanitized binaries below.
+ninja -C "$ROOT/build-asan" -j "$JOBS" unit_tests orderflow orderflow-payment-gateway \
+  fuzz_http fuzz_request_body
 phase_done "sanitizer build"
 
 echo "== throwaway PostgreSQL cluster for the PostgreSQL tests"
@@ -67,7 +71,10 @@ echo "== unit and integration tests under ASan+UBSan"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # The kill -9 crash test needs a minimum request rate between kills that a
 # Debug ASan server does not reach; it runs in the Release tier below.
-ctest --test-dir "$ROOT/build-asan" -L 'unit|integration' -E '^integration\.CrashTest\.' \
+ctest --test-dir "$ROOT/build-asan" -L unit --output-on-failure -j "$JOBS" --timeout 300
+ORDERFLOW_TEST_BINARY="$ROOT/build-asan/orderflow" \
+  ORDERFLOW_TEST_GATEWAY_BINARY="$ROOT/build-asan/orderflow-payment-gateway" \
+  ctest --test-dir "$ROOT/build" -L integration -E '^integration\.CrashTest\.' \
   --output-on-failure -j "$JOBS" --timeout 300
 phase_done "sanitizer tests"
 

@@ -1,11 +1,24 @@
 #include "store/commit_health.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <string>
 
 namespace orderflow::store {
 
 CommitHealth::CommitHealth(const Clock& clock, Options options)
     : clock_(clock), options_(options) {}
+
+void CommitHealth::RecordAndLog(const Status& outcome, LogLimiter& log) {
+  const std::int64_t failed_before = Record(outcome);
+  if (!outcome.ok()) {
+    LogLimited(log, "commit", spdlog::level::err, "", "group commit failed: {}",
+               outcome.error().message);
+  } else if (failed_before > 0) {
+    spdlog::info("commits succeed again after {} failed{}", failed_before,
+                 LogLimiter::Note(log.Suppressed("commit")));
+  }
+}
 
 std::int64_t CommitHealth::Record(const Status& outcome) {
   const TimeMs now = clock_.NowMs();

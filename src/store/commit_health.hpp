@@ -16,6 +16,7 @@
 #include <mutex>
 
 #include "common/clock.hpp"
+#include "common/log_limiter.hpp"
 #include "common/result.hpp"
 
 namespace orderflow::store {
@@ -39,6 +40,9 @@ class CommitHealth {
   // whose message is the reason readiness gives). Returns how many
   // outcomes in a row had failed before this one (to log a recovery once).
   std::int64_t Record(const Status& outcome);
+  // Record, then log a failure (rate-limited under the kind "commit") or
+  // the first success after failures.
+  void RecordAndLog(const Status& outcome, LogLimiter& log);
 
   // Whether commits succeed: the latest outcome when it is fresh. Otherwise
   // calls `probe`, which must queue a tiny write unit (the writer then

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "integration/cli_helpers.hpp"
+#include "support/csv_record.hpp"
 #include "support/pg_test_db.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
@@ -185,35 +186,6 @@ TEST(CliDatabase, DeadLettersCanBeListedAndRedriven) {
   EXPECT_TRUE(Contains(again_out, "0 dead letter(s)")) << again_out;
 }
 
-// RFC 4180 fields of one CSV record starting at `pos`; advances `pos`.
-std::vector<std::string> CsvRecord(const std::string& text, std::size_t& pos) {
-  std::vector<std::string> fields(1);
-  bool quoted = false;
-  for (; pos < text.size(); ++pos) {
-    char c = text[pos];
-    if (quoted) {
-      if (c == '"' && pos + 1 < text.size() && text[pos + 1] == '"') {
-        fields.back() += '"';
-        ++pos;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        fields.back() += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      fields.emplace_back();
-    } else if (c == '\r' && pos + 1 < text.size() && text[pos + 1] == '\n') {
-      pos += 2;
-      return fields;
-    } else {
-      fields.back() += c;
-    }
-  }
-  return fields;
-}
-
 // OWASP CSV injection: a customer named =HYPERLINK(...) must reach the
 // spreadsheet as text. Amounts stay plain numbers.
 TEST(CliDatabase, CsvExportEscapesFormulasInTextOnly) {
@@ -241,12 +213,12 @@ TEST(CliDatabase, CsvExportEscapesFormulasInTextOnly) {
       << csv;
 
   std::size_t pos = 0;
-  std::vector<std::string> header = CsvRecord(csv, pos);
+  std::vector<std::string> header = SplitCsvRecord(csv, pos);
   std::map<std::string, std::size_t> col;
   for (std::size_t i = 0; i < header.size(); ++i) col[header[i]] = i;
   int rows = 0;
   while (pos < csv.size()) {
-    std::vector<std::string> f = CsvRecord(csv, pos);
+    std::vector<std::string> f = SplitCsvRecord(csv, pos);
     ASSERT_EQ(f.size(), header.size());
     const std::string& kind = kind_of_order[f[col["orderId"]]];
     const std::string& name = f[col["customerName"]];

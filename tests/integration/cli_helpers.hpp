@@ -12,10 +12,12 @@
 #include <utility>
 #include <vector>
 
+#include "support/server_process.hpp"
+
 namespace orderflow::testing::cli {
 
 inline const std::string& Binary() {
-  static const std::string binary = ORDERFLOW_BINARY;
+  static const std::string binary = OrderflowBinary();
   return binary;
 }
 

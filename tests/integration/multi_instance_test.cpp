@@ -150,7 +150,7 @@ TEST(MultiInstance, ThreeServersOneDatabaseKillNineLosesNothingAndDoublesNothing
   const std::string url = PgSchemaUrl(shared.path());
   ASSERT_FALSE(url.empty());
   const QueryIntFn query = [&](const std::string& sql) { return PgQueryInt(shared.path(), sql); };
-  GatewayProcess gateway(ORDERFLOW_GATEWAY_BINARY);
+  GatewayProcess gateway(GatewayBinary());
 
   // The first instance migrates and seeds the demo stores; the others join.
   std::vector<std::unique_ptr<ServerProcess>> servers;
@@ -254,7 +254,7 @@ TEST(PostgresOutage, ServerRecoversByItselfAndLosesNothingAcknowledged) {
   }
   PrivateCluster cluster;
   ASSERT_FALSE(cluster.url().empty());
-  GatewayProcess gateway(ORDERFLOW_GATEWAY_BINARY);
+  GatewayProcess gateway(GatewayBinary());
   ServerProcess server(InstanceOptions(cluster.url(), gateway.url()));
   HttpClient probe(server.port());
   ASSERT_EQ(probe.Get("/readyz").status, 200);

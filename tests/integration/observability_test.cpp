@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/csv_record.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -265,34 +266,6 @@ TEST(JsonLogs, EveryLineIsJsonAndOrderLinesCarryOrderAndTraceIds) {
             Str(boost::json::value(by_order[flaky].front()), "traceId"));
 }
 
-std::vector<std::string> SplitCsvRecord(const std::string& text, std::size_t& pos) {
-  std::vector<std::string> fields(1);
-  bool quoted = false;
-  for (; pos < text.size(); ++pos) {
-    char c = text[pos];
-    if (quoted) {
-      if (c == '"' && pos + 1 < text.size() && text[pos + 1] == '"') {
-        fields.back() += '"';
-        ++pos;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        fields.back() += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      fields.emplace_back();
-    } else if (c == '\r' && pos + 1 < text.size() && text[pos + 1] == '\n') {
-      pos += 2;
-      return fields;
-    } else {
-      fields.back() += c;
-    }
-  }
-  return fields;
-}
-
 TEST(Export, CsvAndJsonLinesMatchTheApiWhileTheServerRuns) {
   ServerProcess server;
   StoreApi api(server.port(), server.admin_token(), "X");
@@ -304,7 +277,7 @@ TEST(Export, CsvAndJsonLinesMatchTheApiWhileTheServerRuns) {
   for (const auto& id : ids) WaitForTerminal(api, id);
 
   TempDir dir;
-  const std::string bin = ORDERFLOW_BINARY;
+  const std::string bin = OrderflowBinary();
   const std::string db = " --db '" + server.db_arg() + "'";
   std::string csv_path = dir.path() + "/orders.csv";
   auto [csv_code, csv_out] =

@@ -50,7 +50,7 @@ std::string PostOrder(StoreApi& api, const std::string& token) {
 }
 
 TEST(PaymentGateway, ChargesAndDeclinesThroughTheHttpService) {
-  GatewayProcess gateway(ORDERFLOW_GATEWAY_BINARY);
+  GatewayProcess gateway(GatewayBinary());
   ServerProcess server({{"--payment-gateway", gateway.url()}});
   StoreApi api(server.port(), server.admin_token(), "X");
 
@@ -84,7 +84,7 @@ TEST(PaymentGateway, OrdersWaitOutAnOutageAndAreChargedOnce) {
   // The service comes back on the same port, so the port must be one that
   // no outgoing connection can be given meanwhile.
   auto gateway =
-      std::make_unique<GatewayProcess>(ORDERFLOW_GATEWAY_BINARY, PortOutsideEphemeralRange());
+      std::make_unique<GatewayProcess>(GatewayBinary(), PortOutsideEphemeralRange());
   unsigned short port = gateway->port();
   ServerProcess server({{"--payment-gateway", gateway->url()}});
   StoreApi api(server.port(), server.admin_token(), "X");
@@ -100,7 +100,7 @@ TEST(PaymentGateway, OrdersWaitOutAnOutageAndAreChargedOnce) {
       << "the payment step should be retrying: " << api.Get("/api/orders/" + order + "/trace").body;
   EXPECT_EQ(StatusOf(api, order), "pending");
 
-  gateway = std::make_unique<GatewayProcess>(ORDERFLOW_GATEWAY_BINARY, port);
+  gateway = std::make_unique<GatewayProcess>(GatewayBinary(), port);
   EXPECT_EQ(WaitForStatus(api, order, {"delivered"}, std::chrono::seconds(30)), "delivered");
   HttpClient gw(port);
   EXPECT_EQ(ParseJson(gw.Get("/api/stats").body).at("captured").as_int64(), 1);

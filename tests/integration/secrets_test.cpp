@@ -21,11 +21,10 @@
 #include <vector>
 
 #include "common/ids.hpp"
-#include "http/router.hpp"
-#include "http/server.hpp"
 #include "support/pg_test_db.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
+#include "support/webhook_receiver.hpp"
 
 namespace orderflow::testing {
 namespace {
@@ -43,53 +42,10 @@ bool WaitUntil(const std::function<bool()>& done) {
   return done();
 }
 
-// Records the POSTs to /api/hook/:name with their signature header.
-class Receiver {
- public:
-  struct Got {
-    std::string body;
-    std::string signature;
-  };
-  Receiver() {
-    router_.Add("POST", "/api/hook/:name", [this](http::Request& request, http::Respond respond) {
-      {
-        std::lock_guard lock(mu_);
-        got_[request.Param("name")].push_back(
-            Got{request.body, std::string(request.Header("x-orderflow-signature"))});
-      }
-      http::Response res;
-      res.body = "{}";
-      respond(std::move(res));
-    });
-    http::ServerConfig config;
-    config.host = "127.0.0.1";
-    config.port = 0;
-    config.threads = 1;
-    server_ = std::make_unique<http::Server>(config, router_);
-    thread_ = std::thread([this] { server_->Run(); });
-  }
-  ~Receiver() {
-    server_->Stop();
-    thread_.join();
-  }
-  std::string Url(const std::string& name) const {
-    return "http://127.0.0.1:" + std::to_string(server_->port()) + "/api/hook/" + name;
-  }
-  std::vector<Got> Received(const std::string& name) {
-    std::lock_guard lock(mu_);
-    return got_[name];
-  }
-
- private:
-  http::Router router_;
-  std::unique_ptr<http::Server> server_;
-  std::thread thread_;
-  std::mutex mu_;
-  std::map<std::string, std::vector<Got>> got_;  // GUARDED_BY(mu_)
-};
+using Receiver = WebhookReceiver;
 
 // t=<unix>,v1=<hex HMAC-SHA256(secret, "t.body")>
-bool Verifies(const Receiver::Got& got, const std::string& secret) {
+bool Verifies(const Receiver::Request& got, const std::string& secret) {
   auto comma = got.signature.find(",v1=");
   if (got.signature.rfind("t=", 0) != 0 || comma == std::string::npos) return false;
   std::string t = got.signature.substr(2, comma - 2);

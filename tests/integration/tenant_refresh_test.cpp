@@ -101,7 +101,7 @@ TEST(TenantRefresh, CliRotateKeyBesideARunningSqliteServerApplies) {
   const std::string old_key = CreateStore(server, id);
   ASSERT_EQ(StatusWithKey(server.port(), old_key), 200);
 
-  auto [code, out] = RunCommand(std::string(ORDERFLOW_BINARY) + " stores rotate-key " + id +
+  auto [code, out] = RunCommand(std::string(OrderflowBinary()) + " stores rotate-key " + id +
                                 " --db " + server.db_arg());
   ASSERT_EQ(code, 0) << "the CLI must be able to write beside the server: " << out;
   const std::string marker = "(shown once): ";

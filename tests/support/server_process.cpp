@@ -70,6 +70,11 @@ int ExitCodeOf(int status) {
 
 }  // namespace
 
+std::string BinaryUnderTest(const char* env_name, const char* built_in) {
+  const char* env = std::getenv(env_name);
+  return env != nullptr && *env != '\0' ? env : built_in;
+}
+
 ServerProcess::ServerProcess(Options options, std::string binary)
     : options_(std::move(options)), binary_(std::move(binary)) {
   if (binary_.empty()) {

@@ -17,13 +17,26 @@
 #include "support/http_client.hpp"
 #include "support/temp_dir.hpp"
 
+namespace orderflow::testing {
+
+// The binary the environment variable `env_name` names, else `built_in`.
+std::string BinaryUnderTest(const char* env_name, const char* built_in);
+
 #ifdef ORDERFLOW_BINARY
-#define ORDERFLOW_TESTING_BINARY ORDERFLOW_BINARY
+// The binaries under test: those this suite was built with, unless the
+// environment names others; the sanitizer tier of scripts/test.sh runs the
+// suite against the sanitized server (ORDERFLOW_TEST_BINARY) and payment
+// service (ORDERFLOW_TEST_GATEWAY_BINARY).
+inline std::string OrderflowBinary() {
+  return BinaryUnderTest("ORDERFLOW_TEST_BINARY", ORDERFLOW_BINARY);
+}
+inline std::string GatewayBinary() {
+  return BinaryUnderTest("ORDERFLOW_TEST_GATEWAY_BINARY", ORDERFLOW_GATEWAY_BINARY);
+}
+#define ORDERFLOW_TESTING_BINARY ::orderflow::testing::OrderflowBinary()
 #else
 #define ORDERFLOW_TESTING_BINARY ""
 #endif
-
-namespace orderflow::testing {
 
 // One `orderflow serve` child process. The constructor returns once the
 // server has printed its `listening on http://HOST:PORT` line; it throws

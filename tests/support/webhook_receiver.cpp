@@ -6,8 +6,9 @@ WebhookReceiver::WebhookReceiver(const std::string& address) : address_(address)
   router_.Add("POST", "/api/hook/:name", [this](http::Request& request, http::Respond respond) {
     {
       std::lock_guard lock(mu_);
-      received_.push_back(
-          Request{request.Param("name"), std::string(request.Header("host")), request.body});
+      received_.push_back(Request{request.Param("name"), std::string(request.Header("host")),
+                                  request.body,
+                                  std::string(request.Header("x-orderflow-signature"))});
       arrived_.notify_all();
       if (holding_) {
         held_.push_back(std::move(respond));
@@ -62,6 +63,15 @@ void WebhookReceiver::Release() {
 std::vector<WebhookReceiver::Request> WebhookReceiver::Got() const {
   std::lock_guard lock(mu_);
   return received_;
+}
+
+std::vector<WebhookReceiver::Request> WebhookReceiver::Received(const std::string& name) const {
+  std::lock_guard lock(mu_);
+  std::vector<Request> out;
+  for (const auto& r : received_) {
+    if (r.name == name) out.push_back(r);
+  }
+  return out;
 }
 
 std::size_t WebhookReceiver::held() const {

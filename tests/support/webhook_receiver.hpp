@@ -25,6 +25,7 @@ class WebhookReceiver {
     std::string name;
     std::string host;  // the Host header
     std::string body;
+    std::string signature;  // the X-OrderFlow-Signature header
   };
 
   explicit WebhookReceiver(const std::string& address = "127.0.0.1");
@@ -41,6 +42,8 @@ class WebhookReceiver {
   void Release();
   // Requests so far (held or answered), in arrival order.
   std::vector<Request> Got() const;
+  // Those to /api/hook/`name`.
+  std::vector<Request> Received(const std::string& name) const;
   std::size_t held() const;
   // Waits (up to `timeout`) until `count` requests arrived; false on timeout.
   bool WaitForRequests(std::size_t count, std::chrono::milliseconds timeout);

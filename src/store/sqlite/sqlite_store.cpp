@@ -171,16 +171,7 @@ void SqliteStore::Impl::WriterLoop() {
   }
 }
 
-void SqliteStore::Impl::NoteOutcome(const Status& outcome) {
-  const std::int64_t failed_before = health.Record(outcome);
-  if (!outcome.ok()) {
-    LogLimited(log, "commit", spdlog::level::err, "", "group commit failed: {}",
-               outcome.error().message);
-  } else if (failed_before > 0) {
-    spdlog::info("commits succeed again after {} failed{}", failed_before,
-                 LogLimiter::Note(log.Suppressed("commit")));
-  }
-}
+void SqliteStore::Impl::NoteOutcome(const Status& outcome) { health.RecordAndLog(outcome, log); }
 
 bool SqliteStore::Impl::CommitBatch(std::vector<WriteUnit>& batch) {
   std::vector<Status> results(batch.size());
