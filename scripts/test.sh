@@ -10,6 +10,9 @@ cd "$(dirname "$0")/.."
 
 ORDERFLOW_SETUP_EXTRA="postgres browser" bash scripts/setup.sh
 JOBS=$(nproc)
+# Tests mostly wait (fsync, timers, child processes): twice as many as cores
+# keep the cores busy. None may depend on timing, so this is also a check.
+TEST_JOBS=$((JOBS * 2))
 # Where the build directories go (default: the repository, as `make clean`
 # expects); another root keeps a run apart from the usual ones.
 ROOT=${ORDERFLOW_BUILD_ROOT:-.}
@@ -71,11 +74,11 @@ echo "== unit and integration tests under ASan+UBSan"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # The kill -9 crash test needs a minimum request rate between kills that a
 # Debug ASan server does not reach; it runs in the Release tier below.
-ctest --test-dir "$ROOT/build-asan" -L unit --output-on-failure -j "$JOBS" --timeout 300
+ctest --test-dir "$ROOT/build-asan" -L unit --output-on-failure -j "$TEST_JOBS" --timeout 300
 ORDERFLOW_TEST_BINARY="$ROOT/build-asan/orderflow" \
   ORDERFLOW_TEST_GATEWAY_BINARY="$ROOT/build-asan/orderflow-payment-gateway" \
   ctest --test-dir "$ROOT/build" -L integration -E '^integration\.CrashTest\.' \
-  --output-on-failure -j "$JOBS" --timeout 300
+  --output-on-failure -j "$TEST_JOBS" --timeout 300
 phase_done "sanitizer tests"
 
 echo "== fuzzers (${FUZZ_SECONDS:-30}s each)"
@@ -84,4 +87,4 @@ phase_done "fuzzers"
 
 # Last, so that its summary ("100% tests passed ...") ends the output.
 echo "== all tiers (Release): unit, integration on SQLite and on PostgreSQL, browser"
-ctest --test-dir "$ROOT/build" --output-on-failure -j "$JOBS" --timeout 600
+ctest --test-dir "$ROOT/build" --output-on-failure -j "$TEST_JOBS" --timeout 600
