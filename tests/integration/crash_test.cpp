@@ -42,10 +42,10 @@ struct Acknowledged {
   int posted = 0;
 };
 
-// Posts orders from `writers` threads until the server is killed after
-// `run_for`; records every 2xx.
-void LoadAndKill(ServerProcess& server, int round, std::chrono::milliseconds run_for,
-                 Acknowledged& acked) {
+// Posts orders from `writers` threads and kills the server, under that
+// load, once `kill_at` orders in all have been acknowledged (or after two
+// minutes, which the caller's check then reports); records every 2xx.
+void LoadAndKill(ServerProcess& server, int round, std::size_t kill_at, Acknowledged& acked) {
   constexpr int kWriters = 4;
   std::atomic<bool> stop{false};
   std::vector<std::thread> writers;
@@ -79,7 +79,14 @@ void LoadAndKill(ServerProcess& server, int round, std::chrono::milliseconds run
       }
     });
   }
-  std::this_thread::sleep_for(run_for);
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::minutes(2);
+  while (std::chrono::steady_clock::now() < give_up) {
+    {
+      std::lock_guard lock(acked.mu);
+      if (acked.orders.size() >= kill_at) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   server.Kill9();
   stop = true;
   for (auto& t : writers) t.join();
@@ -104,7 +111,7 @@ TEST(CrashTest, KillNineTwiceUnderLoadLosesNothingAndDoublesNothing) {
   std::int64_t unfinished_at_kill = 0;
   for (int round = 1; round <= 2; ++round) {
     const std::size_t before = acked.orders.size();
-    LoadAndKill(server, round, 750ms, acked);
+    LoadAndKill(server, round, before + 60, acked);
     ASSERT_GT(acked.orders.size(), before + 20) << "round " << round << " made too little load";
     {
       // What the crash left for recovery: work the engine had not finished.
