@@ -226,6 +226,16 @@ TEST(DiskFull, IntakeAnswers503ReadinessSaysWhyAndEverythingRecovers) {
     EXPECT_EQ(r.status, 200) << "acknowledged order " << id << " is gone: " << r.body;
   }
 
+  // This run's own commits are refused too (its writer may not have tried
+  // one yet), so that its recovery has something to report below.
+  HttpResult refused_again;
+  for (int i = 0; i < 500 && refused_again.status != 503; ++i) {
+    refused_again = post();
+    ASSERT_TRUE(refused_again.status == 201 || refused_again.status == 503)
+        << refused_again.status << " " << refused_again.body;
+  }
+  ASSERT_EQ(refused_again.status, 503) << "500 orders fit on a full disk after the restart?";
+
   // --- space comes back -----------------------------------------------------
   ASSERT_EQ(::unlink(disk.File("filler").c_str()), 0) << std::strerror(errno);
   EXPECT_TRUE(WaitFor(
