@@ -25,8 +25,11 @@ async function productNames(page) {
   return page.$$eval('#products-table tbody tr', (rows) => rows.map((r) => r.querySelector('.product-name').textContent));
 }
 
+// Waits for the product's row: the table is drawn before its rows arrive.
 async function stockOf(page, name) {
-  return page.$eval(`#products-table tbody tr:has-text("${name}")`, (tr) => Number(tr.children[2].textContent.replace(/,/g, '')));
+  const row = `#products-table tbody tr:has-text("${name}")`;
+  await page.waitForSelector(row);
+  return page.$eval(row, (tr) => Number(tr.children[2].textContent.replace(/,/g, '')));
 }
 
 test('switching store changes the header name, the brand colour and the product list', async () => {
