@@ -83,8 +83,7 @@ bool PaymentIsRetrying(StoreApi& api, const std::string& order) {
 TEST(PaymentGateway, OrdersWaitOutAnOutageAndAreChargedOnce) {
   // The service comes back on the same port, so the port must be one that
   // no outgoing connection can be given meanwhile.
-  auto gateway =
-      std::make_unique<GatewayProcess>(GatewayBinary(), PortOutsideEphemeralRange());
+  auto gateway = std::make_unique<GatewayProcess>(GatewayBinary(), PortOutsideEphemeralRange());
   unsigned short port = gateway->port();
   ServerProcess server({{"--payment-gateway", gateway->url()}});
   StoreApi api(server.port(), server.admin_token(), "X");
