@@ -34,8 +34,11 @@ fuzz: setup
 format:
 	@clang-format -i $$(git ls-files '*.cpp' '*.hpp')
 
-tidy: build
-	@clang-tidy -p $(BUILD_DIR) --quiet $$(git ls-files 'src/*.cpp')
+# clang-tidy reads the compile commands of a build without precompiled
+# headers (the Release build's are gcc's, which clang cannot load).
+tidy: setup
+	@cmake -S . -B build-tidy -G Ninja -DCMAKE_BUILD_TYPE=Release -DORDERFLOW_PCH=OFF >/dev/null
+	@clang-tidy -p build-tidy --quiet $$(git ls-files 'src/*.cpp')
 
 clean:
-	rm -rf $(BUILD_DIR) build-asan build-fuzz
+	rm -rf $(BUILD_DIR) build-asan build-fuzz build-tidy

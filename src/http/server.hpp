@@ -20,7 +20,7 @@ struct ServerConfig {
   std::string host = "127.0.0.1";
   unsigned short port = 8080;  // 0 = pick a free port
   int threads = 2;
-  std::size_t body_limit = 64 * 1024;
+  std::size_t body_limit = std::size_t{64} * 1024;
   int read_timeout_seconds = 30;          // whole request, headers and body
   int idle_timeout_seconds = 60;          // keep-alive between requests
   std::vector<std::string> cors_origins;  // exact origins allowed; "*" allows any
@@ -32,10 +32,10 @@ struct ServerConfig {
   // up to a tenth, and the client reconnects. 0: never.
   double stream_lifetime_seconds = 0;
   // Bytes queued for one stream client before it is dropped.
-  std::size_t stream_backlog_limit = 4 * 1024 * 1024;
+  std::size_t stream_backlog_limit = std::size_t{4} * 1024 * 1024;
   // Bytes queued for all stream clients together; beyond it the clients
   // with the longest queues (the slowest readers) are dropped. 0: no limit.
-  std::size_t stream_buffer_limit = 64 * 1024 * 1024;
+  std::size_t stream_buffer_limit = std::size_t{64} * 1024 * 1024;
 };
 
 class Server {

@@ -47,13 +47,13 @@ using tcp = asio::ip::tcp;
 using wire::ReplyContext;
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
-constexpr std::size_t kReadChunk = 8 * 1024;
+constexpr std::size_t kReadChunk = std::size_t{8} * 1024;
 constexpr auto kHeartbeat = std::chrono::seconds(15);
 // After an error response the client may still be sending the body; reading it
 // for a moment before closing avoids a TCP reset that would destroy the
 // response in the client's receive buffer.
 constexpr auto kLingerTime = std::chrono::seconds(1);
-constexpr std::size_t kLingerBytes = 1024 * 1024;
+constexpr std::size_t kLingerBytes = std::size_t{1024} * 1024;
 
 Response ErrorOf(ErrorCode code, std::string message) {
   return ErrorResponse(MakeError(code, std::move(message)));

@@ -22,7 +22,7 @@ using RequestHeader = boost::beast::http::request_header<>;
 using RequestMessage = boost::beast::http::request<boost::beast::http::string_body>;
 using RequestParser = boost::beast::http::request_parser<boost::beast::http::string_body>;
 
-constexpr std::size_t kHeaderLimit = 16 * 1024;
+constexpr std::size_t kHeaderLimit = std::size_t{16} * 1024;
 
 // What the response needs to know about the request it answers.
 struct ReplyContext {

@@ -59,7 +59,7 @@ class ClaimingStore final : public store::Store {
                              "repeat it to get its response",
                              "Idempotency-Key");
           }
-          OF_RETURN_IF_ERROR(claimed);
+          if (!claimed.ok()) return claimed;
           return fn(tx);
         },
         [claim = claim_, done = std::move(done)](Status s) {
@@ -223,7 +223,7 @@ Handler Idempotent(Services& services, Handler inner) {
               if (claimed) return tx.CompleteIdempotency(claim->scope, claim->key, rec);
               return tx.PutIdempotency(claim->scope, claim->key, rec);
             },
-            [finish = std::move(finish), shared](Status s) mutable {
+            [finish = std::move(finish), shared](const Status& s) mutable {
               if (!s.ok() && s.code() != ErrorCode::kConflict) {
                 spdlog::warn("cannot record the response of an idempotent request: {}",
                              s.error().message);
