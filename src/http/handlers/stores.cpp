@@ -70,6 +70,16 @@ json::object IssuedJson(const tenancy::IssuedKey& issued) {
   return out;
 }
 
+// Only the admin token manages stores: false, after answering 401 or 403,
+// for anyone else.
+bool RequireAdmin(Services& services, Request& request, Respond& respond) {
+  auto principal = Authorize(services, request, respond, false);
+  if (!principal) return false;
+  if (principal->admin) return true;
+  RespondError(respond, Forbidden());
+  return false;
+}
+
 }  // namespace
 
 void RegisterStoreRoutes(Router& router, Services& services) {
@@ -84,9 +94,7 @@ void RegisterStoreRoutes(Router& router, Services& services) {
   });
   router.Add("POST", "/api/stores",
              Idempotent(services, [&services](Request& request, Respond respond) {
-               auto principal = Authorize(services, request, respond, false);
-               if (!principal) return;
-               if (!principal->admin) return RespondError(respond, Forbidden());
+               if (!RequireAdmin(services, request, respond)) return;
                auto body = ParseJsonBody(request);
                if (!body.ok()) return RespondError(respond, body.error());
                auto spec = ParseNewStore(*body);
@@ -101,9 +109,7 @@ void RegisterStoreRoutes(Router& router, Services& services) {
              }));
   router.Add("PATCH", "/api/stores/:id",
              Idempotent(services, [&services](Request& request, Respond respond) {
-               auto principal = Authorize(services, request, respond, false);
-               if (!principal) return;
-               if (!principal->admin) return RespondError(respond, Forbidden());
+               if (!RequireAdmin(services, request, respond)) return;
                auto body = ParseJsonBody(request);
                if (!body.ok()) return RespondError(respond, body.error());
                auto change = ParseRateLimitChange(*body);
@@ -121,9 +127,7 @@ void RegisterStoreRoutes(Router& router, Services& services) {
   router.Add(
       "POST", "/api/stores/:id/rotate-key",
       Idempotent(services, [&services](Request& request, Respond respond) {
-        auto principal = Authorize(services, request, respond, false);
-        if (!principal) return;
-        if (!principal->admin) return RespondError(respond, Forbidden());
+        if (!RequireAdmin(services, request, respond)) return;
         services.blocking.Post([&services, db = UnitStore(services, request),
                                 respond = std::move(respond), id = request.Param("id")]() mutable {
           auto issued = tenancy::RotateKey(*db, id);
