@@ -15,6 +15,7 @@
 
 #include "common/ids.hpp"
 #include "support/engine_harness.hpp"
+#include "support/test_ping.hpp"
 
 namespace orderflow::testing {
 namespace {
@@ -91,21 +92,7 @@ struct Rig {
     h->engine().AddStep(std::move(owned));
   }
 
-  std::int64_t Ping() {
-    std::int64_t id = 0;
-    const TimeMs now = h->clock().NowMs();
-    Status s = store::WriteSync(h->store(), [&](store::WriteTx& tx) -> Status {
-      store::Event e;
-      e.store_id = kX;
-      e.topic = "test.ping";
-      e.payload = R"({"n":1})";
-      e.created_at = e.due_at = now;
-      OF_ASSIGN_OR_RETURN(id, h->flow().Emit(tx, "test-api", e));
-      return OkStatus();
-    });
-    EXPECT_TRUE(s.ok()) << s.error().message;
-    return id;
-  }
+  std::int64_t Ping() { return EmitTestPing(*h, kX); }
 
   store::Delivery Delivery(std::int64_t event_id) {
     store::Delivery d;
