@@ -34,6 +34,8 @@ const char* ErrorCodeName(ErrorCode code) {
       return "unavailable";
     case ErrorCode::kInternal:
       return "internal";
+    case ErrorCode::kRetryUnit:
+      return "internal";
   }
   return "internal";
 }

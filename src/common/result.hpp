@@ -25,6 +25,9 @@ enum class ErrorCode {
   kRateLimited,
   kUnavailable,
   kInternal,
+  // Never leaves the store: a unit of work returns it to be rolled back and
+  // run again at once (Store::Write).
+  kRetryUnit,
 };
 
 // Stable wire name of an error code ("validation_failed", ...).

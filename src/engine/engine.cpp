@@ -327,8 +327,9 @@ void Engine::Process(store::Delivery delivery) {
   auto chained = std::make_shared<std::vector<store::Delivery>>();
   // The unit itself succeeded: a failure is then the commit's (the store's).
   auto unit_ok = std::make_shared<bool>(false);
+  auto replay = std::make_shared<ChainReplay>();
   store_.Write(
-      [this, shared, already_handled, chained, unit_ok, attempt,
+      [this, shared, already_handled, chained, unit_ok, replay, attempt,
        apply = std::move(apply).value()](store::WriteTx& tx) -> Status {
         TimeMs at = clock_.NowMs();
         // The unit may run again (a retried batch): start clean.
@@ -345,7 +346,7 @@ void Engine::Process(store::Delivery delivery) {
         StepTx st(tx, flow_, shared->step, &shared->event, at);
         st.DeferDeliveries(ChainDeferral());
         OF_RETURN_IF_ERROR(apply(st));
-        Status chain = Chain(tx, st.TakeEmitted(), at, *chained);
+        Status chain = Chain(tx, st.TakeEmitted(), at, *replay, *chained);
         *unit_ok = chain.ok();
         return chain;
       },
@@ -362,12 +363,12 @@ void Engine::Process(store::Delivery delivery) {
 }
 
 Status Engine::Chain(store::WriteTx& tx, std::vector<EmittedEvent> emitted, TimeMs now,
-                     std::vector<store::Delivery>& handled) const {
+                     ChainReplay& replay, std::vector<store::Delivery>& handled) const {
   // Deferred deliveries exist only when chaining is on (see Process).
   if (options_.max_chain <= 0 || emitted.empty()) return OkStatus();
   return RunChain(
       tx, flow_, [this](const std::string& name) { return FindStep(name); }, &chainable_,
-      std::move(emitted), now, options_.max_chain, handled);
+      std::move(emitted), now, options_.max_chain, replay, handled);
 }
 
 void Engine::ReportChained(const std::vector<store::Delivery>& handled) {

@@ -27,6 +27,7 @@
 #include "common/log_limiter.hpp"
 #include "common/task_runner.hpp"
 #include "engine/bulkhead_slots.hpp"
+#include "engine/chain.hpp"
 #include "engine/flow.hpp"
 #include "engine/step.hpp"
 #include "engine/unrecorded_failures.hpp"
@@ -83,9 +84,11 @@ class Engine {
   // Step chaining for units outside the engine (API steps such as the
   // intake): runs, inside the caller's unit, the deliveries of `emitted`
   // that can be chained (chain.hpp). After the unit commits, pass `handled`
-  // to ReportChained. Thread-safe once started.
+  // to ReportChained. `replay` belongs to the unit and survives its reruns
+  // (a kRetryUnit from here must be returned by the unit as is).
+  // Thread-safe once started.
   Status Chain(store::WriteTx& tx, std::vector<EmittedEvent> emitted, TimeMs now,
-               std::vector<store::Delivery>& handled) const;
+               ChainReplay& replay, std::vector<store::Delivery>& handled) const;
   void ReportChained(const std::vector<store::Delivery>& handled);
   // For the caller's StepTx::DeferDeliveries (nullptr when chaining is off);
   // its emits must then go through Chain.

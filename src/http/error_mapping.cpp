@@ -38,6 +38,7 @@ int HttpStatusFor(ErrorCode code) {
     case ErrorCode::kUnavailable:
       return 503;
     case ErrorCode::kInternal:
+    case ErrorCode::kRetryUnit:
       return 500;
   }
   return 500;

@@ -105,4 +105,37 @@ std::string LikeEscape(const std::string& text) {
   return out;
 }
 
+std::string AddHandled(const std::string& handled, const std::string& step) {
+  return handled.empty() ? step : handled + "," + step;
+}
+
+bool IsHandledBy(const std::string& handled, const std::string& step) {
+  std::size_t start = 0;
+  while (start <= handled.size()) {
+    std::size_t end = handled.find(',', start);
+    if (end == std::string::npos) end = handled.size();
+    if (handled.compare(start, end - start, step) == 0) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
+void AppendHandledDeliveries(const Event& event, const std::string& handled,
+                             std::vector<Delivery>& out) {
+  std::size_t start = 0;
+  while (start < handled.size()) {
+    std::size_t end = handled.find(',', start);
+    if (end == std::string::npos) end = handled.size();
+    Delivery d;
+    d.event = event;
+    d.step = handled.substr(start, end - start);
+    d.state = DeliveryState::kDone;
+    d.attempts = 1;
+    d.next_at = event.due_at;
+    d.updated_at = d.started_at = d.finished_at = event.created_at;
+    out.push_back(std::move(d));
+    start = end + 1;
+  }
+}
+
 }  // namespace orderflow::store

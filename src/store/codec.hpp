@@ -26,6 +26,15 @@ std::vector<std::string> DecodeTopics(const std::string& text);
 WebhookDeliveryState WebhookStateFromCode(std::int64_t code);
 // kNotFound with the message "<what> not found".
 Error NotFound(const std::string& what);
+
+// `events.handled`: the steps that handled an event inside the unit that
+// emitted it (step chaining), comma-separated, instead of delivery rows.
+std::string AddHandled(const std::string& handled, const std::string& step);
+bool IsHandledBy(const std::string& handled, const std::string& step);
+// Those steps as done deliveries: one attempt, at the event's time (the
+// unit that wrote the event handled them).
+void AppendHandledDeliveries(const Event& event, const std::string& handled,
+                             std::vector<Delivery>& out);
 // Escapes LIKE wildcards so user text matches literally (ESCAPE '\').
 std::string LikeEscape(const std::string& text);
 

@@ -10,6 +10,10 @@
 // A unit may run more than once before it commits (PostgreSQL retries a
 // batch that lost a deadlock or serialization race), so it must derive its
 // writes from the transaction and reset any result it hands to `done`.
+// A unit that returns kRetryUnit asks for exactly that: its writes are
+// rolled back and it runs again at once (at most kMaxUnitRuns times in all;
+// then it fails with kInternal). Step chaining uses it instead of a
+// savepoint per chained step (engine/chain.hpp).
 
 #include <cstdint>
 #include <functional>
@@ -22,6 +26,9 @@
 #include "domain/order.hpp"
 
 namespace orderflow::store {
+
+// How often one unit may run within one batch (kRetryUnit).
+inline constexpr int kMaxUnitRuns = 66;
 
 struct OrderFilter {
   std::string store_id;
@@ -311,8 +318,9 @@ class WriteTx : public ReadTx {
 
   // Adds a delivery of an event this unit wrote with InsertEvent: pending
   // (due at the event's due time), or `handled` already, in this very unit
-  // (step chaining): done, one attempt, counted for the step. kConflict when
-  // the delivery exists.
+  // (step chaining): done, one attempt, counted for the step, and recorded
+  // on the event row rather than as a delivery row of its own (readers
+  // show it as a done delivery). kConflict when the delivery exists.
   virtual Status AddDelivery(const Event& event, const std::string& step, bool handled,
                              TimeMs now) = 0;
 
@@ -337,10 +345,6 @@ class WriteTx : public ReadTx {
   // recorded as `next_run`); false when another process holds it or ran it
   // already. The win commits with the unit, so a failed run is retried.
   virtual Result<bool> ClaimCronRun(const std::string& name, TimeMs now, TimeMs next_run) = 0;
-
-  // Runs `fn` in a savepoint: when it fails, its writes roll back and the
-  // rest of the unit stands (the engine runs chained steps this way).
-  virtual Status Nested(const std::function<Status()>& fn) = 0;
 
   // --- Webhooks ---
   // kConflict when the webhook id exists.

@@ -207,7 +207,6 @@ class FaultyWriteTx final : public store::WriteTx {
     OF_RETURN_IF_ERROR(faults_.OnCall("ClaimCronRun"));
     return tx_.ClaimCronRun(name, now, next_run);
   }
-  Status Nested(const std::function<Status()>& fn) override { return tx_.Nested(fn); }
 
   // --- Webhooks ---
   Result<std::vector<store::Webhook>> ListWebhooks(const std::string& store_id) override {

@@ -47,8 +47,9 @@ void HandleOrderPost(Services& services, Request& request, Respond respond) {
   std::string currency = "USD";
   if (auto store = services.tenants.Get(store_id)) currency = store->currency;
   TimeMs now = services.clock.NowMs();
+  auto replay = std::make_shared<engine::ChainReplay>();
   services.store.Write(
-      [&services, req, outcome, store_id, currency, idempotency_key,
+      [&services, req, outcome, replay, store_id, currency, idempotency_key,
        now](store::WriteTx& tx) -> Status {
         const engine::DeferDelivery* defer =
             services.engine != nullptr ? services.engine->ChainDeferral() : nullptr;
@@ -56,7 +57,8 @@ void HandleOrderPost(Services& services, Request& request, Respond respond) {
                                               idempotency_key, now, RenderOrder, *outcome, defer));
         outcome->chained.clear();
         if (services.engine == nullptr) return OkStatus();
-        return services.engine->Chain(tx, std::move(outcome->emitted), now, outcome->chained);
+        return services.engine->Chain(tx, std::move(outcome->emitted), now, *replay,
+                                      outcome->chained);
       },
       [&services, respond = std::move(respond), outcome, store_id](Status s) mutable {
         if (!s.ok()) return RespondError(respond, s.error());

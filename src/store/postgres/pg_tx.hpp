@@ -82,7 +82,6 @@ class PgTx final : public WriteTx {
   Status RedriveDelivery(const std::string& store_id, std::int64_t event_id,
                          const std::string& step, TimeMs now) override;
   Result<bool> ClaimCronRun(const std::string& name, TimeMs now, TimeMs next_run) override;
-  Status Nested(const std::function<Status()>& fn) override;
 
   // Webhooks (pg_tx_webhooks.cpp).
   Result<std::vector<Webhook>> ListWebhooks(const std::string& store_id) override;

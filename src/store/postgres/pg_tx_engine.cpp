@@ -1,7 +1,9 @@
 // PgTx: the outbox (events and their deliveries), dead letters, claims and
 // cron schedules.
+#include <algorithm>
 #include <map>
 
+#include "store/codec.hpp"
 #include "store/postgres/pg_rows.hpp"
 #include "store/postgres/pg_tx.hpp"
 
@@ -12,6 +14,13 @@ namespace {
 constexpr int kLockSpace = 0x4f46;
 // Second key of the lock that serialises delivery claims.
 constexpr int kClaimLock = 1;
+
+const char* kEventColumns = "id, store_id, order_id, topic, payload, created_at, due_at";
+
+Event ReadEvent(const Rows& rows, int r) {
+  return Event{rows.Int(r, 0),  rows.Text(r, 1), rows.Text(r, 2), rows.Text(r, 3),
+               rows.Text(r, 4), rows.Int(r, 5),  rows.Int(r, 6)};
+}
 
 std::string DeliveriesJoin() {
   return std::string("SELECT ") + kDeliveryColumns +
@@ -94,8 +103,18 @@ Result<Delivery> PgTx::GetDelivery(std::int64_t event_id, const std::string& ste
   OF_ASSIGN_OR_RETURN(
       Rows rows,
       conn_.Query(DeliveriesJoin() + "WHERE d.event_id = $1 AND d.step = $2", {event_id, step}));
-  if (rows.empty()) return NotFound("delivery");
-  return ReadDelivery(rows, 0);
+  if (!rows.empty()) return ReadDelivery(rows, 0);
+  OF_ASSIGN_OR_RETURN(Rows handled, conn_.Query(std::string("SELECT ") + kEventColumns +
+                                                    ", handled FROM events WHERE id = $1",
+                                                {event_id}));
+  if (!handled.empty() && IsHandledBy(handled.Text(0, 7), step)) {
+    std::vector<Delivery> out;
+    AppendHandledDeliveries(ReadEvent(handled, 0), handled.Text(0, 7), out);
+    for (auto& d : out) {
+      if (d.step == step) return d;
+    }
+  }
+  return NotFound("delivery");
 }
 
 Result<std::vector<Delivery>> PgTx::ListOrderDeliveries(const std::string& store_id,
@@ -104,21 +123,28 @@ Result<std::vector<Delivery>> PgTx::ListOrderDeliveries(const std::string& store
       Rows rows, conn_.Query(DeliveriesJoin() +
                                  "WHERE e.order_id = $1 AND e.store_id = $2 ORDER BY e.id, d.step",
                              {order_id, store_id}));
-  return ReadDeliveries(rows);
+  std::vector<Delivery> out = ReadDeliveries(rows);
+  OF_ASSIGN_OR_RETURN(Rows handled, conn_.Query(std::string("SELECT ") + kEventColumns +
+                                                    ", handled FROM events WHERE order_id = $1 AND "
+                                                    "store_id = $2 AND handled <> '' ORDER BY id",
+                                                {order_id, store_id}));
+  for (int r = 0; r < handled.size(); ++r) {
+    AppendHandledDeliveries(ReadEvent(handled, r), handled.Text(r, 7), out);
+  }
+  std::sort(out.begin(), out.end(), [](const Delivery& a, const Delivery& b) {
+    return a.event.id != b.event.id ? a.event.id < b.event.id : a.step < b.step;
+  });
+  return out;
 }
 
 Result<std::vector<Event>> PgTx::ListOrderEvents(const std::string& store_id,
                                                  const std::string& order_id) {
   OF_ASSIGN_OR_RETURN(
-      Rows rows,
-      conn_.Query("SELECT id, store_id, order_id, topic, payload, created_at, due_at FROM events "
-                  "WHERE order_id = $1 AND store_id = $2 ORDER BY id",
-                  {order_id, store_id}));
+      Rows rows, conn_.Query(std::string("SELECT ") + kEventColumns +
+                                 " FROM events WHERE order_id = $1 AND store_id = $2 ORDER BY id",
+                             {order_id, store_id}));
   std::vector<Event> out;
-  for (int r = 0; r < rows.size(); ++r) {
-    out.push_back(Event{rows.Int(r, 0), rows.Text(r, 1), rows.Text(r, 2), rows.Text(r, 3),
-                        rows.Text(r, 4), rows.Int(r, 5), rows.Int(r, 6)});
-  }
+  for (int r = 0; r < rows.size(); ++r) out.push_back(ReadEvent(rows, r));
   return out;
 }
 
@@ -181,13 +207,18 @@ Status PgTx::AddDelivery(const Event& event, const std::string& step, bool handl
     inserted_events_ = true;  // wakes the other instances at commit
     return OkStatus();
   }
-  OF_RETURN_IF_ERROR(conn_.Query(
-      "WITH d AS (INSERT INTO deliveries (event_id, step, state, attempts, next_at, updated_at, "
-      "started_at, finished_at) VALUES ($1, $2::text, 1, 1, $3::bigint, $4::bigint, $4::bigint, "
-      "$4::bigint)) "
-      "INSERT INTO counters (store_id, name, value) VALUES ($5::text, 'done:' || $2::text, 1) "
-      "ON CONFLICT (store_id, name) DO UPDATE SET value = counters.value + 1",
-      {event.id, step, event.due_at, now, event.store_id}));
+  // Handled in this unit (step chaining): a mark on the event, no row.
+  OF_ASSIGN_OR_RETURN(
+      Rows marked,
+      conn_.Query("WITH m AS (UPDATE events SET handled = CASE WHEN handled = '' THEN $2::text "
+                  "ELSE handled || ',' || $2::text END WHERE id = $1 AND "
+                  "position(',' || $2::text || ',' IN ',' || handled || ',') = 0 RETURNING id), "
+                  "c AS (INSERT INTO counters (store_id, name, value) SELECT $3::text, "
+                  "'done:' || $2::text, 1 FROM m ON CONFLICT (store_id, name) "
+                  "DO UPDATE SET value = counters.value + 1) "
+                  "SELECT COUNT(*) FROM m",
+                  {event.id, step, event.store_id}));
+  if (marked.Int(0, 0) == 0) return MakeError(ErrorCode::kConflict, "delivery exists");
   return OkStatus();
 }
 
@@ -268,17 +299,6 @@ Result<bool> PgTx::ClaimCronRun(const std::string& name, TimeMs now, TimeMs next
                                   "WHERE cron_runs.next_run <= $2 RETURNING 1",
                                   {name, now, next_run}));
   return !rows.empty();
-}
-
-Status PgTx::Nested(const std::function<Status()>& fn) {
-  OF_RETURN_IF_ERROR(conn_.Exec("SAVEPOINT nested"));
-  Status s = fn();
-  if (!s.ok()) orders_.Clear();  // it may hold what the rollback undoes
-  // After a failed statement PostgreSQL refuses everything but a rollback to
-  // a savepoint, so the failure must be undone here, not by the caller.
-  OF_RETURN_IF_ERROR(conn_.Exec(s.ok() ? "RELEASE SAVEPOINT nested"
-                                       : "ROLLBACK TO SAVEPOINT nested; RELEASE SAVEPOINT nested"));
-  return s;
 }
 
 }  // namespace orderflow::store::pg

@@ -200,11 +200,26 @@ bool PostgresStore::Impl::TryBatch(Connection& conn, std::vector<WriteUnit>& bat
   // "RELEASE SAVEPOINT unit; SAVEPOINT unit" or "ROLLBACK TO SAVEPOINT unit".
   for (std::size_t i = 0; i < batch.size(); ++i) {
     tx.BeginUnit();
-    try {
-      results[i] = batch[i].fn(tx);
-    } catch (const std::exception& e) {
-      spdlog::error("write unit threw: {}", e.what());
-      results[i] = MakeError(ErrorCode::kInternal, "internal error");
+    for (int run = 1;; ++run) {
+      try {
+        results[i] = batch[i].fn(tx);
+      } catch (const std::exception& e) {
+        spdlog::error("write unit threw: {}", e.what());
+        results[i] = MakeError(ErrorCode::kInternal, "internal error");
+      }
+      if (results[i].ok() || results[i].code() != ErrorCode::kRetryUnit) break;
+      if (conn.SawRetryable() || conn.Broken()) break;
+      if (run >= kMaxUnitRuns) {
+        results[i] = MakeError(ErrorCode::kInternal, "write unit asked to run again too often");
+        break;
+      }
+      // The savepoint stays: the unit runs again from the same point.
+      Status back = conn.Exec("ROLLBACK TO SAVEPOINT unit");
+      if (!back.ok()) {
+        results[i] = back;
+        break;
+      }
+      tx.BeginUnit();
     }
     if (conn.SawRetryable()) {
       (void)conn.Exec("ROLLBACK");

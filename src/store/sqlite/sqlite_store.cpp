@@ -198,14 +198,29 @@ bool SqliteStore::Impl::CommitBatch(std::vector<WriteUnit>& batch) {
       continue;
     }
     const std::int64_t changes_before = sqlite3_total_changes64(writer->raw());
-    try {
-      results[i] = batch[i].fn(tx);
-      if (results[i].ok()) results[i] = tx.EndUnit();
-    } catch (const std::exception& e) {
-      spdlog::error("write unit threw: {}", e.what());
-      results[i] = MakeError(ErrorCode::kInternal, "internal error");
+    for (int run = 1;; ++run) {
+      try {
+        results[i] = batch[i].fn(tx);
+        if (results[i].ok()) results[i] = tx.EndUnit();
+      } catch (const std::exception& e) {
+        spdlog::error("write unit threw: {}", e.what());
+        results[i] = MakeError(ErrorCode::kInternal, "internal error");
+      }
+      if (results[i].ok() || results[i].code() != ErrorCode::kRetryUnit) break;
+      if (run >= kMaxUnitRuns) {
+        results[i] = MakeError(ErrorCode::kInternal, "write unit asked to run again too often");
+        break;
+      }
+      tx.AbortUnit();
+      Status back = writer->Prepare("ROLLBACK TO unit").Run();
+      if (!back.ok()) {
+        results[i] = back;
+        break;
+      }
+      tx.BeginUnit();
     }
     if (!results[i].ok()) {
+      tx.AbortUnit();
       if (storage.ok() && sqlite::IsStorageFailure(writer->raw())) storage = results[i];
       (void)writer->Prepare("ROLLBACK TO unit").Run();
     } else if (sqlite3_total_changes64(writer->raw()) > changes_before) {
@@ -213,7 +228,10 @@ bool SqliteStore::Impl::CommitBatch(std::vector<WriteUnit>& batch) {
     }
     (void)writer->Prepare("RELEASE unit").Run();
   }
-  Status committed = writer->Prepare("COMMIT").Run();
+  // The batch's log rows and summed counters go out last, a few statements
+  // for the whole batch.
+  Status flushed = tx.EndBatch();
+  Status committed = flushed.ok() ? writer->Prepare("COMMIT").Run() : flushed;
   if (!committed.ok()) {
     // The reason goes to the client too: "database or disk is full" tells
     // an operator more than "commit failed".

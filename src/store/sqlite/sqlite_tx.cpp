@@ -454,7 +454,8 @@ Result<Product> SqliteTx::ApplyMovement(const StockMovement& m) {
 
 Status SqliteTx::AddStats(const std::string& store_id, TimeMs created_at,
                           domain::OrderStatus status, std::int64_t orders, domain::Cents amount) {
-  StatsDelta& d = stats_deltas_[StatsKey{store_id, created_at / kHourMs, domain::ToString(status)}];
+  StatsDelta& d =
+      unit_deltas_.stats[StatsKey{store_id, created_at / kHourMs, domain::ToString(status)}];
   d.orders += orders;
   d.amount += amount;
   return OkStatus();
@@ -462,37 +463,76 @@ Status SqliteTx::AddStats(const std::string& store_id, TimeMs created_at,
 
 Status SqliteTx::AddCounter(const std::string& store_id, const std::string& name,
                             std::int64_t delta) {
-  counter_deltas_[{store_id, name}] += delta;
+  unit_deltas_.counters[{store_id, name}] += delta;
   return OkStatus();
+}
+
+void SqliteTx::Deltas::Add(const Deltas& other) {
+  for (const auto& [key, delta] : other.counters) counters[key] += delta;
+  for (const auto& [key, d] : other.stats) {
+    StatsDelta& mine = stats[key];
+    mine.orders += d.orders;
+    mine.amount += d.amount;
+  }
 }
 
 void SqliteTx::BeginUnit() {
   orders_.Clear();
-  counter_deltas_.clear();
-  stats_deltas_.clear();
+  unit_deltas_ = {};
+  batch_before_flush_.reset();
+  events_.clear();
+  deliveries_.clear();
+}
+
+Status SqliteTx::EndUnit() {
+  OF_RETURN_IF_ERROR(FlushLog());
+  batch_deltas_.Add(unit_deltas_);
+  unit_deltas_ = {};
+  batch_before_flush_.reset();
+  return OkStatus();
+}
+
+void SqliteTx::AbortUnit() {
+  // The savepoint's rollback undoes what FlushDeltas wrote early.
+  if (batch_before_flush_) batch_deltas_ = std::move(*batch_before_flush_);
+  BeginUnit();
+}
+
+Status SqliteTx::EndBatch() {
+  Status s = WriteDeltas();
+  batch_deltas_ = {};
+  return s;
 }
 
 Status SqliteTx::FlushDeltas() {
+  if (unit_deltas_.empty() && batch_deltas_.empty()) return OkStatus();
+  if (!batch_before_flush_) batch_before_flush_ = batch_deltas_;
+  batch_deltas_.Add(unit_deltas_);
+  unit_deltas_ = {};
+  Status s = WriteDeltas();
+  batch_deltas_ = {};
+  return s;
+}
+
+Status SqliteTx::WriteDeltas() {
   auto stats = conn_.Prepare(
       "INSERT INTO order_stats (store_id, hour, status, orders, amount) VALUES (?, ?, ?, ?, ?) "
       "ON CONFLICT (store_id, hour, status) DO UPDATE SET orders = orders + excluded.orders, "
       "amount = amount + excluded.amount");
-  for (const auto& [key, d] : stats_deltas_) {
+  for (const auto& [key, d] : batch_deltas_.stats) {
     if (d.orders == 0 && d.amount == 0) continue;
     stats.Bind(1, std::get<0>(key)).Bind(2, std::get<1>(key)).Bind(3, std::get<2>(key));
     stats.Bind(4, d.orders).Bind(5, d.amount);
     OF_RETURN_IF_ERROR(stats.Run());
   }
-  stats_deltas_.clear();
   auto counter = conn_.Prepare(
       "INSERT INTO counters (store_id, name, value) VALUES (?, ?, ?) "
       "ON CONFLICT (store_id, name) DO UPDATE SET value = value + excluded.value");
-  for (const auto& [key, delta] : counter_deltas_) {
+  for (const auto& [key, delta] : batch_deltas_.counters) {
     if (delta == 0) continue;
     counter.Bind(1, key.first).Bind(2, key.second).Bind(3, delta);
     OF_RETURN_IF_ERROR(counter.Run());
   }
-  counter_deltas_.clear();
   return OkStatus();
 }
 

@@ -3,6 +3,7 @@
 // ReadTx part is reachable through them) and read-write by the writer.
 
 #include <map>
+#include <optional>
 #include <tuple>
 #include <utility>
 
@@ -87,7 +88,6 @@ class SqliteTx final : public WriteTx {
   Status RedriveDelivery(const std::string& store_id, std::int64_t event_id,
                          const std::string& step, TimeMs now) override;
   Result<bool> ClaimCronRun(const std::string& name, TimeMs now, TimeMs next_run) override;
-  Status Nested(const std::function<Status()>& fn) override;
 
   // Webhooks (sqlite_webhooks.cpp).
   Result<std::vector<Webhook>> ListWebhooks(const std::string& store_id) override;
@@ -110,17 +110,29 @@ class SqliteTx final : public WriteTx {
   Status RequeueWebhookDelivery(const std::string& store_id, const std::string& webhook_id,
                                 std::int64_t delivery_id, TimeMs now) override;
 
-  // The writer calls BeginUnit before each unit and EndUnit after one that
-  // succeeded (before its savepoint is released): the order cache and the
-  // counter deltas are per unit.
+  // The writer calls BeginUnit before each unit, EndUnit after one that
+  // succeeded (before its savepoint is released), AbortUnit after one that
+  // failed (before its savepoint rolls back), and EndBatch before COMMIT.
+  // The order cache and the log rows are per unit (written at EndUnit, or
+  // earlier when the unit reads them back); counter and hourly-stats
+  // changes are summed over the whole batch and written by EndBatch.
   void BeginUnit();
-  Status EndUnit() { return FlushDeltas(); }
+  Status EndUnit();
+  void AbortUnit();
+  Status EndBatch();
 
  private:
   Status AddStats(const std::string& store_id, TimeMs created_at, domain::OrderStatus status,
                   std::int64_t orders, domain::Cents amount);
   Status AddCounter(const std::string& store_id, const std::string& name, std::int64_t delta);
+  // Makes the batch's counter changes so far visible to the unit's reads.
   Status FlushDeltas();
+  Status WriteDeltas();
+  // Writes the unit's buffered events and deliveries (multi-row inserts).
+  Status FlushLog();
+  Result<std::int64_t> NextEventId();
+  // Records that `step` handled `event` in this unit; kConflict if it did.
+  Status MarkHandled(const Event& event, const std::string& step);
   Result<std::vector<Delivery>> QueryDeliveries(Statement& s);
   Status AppendHistory(const std::string& store_id, const std::string& order_id,
                        std::size_t first_index, const std::vector<domain::HistoryEntry>& entries);
@@ -135,8 +147,34 @@ class SqliteTx final : public WriteTx {
     domain::Cents amount = 0;
   };
   using StatsKey = std::tuple<std::string, std::int64_t, std::string>;  // store, hour, status
-  std::map<std::pair<std::string, std::string>, std::int64_t> counter_deltas_;
-  std::map<StatsKey, StatsDelta> stats_deltas_;
+  using CounterKey = std::pair<std::string, std::string>;               // store, name
+  struct Deltas {
+    std::map<CounterKey, std::int64_t> counters;
+    std::map<StatsKey, StatsDelta> stats;
+    void Add(const Deltas& other);
+    bool empty() const { return counters.empty() && stats.empty(); }
+  };
+  Deltas unit_deltas_;
+  Deltas batch_deltas_;
+  // The batch's deltas as they were before the unit wrote them early
+  // (FlushDeltas): what an aborted unit restores.
+  std::optional<Deltas> batch_before_flush_;
+
+  // Events the unit emitted, with the steps that already handled each in
+  // the unit (step chaining: no delivery row), and its pending deliveries.
+  struct BufferedEvent {
+    Event event;
+    std::string handled;  // comma-separated step names
+  };
+  struct BufferedDelivery {
+    std::int64_t event_id = 0;
+    std::string step;
+    TimeMs next_at = 0;
+    TimeMs updated_at = 0;
+  };
+  std::vector<BufferedEvent> events_;
+  std::vector<BufferedDelivery> deliveries_;
+  std::int64_t next_event_id_ = 0;  // 0: read MAX(id) first
 };
 
 // Seals the webhook secrets an older version wrote in the clear and checks

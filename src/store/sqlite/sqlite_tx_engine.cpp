@@ -1,6 +1,7 @@
 // The event log side of SqliteTx: outbox events, deliveries and their state
 // transitions (docs/event_log_format.md), cron claims and nested savepoints.
 
+#include <algorithm>
 #include <map>
 
 #include "store/codec.hpp"
@@ -8,22 +9,76 @@
 
 namespace orderflow::store::sqlite {
 
-Result<std::int64_t> SqliteTx::InsertEvent(const Event& e, const std::vector<std::string>& steps) {
-  auto s = conn_.Prepare(
-      "INSERT INTO events (store_id, order_id, topic, payload, created_at, due_at) "
-      "VALUES (?, ?, ?, ?, ?, ?)");
-  s.Bind(1, e.store_id).Bind(2, e.order_id).Bind(3, e.topic).Bind(4, e.payload);
-  s.Bind(5, e.created_at).Bind(6, e.due_at);
-  OF_RETURN_IF_ERROR(s.Run());
-  std::int64_t id = conn_.LastInsertRowid();
-  auto d = conn_.Prepare(
-      "INSERT INTO deliveries (event_id, step, state, attempts, next_at, updated_at) "
-      "VALUES (?, ?, 0, 0, ?, ?)");
-  for (const auto& step : steps) {
-    d.Bind(1, id).Bind(2, step).Bind(3, e.due_at).Bind(4, e.created_at);
-    OF_RETURN_IF_ERROR(d.Run());
+Result<std::int64_t> SqliteTx::NextEventId() {
+  // One process writes the file (the server's lock) and only this writer
+  // inserts events, so ids are handed out here and the rows written in one
+  // statement at the end of the unit. Ids of a unit that rolls back are
+  // simply not used.
+  if (next_event_id_ == 0) {
+    auto s = conn_.Prepare("SELECT COALESCE(MAX(id), 0) + 1 FROM events");
+    OF_ASSIGN_OR_RETURN(bool row, s.Step());
+    next_event_id_ = row ? s.Int(0) : 1;
   }
+  return next_event_id_++;
+}
+
+Result<std::int64_t> SqliteTx::InsertEvent(const Event& e, const std::vector<std::string>& steps) {
+  OF_ASSIGN_OR_RETURN(std::int64_t id, NextEventId());
+  BufferedEvent& buffered = events_.emplace_back(BufferedEvent{e, {}});
+  buffered.event.id = id;
+  for (const auto& step : steps) deliveries_.push_back({id, step, e.due_at, e.created_at});
   return id;
+}
+
+namespace {
+
+// "INSERT INTO table (columns) VALUES (?, …), (?, …)…" for `rows` rows.
+std::string MultiRowInsert(const char* head, int columns, std::size_t rows) {
+  std::string row = "(";
+  for (int c = 0; c < columns; ++c) row += c == 0 ? "?" : ", ?";
+  row += ")";
+  std::string sql = head;
+  for (std::size_t r = 0; r < rows; ++r) sql += (r == 0 ? " VALUES " : ", ") + row;
+  return sql;
+}
+
+// Rows per statement: enough to write a unit's log in one or two, few
+// enough that the statement cache holds every shape.
+constexpr std::size_t kRowsPerInsert = 32;
+
+}  // namespace
+
+Status SqliteTx::FlushLog() {
+  for (std::size_t first = 0; first < events_.size(); first += kRowsPerInsert) {
+    const std::size_t n = std::min(kRowsPerInsert, events_.size() - first);
+    auto s = conn_.Prepare(MultiRowInsert(
+        "INSERT INTO events (id, store_id, order_id, topic, payload, created_at, due_at, "
+        "handled)",
+        8, n));
+    int at = 1;
+    for (std::size_t i = first; i < first + n; ++i) {
+      const Event& e = events_[i].event;
+      s.Bind(at++, e.id).Bind(at++, e.store_id).Bind(at++, e.order_id).Bind(at++, e.topic);
+      s.Bind(at++, e.payload).Bind(at++, e.created_at).Bind(at++, e.due_at);
+      s.Bind(at++, events_[i].handled);
+    }
+    OF_RETURN_IF_ERROR(s.Run());
+  }
+  events_.clear();
+  for (std::size_t first = 0; first < deliveries_.size(); first += kRowsPerInsert) {
+    const std::size_t n = std::min(kRowsPerInsert, deliveries_.size() - first);
+    auto s = conn_.Prepare(MultiRowInsert(
+        "INSERT INTO deliveries (event_id, step, state, attempts, next_at, updated_at)", 6, n));
+    int at = 1;
+    for (std::size_t i = first; i < first + n; ++i) {
+      const BufferedDelivery& d = deliveries_[i];
+      s.Bind(at++, d.event_id).Bind(at++, d.step).Bind(at++, 0).Bind(at++, 0);
+      s.Bind(at++, d.next_at).Bind(at++, d.updated_at);
+    }
+    OF_RETURN_IF_ERROR(s.Run());
+  }
+  deliveries_.clear();
+  return OkStatus();
 }
 
 namespace {
@@ -31,6 +86,18 @@ namespace {
 const char* kDeliveryColumns =
     "e.id, e.store_id, e.order_id, e.topic, e.payload, e.created_at, e.due_at, d.step, d.state, "
     "d.attempts, d.next_at, d.last_error, d.updated_at, d.started_at, d.finished_at";
+
+const char* kEventColumns = "id, store_id, order_id, topic, payload, created_at, due_at";
+
+Event ReadEvent(const Statement& s) {
+  return Event{s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4), s.Int(5), s.Int(6)};
+}
+
+void SortDeliveries(std::vector<Delivery>& deliveries) {
+  std::sort(deliveries.begin(), deliveries.end(), [](const Delivery& a, const Delivery& b) {
+    return a.event.id != b.event.id ? a.event.id < b.event.id : a.step < b.step;
+  });
+}
 
 Delivery ReadDelivery(const Statement& s) {
   Delivery d;
@@ -81,6 +148,7 @@ Result<std::vector<Delivery>> SqliteTx::ListDueDeliveries(TimeMs now, int limit,
 }
 
 Result<std::optional<TimeMs>> SqliteTx::NextDueTime() {
+  OF_RETURN_IF_ERROR(FlushLog());
   auto s = conn_.Prepare("SELECT MIN(next_at) FROM deliveries WHERE state = 0");
   OF_ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row || s.IsNull(0)) return std::optional<TimeMs>{};
@@ -88,40 +156,65 @@ Result<std::optional<TimeMs>> SqliteTx::NextDueTime() {
 }
 
 Result<Delivery> SqliteTx::GetDelivery(std::int64_t event_id, const std::string& step) {
+  OF_RETURN_IF_ERROR(FlushLog());
   auto s = conn_.Prepare(std::string("SELECT ") + kDeliveryColumns +
                          " FROM deliveries d JOIN events e ON e.id = d.event_id "
                          "WHERE d.event_id = ? AND d.step = ?");
   s.Bind(1, event_id).Bind(2, step);
   OF_ASSIGN_OR_RETURN(bool row, s.Step());
-  if (!row) return NotFound("delivery");
-  return ReadDelivery(s);
+  if (row) return ReadDelivery(s);
+  auto h =
+      conn_.Prepare(std::string("SELECT ") + kEventColumns + ", handled FROM events WHERE id = ?");
+  h.Bind(1, event_id);
+  OF_ASSIGN_OR_RETURN(bool found, h.Step());
+  if (found && IsHandledBy(h.Text(7), step)) {
+    std::vector<Delivery> out;
+    AppendHandledDeliveries(ReadEvent(h), h.Text(7), out);
+    for (auto& d : out) {
+      if (d.step == step) return d;
+    }
+  }
+  return NotFound("delivery");
 }
 
 Result<std::vector<Delivery>> SqliteTx::ListOrderDeliveries(const std::string& store_id,
                                                             const std::string& order_id) {
+  OF_RETURN_IF_ERROR(FlushLog());
   auto s = conn_.Prepare(std::string("SELECT ") + kDeliveryColumns +
                          " FROM events e JOIN deliveries d ON d.event_id = e.id "
                          "WHERE e.order_id = ? AND e.store_id = ? ORDER BY e.id, d.step");
   s.Bind(1, order_id).Bind(2, store_id);
-  return QueryDeliveries(s);
+  OF_ASSIGN_OR_RETURN(std::vector<Delivery> out, QueryDeliveries(s));
+  auto h = conn_.Prepare(std::string("SELECT ") + kEventColumns +
+                         ", handled FROM events WHERE order_id = ? AND store_id = ? "
+                         "AND handled <> '' ORDER BY id");
+  h.Bind(1, order_id).Bind(2, store_id);
+  for (;;) {
+    OF_ASSIGN_OR_RETURN(bool row, h.Step());
+    if (!row) break;
+    AppendHandledDeliveries(ReadEvent(h), h.Text(7), out);
+  }
+  SortDeliveries(out);
+  return out;
 }
 
 Result<std::vector<Event>> SqliteTx::ListOrderEvents(const std::string& store_id,
                                                      const std::string& order_id) {
-  auto s = conn_.Prepare(
-      "SELECT id, store_id, order_id, topic, payload, created_at, due_at FROM events "
-      "WHERE order_id = ? AND store_id = ? ORDER BY id");
+  OF_RETURN_IF_ERROR(FlushLog());
+  auto s = conn_.Prepare(std::string("SELECT ") + kEventColumns +
+                         " FROM events WHERE order_id = ? AND store_id = ? ORDER BY id");
   s.Bind(1, order_id).Bind(2, store_id);
   std::vector<Event> out;
   for (;;) {
     OF_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) return out;
-    out.push_back(Event{s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4), s.Int(5), s.Int(6)});
+    out.push_back(ReadEvent(s));
   }
 }
 
 Result<DeadLetterPage> SqliteTx::ListDeadLetters(const std::string& store_id,
                                                  std::int64_t before_event_id, int limit) {
+  OF_RETURN_IF_ERROR(FlushLog());
   auto s = conn_.Prepare(std::string("SELECT ") + kDeliveryColumns +
                          " FROM deliveries d JOIN events e ON e.id = d.event_id "
                          "WHERE d.state = 2 AND e.store_id = ? AND (? = 0 OR d.event_id < ?) "
@@ -137,6 +230,7 @@ Result<DeadLetterPage> SqliteTx::ListDeadLetters(const std::string& store_id,
 }
 
 Result<std::vector<StepCounts>> SqliteTx::CountDeliveries(const std::string& store_id) {
+  OF_RETURN_IF_ERROR(FlushLog());
   OF_RETURN_IF_ERROR(FlushDeltas());
   std::map<std::string, StepCounts> by_step;
   auto s = conn_.Prepare(
@@ -174,18 +268,47 @@ Result<std::vector<StepCounts>> SqliteTx::CountDeliveries(const std::string& sto
 
 Status SqliteTx::AddDelivery(const Event& event, const std::string& step, bool handled,
                              TimeMs now) {
+  if (!handled) {
+    deliveries_.push_back({event.id, step, event.due_at, now});
+    return OkStatus();
+  }
+  OF_RETURN_IF_ERROR(MarkHandled(event, step));
+  return AddCounter(event.store_id, "done:" + step, 1);
+}
+
+Status SqliteTx::MarkHandled(const Event& event, const std::string& step) {
+  for (auto it = events_.rbegin(); it != events_.rend(); ++it) {
+    if (it->event.id != event.id) continue;
+    if (IsHandledBy(it->handled, step)) return MakeError(ErrorCode::kConflict, "delivery exists");
+    it->handled = AddHandled(it->handled, step);
+    return OkStatus();
+  }
+  // An event an earlier unit wrote.
   auto s = conn_.Prepare(
-      "INSERT INTO deliveries (event_id, step, state, attempts, next_at, updated_at, started_at, "
-      "finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-  const std::int64_t done_at = handled ? now : 0;
-  s.Bind(1, event.id).Bind(2, step).Bind(3, handled ? 1 : 0).Bind(4, handled ? 1 : 0);
-  s.Bind(5, event.due_at).Bind(6, now).Bind(7, done_at).Bind(8, done_at);
+      "UPDATE events SET handled = CASE WHEN handled = '' THEN ?1 ELSE handled || ',' || ?1 END "
+      "WHERE id = ?2 AND instr(',' || handled || ',', ',' || ?1 || ',') = 0");
+  s.Bind(1, step).Bind(2, event.id);
   OF_RETURN_IF_ERROR(s.Run());
-  return handled ? AddCounter(event.store_id, "done:" + step, 1) : OkStatus();
+  if (conn_.Changes() == 0) return MakeError(ErrorCode::kConflict, "delivery exists");
+  return OkStatus();
 }
 
 Status SqliteTx::CompleteDelivery(std::int64_t event_id, const std::string& step, int attempts,
                                   TimeMs now) {
+  // A delivery this unit wrote (an event it emitted, chained after all):
+  // it becomes a mark on the event instead of a row.
+  for (auto it = deliveries_.begin(); it != deliveries_.end(); ++it) {
+    if (it->event_id != event_id || it->step != step) continue;
+    deliveries_.erase(it);
+    for (const auto& e : events_) {
+      if (e.event.id != event_id) continue;
+      Event event = e.event;
+      OF_RETURN_IF_ERROR(MarkHandled(event, step));
+      return AddCounter(event.store_id, "done:" + step, 1);
+    }
+    return MakeError(ErrorCode::kInternal, "buffered delivery without its event");
+  }
+  OF_RETURN_IF_ERROR(FlushLog());
   // All changes happen on the first step; its row names the store to count for.
   auto s = conn_.Prepare(
       "UPDATE deliveries SET state = 1, attempts = ?, updated_at = ?, finished_at = ?, "
@@ -203,6 +326,7 @@ Status SqliteTx::CompleteDelivery(std::int64_t event_id, const std::string& step
 
 Status SqliteTx::RetryDelivery(std::int64_t event_id, const std::string& step, int attempts,
                                TimeMs next_at, const std::string& error, TimeMs now) {
+  OF_RETURN_IF_ERROR(FlushLog());
   auto s = conn_.Prepare(
       "UPDATE deliveries SET attempts = ?, next_at = ?, last_error = ?, updated_at = ?, "
       "started_at = CASE WHEN started_at = 0 THEN ? ELSE started_at END "
@@ -216,6 +340,7 @@ Status SqliteTx::RetryDelivery(std::int64_t event_id, const std::string& step, i
 
 Status SqliteTx::DeadLetterDelivery(std::int64_t event_id, const std::string& step, int attempts,
                                     const std::string& error, TimeMs now) {
+  OF_RETURN_IF_ERROR(FlushLog());
   auto s = conn_.Prepare(
       "UPDATE deliveries SET state = 2, attempts = ?, last_error = ?, updated_at = ?, "
       "finished_at = ?, started_at = CASE WHEN started_at = 0 THEN ? ELSE started_at END "
@@ -229,6 +354,7 @@ Status SqliteTx::DeadLetterDelivery(std::int64_t event_id, const std::string& st
 
 Status SqliteTx::RedriveDelivery(const std::string& store_id, std::int64_t event_id,
                                  const std::string& step, TimeMs now) {
+  OF_RETURN_IF_ERROR(FlushLog());
   auto s = conn_.Prepare(
       "UPDATE deliveries SET state = 0, attempts = 0, next_at = ?, updated_at = ?, "
       "finished_at = 0 WHERE event_id = ? AND step = ? AND state = 2 "
@@ -253,22 +379,6 @@ Result<bool> SqliteTx::ClaimCronRun(const std::string& name, TimeMs now, TimeMs 
   put.Bind(1, key).Bind(2, next_run);
   OF_RETURN_IF_ERROR(put.Run());
   return true;
-}
-
-Status SqliteTx::Nested(const std::function<Status()>& fn) {
-  OF_RETURN_IF_ERROR(conn_.Prepare("SAVEPOINT nested").Run());
-  auto counters = counter_deltas_;
-  auto stats = stats_deltas_;
-  Status s = fn();
-  if (!s.ok()) {
-    // Forget what the rollback undoes.
-    orders_.Clear();
-    counter_deltas_ = std::move(counters);
-    stats_deltas_ = std::move(stats);
-    OF_RETURN_IF_ERROR(conn_.Prepare("ROLLBACK TO nested").Run());
-  }
-  OF_RETURN_IF_ERROR(conn_.Prepare("RELEASE nested").Run());
-  return s;
 }
 
 }  // namespace orderflow::store::sqlite

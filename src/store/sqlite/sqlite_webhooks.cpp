@@ -131,6 +131,7 @@ Result<WebhookAttemptPage> SqliteTx::ListWebhookAttempts(const std::string& stor
 }
 
 Result<Event> SqliteTx::GetEvent(const std::string& store_id, std::int64_t event_id) {
+  OF_RETURN_IF_ERROR(FlushLog());
   auto s = conn_.Prepare(
       "SELECT id, store_id, order_id, topic, payload, created_at, due_at FROM events "
       "WHERE id = ? AND store_id = ?");
