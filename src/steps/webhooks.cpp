@@ -284,9 +284,11 @@ class OwningWebhookSend final : public engine::Step {
 }  // namespace
 
 Result<bool> HasWebhookFor(store::WriteTx& tx, const store::Event& event) {
-  OF_ASSIGN_OR_RETURN(auto hooks, tx.ListWebhooks(event.store_id));
-  for (const auto& w : hooks) {
-    if (Wants(w, event.topic)) return true;
+  OF_ASSIGN_OR_RETURN(auto endpoints, tx.EnabledWebhookTopics(event.store_id));
+  for (const auto& patterns : endpoints) {
+    for (const auto& pattern : patterns) {
+      if (engine::TopicMatches(pattern, event.topic)) return true;
+    }
   }
   return false;
 }

@@ -347,6 +347,13 @@ class WriteTx : public ReadTx {
   virtual Result<bool> ClaimCronRun(const std::string& name, TimeMs now, TimeMs next_run) = 0;
 
   // --- Webhooks ---
+  // The topic patterns of the store's enabled endpoints, one entry per
+  // endpoint: what the webhook-fanout filter matches every event against.
+  // Answered from memory when the back end keeps a WebhookTopicCache
+  // (store/webhook_topic_cache.hpp: this process's changes are seen by the
+  // next unit, another process's within the cache's max age).
+  virtual Result<std::vector<std::vector<std::string>>> EnabledWebhookTopics(
+      const std::string& store_id) = 0;
   // kConflict when the webhook id exists.
   virtual Status InsertWebhook(const Webhook& webhook) = 0;
   // Deletes the endpoint with its deliveries and their log. kNotFound when

@@ -209,6 +209,11 @@ class FaultyWriteTx final : public store::WriteTx {
   }
 
   // --- Webhooks ---
+  Result<std::vector<std::vector<std::string>>> EnabledWebhookTopics(
+      const std::string& store_id) override {
+    OF_RETURN_IF_ERROR(faults_.OnCall("EnabledWebhookTopics"));
+    return tx_.EnabledWebhookTopics(store_id);
+  }
   Result<std::vector<store::Webhook>> ListWebhooks(const std::string& store_id) override {
     OF_RETURN_IF_ERROR(faults_.OnCall("ListWebhooks"));
     return tx_.ListWebhooks(store_id);

@@ -2150,6 +2150,51 @@ WebhookAttempt MakeAttempt(const std::string& store_id, std::int64_t delivery_id
   return a;
 }
 
+// The fanout filter's view of the endpoints follows every change this
+// process makes, including a rolled-back one (the cache must not keep it).
+TYPED_TEST(StoreConformance, EnabledWebhookTopicsFollowChanges) {
+  Store& s = this->store();
+  auto topics = [&](const std::string& store_id) {
+    std::vector<std::vector<std::string>> out;
+    Status st = WriteSync(s, [&](WriteTx& tx) -> Status {
+      OF_ASSIGN_OR_RETURN(out, tx.EnabledWebhookTopics(store_id));
+      return OkStatus();
+    });
+    EXPECT_TRUE(st.ok());
+    return out;
+  };
+  using Topics = std::vector<std::vector<std::string>>;
+  EXPECT_EQ(topics("A"), Topics{});
+  ASSERT_TRUE(WriteSync(s, [](WriteTx& tx) {
+                return tx.InsertWebhook(MakeWebhook("A", "wh_1", kNow));
+              }).ok());
+  EXPECT_EQ(topics("A"), (Topics{{"order.*", "payment.failed"}}));
+  EXPECT_EQ(topics("B"), Topics{});
+  ASSERT_TRUE(WriteSync(s, [](WriteTx& tx) {
+                return tx.SetWebhookEnabled("A", "wh_1", false, "paused");
+              }).ok());
+  EXPECT_EQ(topics("A"), Topics{});
+  // Enabled and read back inside a unit that then fails: nothing changed.
+  Status failed = WriteSync(s, [](WriteTx& tx) -> Status {
+    OF_RETURN_IF_ERROR(tx.SetWebhookEnabled("A", "wh_1", true, ""));
+    OF_ASSIGN_OR_RETURN(auto inside, tx.EnabledWebhookTopics("A"));
+    EXPECT_EQ(inside.size(), 1u);
+    return MakeError(ErrorCode::kConflict, "the unit fails after reading");
+  });
+  EXPECT_EQ(failed.code(), ErrorCode::kConflict);
+  EXPECT_EQ(topics("A"), Topics{});
+  // Disabled by repeated failures.
+  ASSERT_TRUE(
+      WriteSync(s, [](WriteTx& tx) { return tx.SetWebhookEnabled("A", "wh_1", true, ""); }).ok());
+  EXPECT_EQ(topics("A").size(), 1u);
+  ASSERT_TRUE(WriteSync(s, [](WriteTx& tx) -> Status {
+                auto after = tx.RecordWebhookOutcome("A", "wh_1", false, 1, kNow);
+                if (!after.ok()) return after.error();
+                return OkStatus();
+              }).ok());
+  EXPECT_EQ(topics("A"), Topics{});
+}
+
 TYPED_TEST(StoreConformance, WebhooksRoundTripAndStayInTheirStore) {
   Store& s = this->store();
   for (const auto& w : {MakeWebhook("A", "wh_2", kNow + 2), MakeWebhook("A", "wh_1", kNow + 1),

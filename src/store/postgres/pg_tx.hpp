@@ -9,6 +9,7 @@
 #include "store/order_cache.hpp"
 #include "store/postgres/connection.hpp"
 #include "store/store.hpp"
+#include "store/webhook_topic_cache.hpp"
 
 namespace orderflow::store::pg {
 
@@ -16,8 +17,10 @@ class PgTx final : public WriteTx {
  public:
   // `secret_key` seals webhook secrets (empty: kept as given); it must
   // outlive the transaction.
-  explicit PgTx(Connection& conn, std::string_view secret_key = {})
-      : conn_(conn), secret_key_(secret_key) {}
+  // `webhook_topics` (may be null: no cache) must outlive the transaction.
+  explicit PgTx(Connection& conn, std::string_view secret_key = {},
+                WebhookTopicCache* webhook_topics = nullptr)
+      : conn_(conn), secret_key_(secret_key), webhook_topics_(webhook_topics) {}
 
   Result<domain::StoreInfo> GetStore(const std::string& store_id) override;
   Result<std::vector<domain::StoreInfo>> ListStores() override;
@@ -93,6 +96,8 @@ class PgTx final : public WriteTx {
                                                  std::int64_t before_attempt_id,
                                                  int limit) override;
   Result<Event> GetEvent(const std::string& store_id, std::int64_t event_id) override;
+  Result<std::vector<std::vector<std::string>>> EnabledWebhookTopics(
+      const std::string& store_id) override;
   Status InsertWebhook(const Webhook& webhook) override;
   Status DeleteWebhook(const std::string& store_id, const std::string& webhook_id) override;
   Status SetWebhookEnabled(const std::string& store_id, const std::string& webhook_id, bool enabled,
@@ -116,7 +121,13 @@ class PgTx final : public WriteTx {
   bool inserted_events() const { return inserted_events_; }
 
   // The batch calls this before each unit: the order cache is per unit.
-  void BeginUnit() { orders_.Clear(); }
+  void BeginUnit() {
+    orders_.Clear();
+    webhooks_changed_ = false;
+  }
+  // Whether this unit changed endpoints (the writer then clears the
+  // webhook topic cache if the unit rolls back).
+  bool webhooks_changed() const { return webhooks_changed_; }
 
  private:
   Status AddStats(const std::string& store_id, TimeMs created_at, domain::OrderStatus status,
@@ -125,6 +136,11 @@ class PgTx final : public WriteTx {
 
   Connection& conn_;
   std::string_view secret_key_;
+  // Entries age (other instances change endpoints too); this process's own
+  // changes make it forget the store at once.
+  WebhookTopicCache* webhook_topics_;
+  bool webhooks_changed_ = false;
+  void WebhooksChanged(const std::string& store_id);
   bool inserted_events_ = false;
   OrderCache orders_;
 };

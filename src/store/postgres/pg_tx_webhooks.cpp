@@ -139,7 +139,27 @@ Result<Event> PgTx::GetEvent(const std::string& store_id, std::int64_t event_id)
                rows.Text(0, 4), rows.Int(0, 5),  rows.Int(0, 6)};
 }
 
+void PgTx::WebhooksChanged(const std::string& store_id) {
+  webhooks_changed_ = true;
+  if (webhook_topics_ != nullptr) webhook_topics_->Forget(store_id);
+}
+
+Result<std::vector<std::vector<std::string>>> PgTx::EnabledWebhookTopics(
+    const std::string& store_id) {
+  if (webhook_topics_ != nullptr) {
+    if (auto cached = webhook_topics_->Find(store_id)) return std::move(*cached);
+  }
+  OF_ASSIGN_OR_RETURN(
+      Rows rows,
+      conn_.Query("SELECT topics FROM webhooks WHERE store_id = $1 AND enabled = 1", {store_id}));
+  WebhookTopicCache::Topics topics;
+  for (int r = 0; r < rows.size(); ++r) topics.push_back(DecodeTopics(rows.Text(r, 0)));
+  if (webhook_topics_ != nullptr) webhook_topics_->Put(store_id, topics);
+  return topics;
+}
+
 Status PgTx::InsertWebhook(const Webhook& w) {
+  WebhooksChanged(w.store_id);
   OF_ASSIGN_OR_RETURN(
       Rows rows,
       conn_.Query(std::string("INSERT INTO webhooks (") + kWebhookColumns +
@@ -155,6 +175,7 @@ Status PgTx::InsertWebhook(const Webhook& w) {
 }
 
 Status PgTx::DeleteWebhook(const std::string& store_id, const std::string& webhook_id) {
+  WebhooksChanged(store_id);
   OF_ASSIGN_OR_RETURN(Rows rows,
                       conn_.Query("DELETE FROM webhooks WHERE webhook_id = $1 AND store_id = $2",
                                   {webhook_id, store_id}));
@@ -170,6 +191,7 @@ Status PgTx::DeleteWebhook(const std::string& store_id, const std::string& webho
 
 Status PgTx::SetWebhookEnabled(const std::string& store_id, const std::string& webhook_id,
                                bool enabled, const std::string& reason) {
+  WebhooksChanged(store_id);
   OF_ASSIGN_OR_RETURN(
       Rows rows,
       conn_.Query("UPDATE webhooks SET enabled = $1::integer, disabled_reason = $2, "
@@ -198,7 +220,9 @@ Result<Webhook> PgTx::RecordWebhookOutcome(const std::string& store_id,
                    std::to_string(disable_after) + " consecutive failed deliveries", webhook_id,
                    store_id}));
   if (rows.Affected() == 0) return NotFound("webhook '" + webhook_id + "'");
-  return GetWebhook(store_id, webhook_id);
+  OF_ASSIGN_OR_RETURN(Webhook after, GetWebhook(store_id, webhook_id));
+  if (!success && !after.enabled) WebhooksChanged(store_id);
+  return after;
 }
 
 Result<std::int64_t> PgTx::InsertWebhookDelivery(const WebhookDelivery& d) {

@@ -151,6 +151,9 @@ struct PostgresStore::Impl {
   SystemClock clock;
   LogLimiter log{clock};
   CommitHealth health{clock};
+  // Other instances change endpoints too: their changes are seen within a
+  // second (docs/event_log_format.md, Webhooks).
+  WebhookTopicCache webhook_topics{clock, 1000};
   // Why the current batch could not be committed (writer thread only).
   Status batch_failure;
 
@@ -195,7 +198,7 @@ bool PostgresStore::Impl::TryBatch(Connection& conn, std::vector<WriteUnit>& bat
     fail_all(MakeError(ErrorCode::kUnavailable, begun.error().message));
     return true;
   }
-  PgTx tx(conn, config.secret_key);
+  PgTx tx(conn, config.secret_key, &webhook_topics);
   // Savepoint handling goes out as one simple-protocol round trip per unit:
   // "RELEASE SAVEPOINT unit; SAVEPOINT unit" or "ROLLBACK TO SAVEPOINT unit".
   for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -214,6 +217,7 @@ bool PostgresStore::Impl::TryBatch(Connection& conn, std::vector<WriteUnit>& bat
         break;
       }
       // The savepoint stays: the unit runs again from the same point.
+      if (tx.webhooks_changed()) webhook_topics.Clear();
       Status back = conn.Exec("ROLLBACK TO SAVEPOINT unit");
       if (!back.ok()) {
         results[i] = back;
@@ -234,6 +238,7 @@ bool PostgresStore::Impl::TryBatch(Connection& conn, std::vector<WriteUnit>& bat
     if (results[i].ok() && PQtransactionStatus(conn.raw()) == PQTRANS_INERROR) {
       results[i] = MakeError(ErrorCode::kInternal, "write unit ignored a database error");
     }
+    if (!results[i].ok() && tx.webhooks_changed()) webhook_topics.Clear();
     Status sp = conn.Exec(results[i].ok() ? "RELEASE SAVEPOINT unit; SAVEPOINT unit"
                                           : "ROLLBACK TO SAVEPOINT unit");
     if (!sp.ok()) {
@@ -283,6 +288,8 @@ void PostgresStore::Impl::CommitBatch(std::vector<WriteUnit>& batch) {
       writer_pid.store((*writer_conn)->BackendPid(), std::memory_order_relaxed);
     }
     finished = TryBatch(**writer_conn, batch, results);
+    // Entries may have been loaded from writes that did not commit.
+    if (!finished || !batch_failure.ok()) webhook_topics.Clear();
     // A dead session goes back to the pool, which reconnects it.
     if ((*writer_conn)->Broken()) writer_conn.reset();
     if (!finished) {

@@ -135,6 +135,8 @@ struct SqliteStore::Impl {
   LogLimiter log{clock};
   CommitHealth health{clock};
   std::unique_ptr<WalCheckpointer> checkpointer;  // used by the writer thread only
+  // One process owns the file, so entries never age.
+  store::WebhookTopicCache webhook_topics{clock, 0};
 
   std::mutex readers_mu;
   std::condition_variable readers_cv;
@@ -187,7 +189,7 @@ bool SqliteStore::Impl::CommitBatch(std::vector<WriteUnit>& batch) {
   // commit that wrote nothing proves nothing about the disk.
   Status storage;
   bool wrote = false;
-  SqliteTx tx(*writer, config.secret_key);
+  SqliteTx tx(*writer, config.secret_key, &webhook_topics);
   // Each unit runs in its own savepoint so that a failing unit rolls back
   // alone. The statements are prepared once (sqlite3_exec would re-parse).
   for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -237,6 +239,7 @@ bool SqliteStore::Impl::CommitBatch(std::vector<WriteUnit>& batch) {
     // an operator more than "commit failed".
     const std::string why = sqlite3_errmsg(writer->raw());
     (void)writer->Exec("ROLLBACK");
+    webhook_topics.Clear();
     for (auto& r : results) {
       if (r.ok()) {
         r = MakeError(ErrorCode::kUnavailable, "commit failed (" + why + "); nothing was written");

@@ -478,6 +478,7 @@ void SqliteTx::Deltas::Add(const Deltas& other) {
 
 void SqliteTx::BeginUnit() {
   orders_.Clear();
+  webhooks_changed_ = false;
   unit_deltas_ = {};
   batch_before_flush_.reset();
   events_.clear();
@@ -495,6 +496,7 @@ Status SqliteTx::EndUnit() {
 void SqliteTx::AbortUnit() {
   // The savepoint's rollback undoes what FlushDeltas wrote early.
   if (batch_before_flush_) batch_deltas_ = std::move(*batch_before_flush_);
+  if (webhooks_changed_ && webhook_topics_ != nullptr) webhook_topics_->Clear();
   BeginUnit();
 }
 

@@ -10,6 +10,7 @@
 #include "store/order_cache.hpp"
 #include "store/sqlite/connection.hpp"
 #include "store/store.hpp"
+#include "store/webhook_topic_cache.hpp"
 
 namespace orderflow::store::sqlite {
 
@@ -17,8 +18,10 @@ class SqliteTx final : public WriteTx {
  public:
   // `secret_key` seals webhook secrets (empty: kept as given); it must
   // outlive the transaction.
-  explicit SqliteTx(Connection& conn, std::string_view secret_key = {})
-      : conn_(conn), secret_key_(secret_key) {}
+  // `webhook_topics` (may be null: no cache) must outlive the transaction.
+  explicit SqliteTx(Connection& conn, std::string_view secret_key = {},
+                    WebhookTopicCache* webhook_topics = nullptr)
+      : conn_(conn), secret_key_(secret_key), webhook_topics_(webhook_topics) {}
 
   Result<domain::StoreInfo> GetStore(const std::string& store_id) override;
   Result<std::vector<domain::StoreInfo>> ListStores() override;
@@ -99,6 +102,8 @@ class SqliteTx final : public WriteTx {
                                                  std::int64_t before_attempt_id,
                                                  int limit) override;
   Result<Event> GetEvent(const std::string& store_id, std::int64_t event_id) override;
+  Result<std::vector<std::vector<std::string>>> EnabledWebhookTopics(
+      const std::string& store_id) override;
   Status InsertWebhook(const Webhook& webhook) override;
   Status DeleteWebhook(const std::string& store_id, const std::string& webhook_id) override;
   Status SetWebhookEnabled(const std::string& store_id, const std::string& webhook_id, bool enabled,
@@ -137,8 +142,14 @@ class SqliteTx final : public WriteTx {
   Status AppendHistory(const std::string& store_id, const std::string& order_id,
                        std::size_t first_index, const std::vector<domain::HistoryEntry>& entries);
 
+  // The unit changed `store_id`'s endpoints: the cache forgets the store now
+  // and everything if the unit rolls back.
+  void WebhooksChanged(const std::string& store_id);
+
   Connection& conn_;
   std::string_view secret_key_;
+  WebhookTopicCache* webhook_topics_;
+  bool webhooks_changed_ = false;  // in this unit
   OrderCache orders_;
   // Counter and hourly-stats changes of the unit, written once at its end: a
   // unit that chains steps moves the same few rows many times.

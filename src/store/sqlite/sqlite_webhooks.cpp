@@ -149,7 +149,30 @@ Result<Event> SqliteTx::GetEvent(const std::string& store_id, std::int64_t event
   return e;
 }
 
+void SqliteTx::WebhooksChanged(const std::string& store_id) {
+  webhooks_changed_ = true;
+  if (webhook_topics_ != nullptr) webhook_topics_->Forget(store_id);
+}
+
+Result<std::vector<std::vector<std::string>>> SqliteTx::EnabledWebhookTopics(
+    const std::string& store_id) {
+  if (webhook_topics_ != nullptr) {
+    if (auto cached = webhook_topics_->Find(store_id)) return std::move(*cached);
+  }
+  auto s = conn_.Prepare("SELECT topics FROM webhooks WHERE store_id = ? AND enabled = 1");
+  s.Bind(1, store_id);
+  WebhookTopicCache::Topics topics;
+  for (;;) {
+    OF_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    topics.push_back(DecodeTopics(s.Text(0)));
+  }
+  if (webhook_topics_ != nullptr) webhook_topics_->Put(store_id, topics);
+  return topics;
+}
+
 Status SqliteTx::InsertWebhook(const Webhook& w) {
+  WebhooksChanged(w.store_id);
   auto s = conn_.Prepare(std::string("INSERT INTO webhooks (") + kWebhookColumns +
                          ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   s.Bind(1, w.webhook_id).Bind(2, w.store_id).Bind(3, w.url).Bind(4, EncodeTopics(w.topics));
@@ -162,6 +185,7 @@ Status SqliteTx::InsertWebhook(const Webhook& w) {
 }
 
 Status SqliteTx::DeleteWebhook(const std::string& store_id, const std::string& webhook_id) {
+  WebhooksChanged(store_id);
   auto s = conn_.Prepare("DELETE FROM webhooks WHERE webhook_id = ? AND store_id = ?");
   s.Bind(1, webhook_id).Bind(2, store_id);
   OF_RETURN_IF_ERROR(s.Run());
@@ -176,6 +200,7 @@ Status SqliteTx::DeleteWebhook(const std::string& store_id, const std::string& w
 
 Status SqliteTx::SetWebhookEnabled(const std::string& store_id, const std::string& webhook_id,
                                    bool enabled, const std::string& reason) {
+  WebhooksChanged(store_id);
   auto s = conn_.Prepare(
       "UPDATE webhooks SET enabled = ?, disabled_reason = ?, "
       "consecutive_failures = CASE WHEN ? THEN 0 ELSE consecutive_failures END "
@@ -206,7 +231,9 @@ Result<Webhook> SqliteTx::RecordWebhookOutcome(const std::string& store_id,
   s.BindName(":store", store_id);
   OF_RETURN_IF_ERROR(s.Run());
   if (conn_.Changes() == 0) return NotFound("webhook '" + webhook_id + "'");
-  return GetWebhook(store_id, webhook_id);
+  OF_ASSIGN_OR_RETURN(Webhook after, GetWebhook(store_id, webhook_id));
+  if (!success && !after.enabled) WebhooksChanged(store_id);  // it may just have been disabled
+  return after;
 }
 
 Result<std::int64_t> SqliteTx::InsertWebhookDelivery(const WebhookDelivery& d) {
