@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: builds Release, runs the baselines and the product side by
-# side on this machine, prints a table and rewrites docs/BENCHMARKS.md.
+# side on this machine, prints a table and rewrites docs/BENCHMARKS.md,
+# with the SQL statements per delivered order counted by the store (/metrics).
 # Durable settings throughout (WAL, synchronous=FULL); delays 0.
 # BENCH_ORDERS (default 1000000) sizes the at-scale database; BENCH_DURATION
 # (seconds per throughput run) and BENCH_E2E_ORDERS shorten a quick run;
@@ -73,9 +74,20 @@ kill "$(cat "$WORK/intake.log.pid")"
 # A fresh server, so the intake run's backlog does not count here.
 echo "== end to end: $E2E_ORDERS orders, created -> delivered"
 PORT=$(serve e2e)
+# The store's statement counters (GET /metrics) before and after the run,
+# divided by the delivered orders: what the write path costs an order.
+curl -sf "http://127.0.0.1:$PORT/metrics" >"$WORK/e2e-metrics-before.txt"
 "$BUILD"/orderflow load --target "127.0.0.1:$PORT" --token "$TOKEN" -c 64 -n "$E2E_ORDERS" --restock 100000000 \
   --end-to-end 2>/dev/null | tee "$WORK/e2e.txt"
+sleep 1  # units still finishing after the last order reached delivered
+curl -sf "http://127.0.0.1:$PORT/metrics" >"$WORK/e2e-metrics-after.txt"
 RSS=$(awk '/VmRSS/ {print $2}' "/proc/$(cat "$WORK/e2e.log.pid")/status")
+DELIVERED=$(awk '/^end to end:/ {print $4}' "$WORK/e2e.txt")
+eval "$(python3 scripts/db_statements.py "${DELIVERED:-0}" \
+  --before "$WORK/e2e-metrics-before.txt" --after "$WORK/e2e-metrics-after.txt")"
+echo "   SQL statements per delivered order (writer connection; all connections):"
+echo "   writes $STMT_WRITER_WRITE ($STMT_ALL_WRITE), reads $STMT_WRITER_READ ($STMT_ALL_READ)," \
+  "transaction control $STMT_WRITER_TX_CONTROL ($STMT_ALL_TX_CONTROL), other $STMT_ALL_OTHER"
 
 kill "$(cat "$WORK/e2e.log.pid")"
 
@@ -184,6 +196,16 @@ committed; delays 0.
 | end to end created → delivered, $E2E_ORDERS orders | $E2E orders/s | ≥ 10,000/s |
 | created → delivered latency (ms, last 500) | $E2E_LAT | |
 | server RSS after the end-to-end run | $((RSS / 1024)) MiB | |
+| SQL write statements per delivered order, writer (all connections) | $STMT_WRITER_WRITE ($STMT_ALL_WRITE) | ≤ 25 (issue 13) |
+| SQL read statements per delivered order, writer (all connections) | $STMT_WRITER_READ ($STMT_ALL_READ) | |
+| transaction-control statements per delivered order, writer (all connections) | $STMT_WRITER_TX_CONTROL ($STMT_ALL_TX_CONTROL) | ≤ 6 (issue 13) |
+
+Statements are counted in the store (\`orderflow_db_statements_total\` on
+\`/metrics\`, scraped before and after the end-to-end run; one per execution,
+by kind: INSERT/UPDATE/DELETE/upsert, SELECT, BEGIN/COMMIT/SAVEPOINT/RELEASE/
+ROLLBACK). The writer connection runs every unit of work; the other
+connections serve reads, the dispatcher's polling and the load generator's
+progress checks.
 
 ## At $SCALE_ORDERS orders
 

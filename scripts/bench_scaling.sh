@@ -3,6 +3,8 @@
 # `orderflow serve` instances sharing one PostgreSQL database (a throwaway
 # cluster on 127.0.0.1, durable settings), the numbers for docs/SCALING.md.
 # Each instance gets its own `orderflow load` client; the totals are summed.
+# The end-to-end runs also print round trips and SQL statements per
+# delivered order, from the instances' /metrics counters.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,8 +42,8 @@ start() {  # start LOG URL -> port
   echo "did not start" >&2; cat "$log" >&2; exit 1
 }
 
-echo "| instances | intake orders/s | intake p99 ms | end to end orders/s |" >"$WORK/table.md"
-echo "| --- | --- | --- | --- |" >>"$WORK/table.md"
+echo "| instances | intake orders/s | intake p99 ms | end to end orders/s | round trips / order | writes / order | reads / order | tx control / order |" >"$WORK/table.md"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- |" >>"$WORK/table.md"
 # Starts N instances on a fresh database; fills ports[].
 instances() {
   local n="$1" tag="$2" db="$2$1"
@@ -75,6 +77,10 @@ for n in 1 2 3; do
   # Fresh instances and database: the intake run's backlog must not count.
   instances "$n" e2e
   echo "== $n instance(s): end to end, ${E2E_ORDERS} orders per instance"
+  # Every instance's statement counters before and after (GET /metrics).
+  for i in "${!ports[@]}"; do
+    curl -sf "http://127.0.0.1:${ports[$i]}/metrics" >"$WORK/e2e$n-$i.before"
+  done
   pids=()
   for i in "${!ports[@]}"; do
     build/orderflow load --target "127.0.0.1:${ports[$i]}" --token "$TOKEN" -c "$CONNECTIONS" \
@@ -83,8 +89,18 @@ for n in 1 2 3; do
   done
   wait "${pids[@]}" || true
   e2e=$(cat "$WORK"/e2e$n-*.txt | awk '/^end to end:/ {s += $(NF-1)} END {printf "%.0f", s}')
+  sleep 1  # units still finishing after the last order reached delivered
+  for i in "${!ports[@]}"; do
+    curl -sf "http://127.0.0.1:${ports[$i]}/metrics" >"$WORK/e2e$n-$i.after"
+  done
+  delivered=$(cat "$WORK"/e2e$n-*.txt | awk '/^end to end:/ {s += $4} END {print s + 0}')
+  eval "$(python3 scripts/db_statements.py "$delivered" \
+    --before "$WORK"/e2e$n-*.before --after "$WORK"/e2e$n-*.after)"
   echo "   end to end $e2e orders/s"
-  echo "| $n | $intake | $p99 | $e2e |" >>"$WORK/table.md"
+  echo "   per delivered order, all instances and connections: $STMT_ALL_ROUND_TRIPS round trips" \
+    "($STMT_WRITER_ROUND_TRIPS on the writers); statements: writes $STMT_ALL_WRITE," \
+    "reads $STMT_ALL_READ, transaction control $STMT_ALL_TX_CONTROL"
+  echo "| $n | $intake | $p99 | $e2e | $STMT_ALL_ROUND_TRIPS | $STMT_ALL_WRITE | $STMT_ALL_READ | $STMT_ALL_TX_CONTROL |" >>"$WORK/table.md"
   stop_instances "e2e$n"
 done
 echo

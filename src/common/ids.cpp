@@ -37,20 +37,42 @@ bool IsHex(char c) {
 
 }  // namespace
 
-std::string NewUuid() {
-  std::uint64_t hi = ThreadRng()();
-  std::uint64_t lo = ThreadRng()();
-  hi = (hi & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
-  lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
-  std::array<unsigned char, 16> b{};
-  for (int i = 0; i < 8; ++i) {
-    b[i] = static_cast<unsigned char>(hi >> (56 - 8 * i));
-    b[8 + i] = static_cast<unsigned char>(lo >> (56 - 8 * i));
+std::string NewUuid(TimeMs now_ms) {
+  // The last timestamp and counter this thread used (RFC 9562 §6.2, method
+  // 1: a counter in rand_a, the timestamp advanced when it overflows).
+  struct Sequence {
+    std::uint64_t ms = 0;
+    std::uint64_t counter = 0;
+  };
+  constexpr std::uint64_t kMaxCounter = 0xfff;
+  constexpr std::uint64_t kCounterSeed = 0x7ff;  // leaves at least 2048 ids a millisecond
+  constexpr std::uint64_t kMaxStepBackMs = 1000;
+  constexpr std::uint64_t kTimestampMask = (std::uint64_t{1} << 48) - 1;
+  thread_local Sequence seq;
+  const std::uint64_t now = static_cast<std::uint64_t>(now_ms) & kTimestampMask;
+  if (now > seq.ms || seq.ms - now > kMaxStepBackMs) {
+    seq.ms = now;
+    seq.counter = ThreadRng()() & kCounterSeed;
+  } else if (++seq.counter > kMaxCounter) {
+    seq.ms = (seq.ms + 1) & kTimestampMask;
+    seq.counter = ThreadRng()() & kCounterSeed;
   }
-  std::string hex = ToHex(b.data(), b.size());
-  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
-         hex.substr(16, 4) + "-" + hex.substr(20);
+  const std::uint64_t hi = (seq.ms << 16) | 0x7000 | seq.counter;
+  const std::uint64_t lo = (ThreadRng()() & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
+  std::string out(36, '-');
+  std::size_t pos = 0;
+  auto put = [&out, &pos](std::uint64_t word) {
+    for (int shift = 60; shift >= 0; shift -= 4) {
+      if (pos == 8 || pos == 13 || pos == 18 || pos == 23) ++pos;
+      out[pos++] = kHex[(word >> shift) & 0xf];
+    }
+  };
+  put(hi);
+  put(lo);
+  return out;
 }
+
+std::string NewUuid() { return NewUuid(SystemClock().NowMs()); }
 
 bool IsUuid(std::string_view text) {
   if (text.size() != 36) return false;

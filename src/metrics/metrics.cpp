@@ -44,6 +44,13 @@ void AddGauge(MetricFamily& family, std::vector<ClientMetric::Label> labels, dou
   family.metric.push_back(std::move(m));
 }
 
+void AddCounter(MetricFamily& family, std::vector<ClientMetric::Label> labels, double value) {
+  ClientMetric m;
+  m.label = std::move(labels);
+  m.counter.value = value;
+  family.metric.push_back(std::move(m));
+}
+
 // Resident and virtual size from /proc/self/statm (pages).
 std::pair<double, double> ProcessMemory() {
   std::ifstream statm("/proc/self/statm");
@@ -223,6 +230,30 @@ Result<std::string> Metrics::Scrape() {
   auto sse = Family("orderflow_sse_clients", "Open Server-Sent Event streams", MetricType::Gauge);
   AddGauge(sse, {}, probes_.sse_clients ? static_cast<double>(probes_.sse_clients()) : 0.0);
 
+  // Taken after this scrape's own reads above, which are counted in it.
+  const store::StatementCounts counted = store_.statement_counts();
+  auto statements = Family("orderflow_db_statements_total",
+                           "SQL statements executed, by kind (write, read, tx_control, other) "
+                           "and connection (writer, reader)",
+                           MetricType::Counter);
+  auto round_trips = Family("orderflow_db_round_trips_total",
+                            "Requests awaited from the database server, by connection "
+                            "(PostgreSQL; 0 on SQLite)",
+                            MetricType::Counter);
+  for (const auto& [connection, kinds] :
+       {std::pair<const char*, const store::StatementCounts::Kinds*>{"writer", &counted.writer},
+        {"reader", &counted.readers}}) {
+    AddCounter(statements, {{"connection", connection}, {"kind", "write"}},
+               static_cast<double>(kinds->write));
+    AddCounter(statements, {{"connection", connection}, {"kind", "read"}},
+               static_cast<double>(kinds->read));
+    AddCounter(statements, {{"connection", connection}, {"kind", "tx_control"}},
+               static_cast<double>(kinds->tx_control));
+    AddCounter(statements, {{"connection", connection}, {"kind", "other"}},
+               static_cast<double>(kinds->other));
+    AddCounter(round_trips, {{"connection", connection}}, static_cast<double>(kinds->round_trips));
+  }
+
   auto wal =
       Family("orderflow_db_wal_bytes",
              "Size of the SQLite write-ahead log file in bytes (SQLite only)", MetricType::Gauge);
@@ -246,7 +277,7 @@ Result<std::string> Metrics::Scrape() {
 
   std::vector<MetricFamily> families = registry_->Collect();
   for (auto* f : {&depth, &retrying, &dead_letters, &lag, &in_flight, &orders, &db, &db_read, &sse,
-                  &resident, &virt, &start_time, &uptime}) {
+                  &statements, &round_trips, &resident, &virt, &start_time, &uptime}) {
     families.push_back(std::move(*f));
   }
   if (!wal.metric.empty()) families.push_back(std::move(wal));

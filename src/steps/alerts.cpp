@@ -31,7 +31,7 @@ class Alerts final : public SimpleStep {
     store::WriteTx& tx = st.tx();
     OF_ASSIGN_OR_RETURN(domain::StoreInfo store, tx.GetStore(event.store_id));
     domain::Notification n;
-    n.notification_id = NewUuid();
+    n.notification_id = NewUuid(st.now());
     n.store_id = event.store_id;
     n.order_id = event.order_id;
     n.created_at = st.now();

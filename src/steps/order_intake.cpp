@@ -61,7 +61,7 @@ Status IntakeOrder(store::WriteTx& tx, const engine::Flow& flow, const domain::O
       return OkStatus();
     }
   }
-  std::string order_id = req.order_id.empty() ? NewUuid() : req.order_id;
+  std::string order_id = req.order_id.empty() ? NewUuid(now) : req.order_id;
   if (!req.order_id.empty()) {
     auto existing = tx.GetOrder(store_id, order_id);
     if (existing.ok()) {

@@ -383,6 +383,25 @@ class WriteTx : public ReadTx {
                                         std::int64_t delivery_id, TimeMs now) = 0;
 };
 
+// SQL statements a store has executed since it opened, for the metrics and
+// `make bench`. Each execution counts once (a statement stepped over many
+// rows is one), by kind: `write` INSERT/UPDATE/DELETE/REPLACE (upserts
+// included), `read` SELECT and other read-only statements, `tx_control`
+// BEGIN/COMMIT/ROLLBACK/SAVEPOINT/RELEASE, `other` DDL, PRAGMA, SET, NOTIFY.
+// `round_trips` counts requests awaited from a database server (PostgreSQL;
+// 0 on SQLite).
+struct StatementCounts {
+  struct Kinds {
+    std::int64_t write = 0;
+    std::int64_t read = 0;
+    std::int64_t tx_control = 0;
+    std::int64_t other = 0;
+    std::int64_t round_trips = 0;
+  };
+  Kinds writer;   // the writer's connection: units of work and group commits
+  Kinds readers;  // all other connections: Read, claims, pings
+};
+
 class Store {
  public:
   using WriteFn = std::function<Status(WriteTx&)>;
@@ -435,6 +454,10 @@ class Store {
   // Called after every successful commit of a batch (on the writer thread;
   // must not block). Set once, before the first Write.
   virtual void SetCommitListener(std::function<void()> listener) = 0;
+  // Statements executed so far (zeros for a store without SQL). Decorators
+  // forward it. Thread-safe; the kinds are read one by one, so a snapshot
+  // taken while units run may be off by the statements of those units.
+  virtual StatementCounts statement_counts() const { return {}; }
 };
 
 // Write() and wait for its completion. For CLI tools, tests and the engine's

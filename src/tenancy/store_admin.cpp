@@ -128,7 +128,7 @@ Result<int> SeedDemo(store::Store& store, const Clock& clock) {
       for (std::size_t i = 0; i < kProducts.size(); ++i) {
         domain::Product p;
         p.store_id = ds.id;
-        p.product_id = NewUuid();
+        p.product_id = NewUuid(now);
         p.product_name = kProducts[i].first;
         std::string sku = std::string("MOT-") + ds.id + "-" + std::to_string(i + 1);
         p.sku = sku;

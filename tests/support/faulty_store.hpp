@@ -76,6 +76,7 @@ class FaultyStore final : public store::Store {
   void SetCommitListener(std::function<void()> listener) override {
     inner_.SetCommitListener(std::move(listener));
   }
+  store::StatementCounts statement_counts() const override { return inner_.statement_counts(); }
 
  private:
   store::Store& inner_;

@@ -154,6 +154,39 @@ TEST_F(MetricsTest, NoWalGaugeWithoutAWal) {
   EXPECT_FALSE(Contains(*text, "orderflow_db_wal_bytes")) << *text;
 }
 
+// The value of the sample line that starts with `series ` (-1 when absent).
+double SampleValue(const std::string& text, const std::string& series) {
+  const std::string prefix = "\n" + series + " ";
+  std::size_t at = text.find(prefix);
+  if (at == std::string::npos) return -1;
+  return std::stod(text.substr(at + prefix.size(), text.find('\n', at + 1) - at - prefix.size()));
+}
+
+TEST_F(MetricsTest, StatementCountersComeFromTheStore) {
+  metrics::Metrics m(*store_, clock_, {});
+  auto text = m.Scrape();
+  ASSERT_TRUE(text.ok());
+  // The scrape read the counts after its own reads; nothing ran since.
+  const store::StatementCounts counted = store_->statement_counts();
+  EXPECT_TRUE(Contains(*text, "# TYPE orderflow_db_statements_total counter\n")) << *text;
+  EXPECT_TRUE(Contains(*text, "# TYPE orderflow_db_round_trips_total counter\n")) << *text;
+  const char* kWriter = R"(orderflow_db_statements_total{connection="writer",kind=")";
+  const char* kReader = R"(orderflow_db_statements_total{connection="reader",kind=")";
+  // SeedDemo wrote the demo stores and products in one unit.
+  EXPECT_GT(counted.writer.write, 0);
+  EXPECT_EQ(SampleValue(*text, std::string(kWriter) + "write\"}"),
+            static_cast<double>(counted.writer.write));
+  EXPECT_EQ(SampleValue(*text, std::string(kWriter) + "tx_control\"}"),
+            static_cast<double>(counted.writer.tx_control));
+  EXPECT_EQ(SampleValue(*text, std::string(kWriter) + "read\"}"),
+            static_cast<double>(counted.writer.read));
+  EXPECT_GT(counted.readers.read, 0);  // the scrape's own
+  EXPECT_EQ(SampleValue(*text, std::string(kReader) + "read\"}"),
+            static_cast<double>(counted.readers.read));
+  EXPECT_EQ(SampleValue(*text, std::string(kReader) + "write\"}"), 0);
+  EXPECT_EQ(SampleValue(*text, R"(orderflow_db_round_trips_total{connection="writer"})"), 0);
+}
+
 TEST(JsonLogLine, EscapesAndAlwaysParses) {
   std::string msg = "quote \" backslash \\ newline \n tab \t bell \x07 bad utf8 \xff\xfe end é";
   std::string trace = TraceIdFor("order-1");

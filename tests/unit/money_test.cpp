@@ -66,7 +66,7 @@ TEST(Ids, UuidsAreValidAndDistinct) {
   std::string b = NewUuid();
   EXPECT_TRUE(IsUuid(a));
   EXPECT_NE(a, b);
-  EXPECT_EQ(a[14], '4');
+  EXPECT_EQ(a[14], '7');  // time-ordered version 7 (ids_test.cpp)
   EXPECT_FALSE(IsUuid("not-a-uuid"));
   EXPECT_FALSE(IsUuid("123e4567-e89b-12d3-a456-42661417400g"));
 }

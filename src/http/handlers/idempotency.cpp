@@ -80,6 +80,7 @@ class ClaimingStore final : public store::Store {
   Status CheckWrites() override { return inner_.CheckWrites(); }
   const char* Backend() const override { return inner_.Backend(); }
   void SetCommitListener(std::function<void()> /*listener*/) override {}
+  store::StatementCounts statement_counts() const override { return inner_.statement_counts(); }
 
  private:
   store::Store& inner_;

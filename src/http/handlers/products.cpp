@@ -88,13 +88,13 @@ void HandleCreate(Services& services, Request& request, Respond respond) {
 
   auto product = std::make_shared<domain::Product>();
   product->store_id = principal->store_id;
-  product->product_id = NewUuid();
+  product->created_at = product->updated_at = services.clock.NowMs();
+  product->product_id = NewUuid(product->created_at);
   product->product_name = **name;
   product->sku = sku->value_or("");
   product->price = **price;
   product->stock = stock->value_or(0);
   product->threshold = threshold->value_or(10);
-  product->created_at = product->updated_at = services.clock.NowMs();
   // The effect's unit also records the Idempotency-Key, if any.
   std::shared_ptr<store::Store> db = UnitStore(services, request);
   db->Write(

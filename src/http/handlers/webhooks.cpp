@@ -188,13 +188,15 @@ void HandleCreate(Services& services, Request& request, Respond respond) {
   }
 
   auto hook = std::make_shared<store::Webhook>();
-  hook->webhook_id = "wh_" + RandomHex(12);
+  hook->created_at = services.clock.NowMs();
+  // Time-ordered like the other ids the server makes: a UUIDv7's hex.
+  hook->webhook_id = "wh_" + NewUuid(hook->created_at);
+  std::erase(hook->webhook_id, '-');
   hook->store_id = principal->store_id;
   hook->url = std::move(url).value();
   hook->topics = std::move(topics).value();
   hook->description = description;
   hook->secret = "whsec_" + RandomHex(24);
-  hook->created_at = services.clock.NowMs();
   // The host must resolve, and only to addresses the egress policy allows
   // (the sender checks again at connect time). Resolving blocks: it runs on
   // the blocking pool, which then queues the write.

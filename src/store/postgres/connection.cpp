@@ -142,15 +142,20 @@ Result<Rows> Connection::Query(const std::string& sql, const std::vector<Param>&
   auto it = prepared_.find(sql);
   if (it == prepared_.end()) {
     std::string name = "s" + std::to_string(prepared_.size());
+    if (tally_ != nullptr) tally_->CountRoundTrip();
     PGresult* res = PQprepare(conn_, name.c_str(), sql.c_str(), 0, nullptr);
     if (PQresultStatus(res) != PGRES_COMMAND_OK) return Fail(res, "prepare");
     PQclear(res);
-    it = prepared_.emplace(sql, std::move(name)).first;
+    it = prepared_.emplace(sql, Prepared{std::move(name), ClassifySql(sql)}).first;
+  }
+  if (tally_ != nullptr) {
+    tally_->CountRoundTrip();
+    tally_->Count(it->second.kind);
   }
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& p : params) values.push_back(p.value ? p.value->c_str() : nullptr);
-  PGresult* res = PQexecPrepared(conn_, it->second.c_str(), static_cast<int>(values.size()),
+  PGresult* res = PQexecPrepared(conn_, it->second.name.c_str(), static_cast<int>(values.size()),
                                  values.data(), nullptr, nullptr, 0);
   ExecStatusType st = PQresultStatus(res);
   if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) return Fail(res, "postgresql");
@@ -158,6 +163,11 @@ Result<Rows> Connection::Query(const std::string& sql, const std::vector<Param>&
 }
 
 Status Connection::Exec(const std::string& sql) {
+  if (tally_ != nullptr) {
+    tally_->CountRoundTrip();
+    ForEachSqlStatement(
+        sql, [this](std::string_view statement) { tally_->Count(ClassifySql(statement)); });
+  }
   PGresult* res = PQexec(conn_, sql.c_str());
   ExecStatusType st = PQresultStatus(res);
   if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) return Fail(res, "postgresql");

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "store/statement_tally.hpp"
 
 namespace orderflow::store::pg {
 
@@ -77,6 +78,11 @@ class Connection {
   // Runs one or more ;-separated statements with the simple protocol in one
   // round trip (transaction control, savepoints, DDL).
   Status Exec(const std::string& sql);
+  // Counts every round trip (a prepare, an execution, an Exec) and every
+  // statement executed from now on in `tally` (null: none); statements are
+  // classified by their text once, when prepared. `tally` must outlive the
+  // connection or the next call.
+  void CountInto(StatementTally* tally) { tally_ = tally; }
 
   // True once the session is gone (server restart, network loss): the pool
   // replaces such a connection.
@@ -95,8 +101,13 @@ class Connection {
   Error Fail(PGresult* res, std::string_view context);
 
   PGconn* conn_;
-  std::unordered_map<std::string, std::string> prepared_;  // sql -> statement name
+  struct Prepared {
+    std::string name;
+    StatementKind kind;
+  };
+  std::unordered_map<std::string, Prepared> prepared_;  // by SQL text
   bool saw_retryable_ = false;
+  StatementTally* tally_ = nullptr;
 };
 
 }  // namespace orderflow::store::pg

@@ -23,11 +23,13 @@ Pool::Lease::~Lease() {
 Connection& Pool::Lease::operator*() const { return *pool_->slots_[slot_].conn; }
 
 Result<std::unique_ptr<Pool>> Pool::Open(const std::string& conninfo, int size,
-                                         std::chrono::milliseconds max_backoff) {
-  std::unique_ptr<Pool> pool(new Pool(conninfo, max_backoff));
+                                         std::chrono::milliseconds max_backoff,
+                                         StatementTally* tally) {
+  std::unique_ptr<Pool> pool(new Pool(conninfo, max_backoff, tally));
   pool->slots_.resize(static_cast<std::size_t>(std::max(1, size)));
   for (std::size_t i = 0; i < pool->slots_.size(); ++i) {
     OF_ASSIGN_OR_RETURN(pool->slots_[i].conn, Connection::Open(conninfo));
+    pool->slots_[i].conn->CountInto(tally);
     pool->idle_.push_back(i);
   }
   return pool;
@@ -59,6 +61,7 @@ Result<Pool::Lease> Pool::Acquire() {
                      "database unreachable, reconnecting: " + opened.error().message);
   }
   s.conn = std::move(opened).value();
+  s.conn->CountInto(tally_);
   s.backoff = std::chrono::milliseconds(0);
   {
     std::lock_guard lock(mu_);

@@ -38,8 +38,11 @@ class Pool {
   };
 
   // Connects `size` connections; fails (kUnavailable) if any cannot connect.
+  // Every connection, reconnected ones too, counts its statements in
+  // `tally` (may be null; must outlive the pool).
   static Result<std::unique_ptr<Pool>> Open(const std::string& conninfo, int size,
-                                            std::chrono::milliseconds max_backoff);
+                                            std::chrono::milliseconds max_backoff,
+                                            StatementTally* tally = nullptr);
 
   // Waits for an idle connection. kUnavailable ("database unreachable,
   // reconnecting: ...") while the database cannot be reached.
@@ -55,12 +58,13 @@ class Pool {
     std::chrono::steady_clock::time_point retry_at{};
     std::chrono::milliseconds backoff{0};
   };
-  Pool(std::string conninfo, std::chrono::milliseconds max_backoff)
-      : conninfo_(std::move(conninfo)), max_backoff_(max_backoff) {}
+  Pool(std::string conninfo, std::chrono::milliseconds max_backoff, StatementTally* tally)
+      : conninfo_(std::move(conninfo)), max_backoff_(max_backoff), tally_(tally) {}
   void Release(std::size_t slot);
 
   const std::string conninfo_;
   const std::chrono::milliseconds max_backoff_;
+  StatementTally* const tally_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::vector<Slot> slots_;        // a slot is owned by its lessee while leased

@@ -17,6 +17,7 @@
 #include "store/migrations.hpp"
 #include "store/postgres/pg_tx.hpp"
 #include "store/postgres/pool.hpp"
+#include "store/statement_tally.hpp"
 #include "store/write_queue.hpp"
 
 namespace orderflow::store {
@@ -136,6 +137,8 @@ Result<PostgresConfig> ParsePostgresUrl(const std::string& url) {
 
 struct PostgresStore::Impl {
   PostgresConfig config;
+  StatementTally writer_statements;  // declared before the pool that counts into them
+  StatementTally pool_statements;
   std::unique_ptr<Pool> pool;
   int schema_version = 0;
 
@@ -285,6 +288,7 @@ void PostgresStore::Impl::CommitBatch(std::vector<WriteUnit>& batch) {
         break;
       }
       writer_conn.emplace(std::move(lease).value());
+      (*writer_conn)->CountInto(&writer_statements);
       writer_pid.store((*writer_conn)->BackendPid(), std::memory_order_relaxed);
     }
     finished = TryBatch(**writer_conn, batch, results);
@@ -375,8 +379,8 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const PostgresConfig&
                                                   ? ReadVersion(*first)
                                                   : ApplyMigrations(*first, config.secret_key));
   }
-  OF_ASSIGN_OR_RETURN(impl->pool,
-                      Pool::Open(config.conninfo, std::max(2, config.pool), config.max_backoff));
+  OF_ASSIGN_OR_RETURN(impl->pool, Pool::Open(config.conninfo, std::max(2, config.pool),
+                                             config.max_backoff, &impl->pool_statements));
   if (config.read_only) return std::unique_ptr<PostgresStore>(new PostgresStore(std::move(impl)));
   Impl* raw = impl.get();
   impl->writer_thread = std::thread([raw] { raw->WriterLoop(); });
@@ -495,6 +499,13 @@ void PostgresStore::SetCommitListener(std::function<void()> listener) {
   }
   Impl* raw = impl_.get();
   impl_->listen_thread = std::thread([raw] { raw->ListenLoop(); });
+}
+
+StatementCounts PostgresStore::statement_counts() const {
+  StatementCounts out;
+  out.writer = impl_->writer_statements.Snapshot();
+  out.readers = impl_->pool_statements.Snapshot();
+  return out;
 }
 
 int PostgresStore::SchemaVersion() const { return impl_->schema_version; }

@@ -64,6 +64,9 @@ class PostgresStore : public Store {
   Status CheckWrites() override;
   const char* Backend() const override { return "postgresql"; }
   void SetCommitListener(std::function<void()> listener) override;
+  // `writer`: the writer thread's connection; `readers`: the rest of the
+  // pool (reads, claims, pings). The LISTEN connection is not counted.
+  StatementCounts statement_counts() const override;
 
   // Highest applied migration version.
   int SchemaVersion() const;

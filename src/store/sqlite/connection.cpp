@@ -34,6 +34,18 @@ bool IsStorageFailure(sqlite3* db) {
   }
 }
 
+StatementKind ClassifyStatement(sqlite3_stmt* stmt) {
+  const char* sql = sqlite3_sql(stmt);
+  const StatementKind by_text = ClassifySql(sql != nullptr ? sql : "");
+  // SQLite calls BEGIN, COMMIT and SAVEPOINT read-only: the keyword decides.
+  if (by_text == StatementKind::kTxControl) return by_text;
+  if (sqlite3_stmt_readonly(stmt) != 0) {
+    // A read-only PRAGMA or an EXPLAIN is still not a query of the data.
+    return by_text == StatementKind::kOther ? StatementKind::kOther : StatementKind::kRead;
+  }
+  return by_text == StatementKind::kRead ? StatementKind::kOther : by_text;
+}
+
 Statement::~Statement() {
   if (stmt_ != nullptr) {
     sqlite3_reset(stmt_);
@@ -62,6 +74,9 @@ Statement& Statement::BindNull(int index) {
 }
 
 Result<bool> Statement::Step() {
+  // Not busy: this step starts a new execution (never stepped, reset, or
+  // the previous execution ran to completion).
+  if (tally_ != nullptr && sqlite3_stmt_busy(stmt_) == 0) tally_->Count(kind_);
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
@@ -114,32 +129,46 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, bo
 }
 
 Connection::~Connection() {
-  for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+  for (auto& [sql, cached] : cache_) sqlite3_finalize(cached.stmt);
   sqlite3_close_v2(db_);
 }
 
 Statement Connection::Prepare(const std::string& sql) {
   auto it = cache_.find(sql);
-  if (it != cache_.end()) return Statement(it->second);
+  if (it != cache_.end()) return Statement(it->second.stmt, it->second.kind, tally_);
   sqlite3_stmt* stmt = nullptr;
   int rc = sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()),
                               SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
   if (rc != SQLITE_OK) {
     throw std::logic_error("cannot prepare SQL: " + std::string(sqlite3_errmsg(db_)) + ": " + sql);
   }
-  cache_.emplace(sql, stmt);
-  return Statement(stmt);
+  const StatementKind kind = ClassifyStatement(stmt);
+  cache_.emplace(sql, Cached{stmt, kind});
+  return Statement(stmt, kind, tally_);
 }
 
 Status Connection::Exec(const std::string& sql) {
-  char* err = nullptr;
-  int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
-  if (rc != SQLITE_OK) {
-    std::string message = err ? err : sqlite3_errstr(rc);
-    sqlite3_free(err);
-    Error e = SqliteError(nullptr, rc, "sqlite exec");
-    e.message = "sqlite: " + message;
-    return e;
+  // sqlite3_exec, one statement at a time, so that each is counted.
+  const char* next = sql.c_str();
+  const char* const end = next + sql.size();
+  while (next < end) {
+    sqlite3_stmt* stmt = nullptr;
+    int rc = sqlite3_prepare_v2(db_, next, static_cast<int>(end - next), &stmt, &next);
+    if (rc == SQLITE_OK && stmt == nullptr) continue;  // blanks or a comment
+    if (rc == SQLITE_OK) {
+      if (tally_ != nullptr) tally_->Count(ClassifyStatement(stmt));
+      do {
+        rc = sqlite3_step(stmt);
+      } while (rc == SQLITE_ROW);
+      if (rc == SQLITE_DONE) rc = SQLITE_OK;
+    }
+    if (rc != SQLITE_OK) {
+      Error e = SqliteError(nullptr, rc, "sqlite exec");
+      e.message = std::string("sqlite: ") + sqlite3_errmsg(db_);
+      sqlite3_finalize(stmt);
+      return e;
+    }
+    sqlite3_finalize(stmt);
   }
   return OkStatus();
 }

@@ -12,15 +12,23 @@
 #include <unordered_map>
 
 #include "common/result.hpp"
+#include "store/statement_tally.hpp"
 
 namespace orderflow::store::sqlite {
 
 // A cached prepared statement in use. Resets and clears bindings when
-// destroyed, so the cache can hand it out again.
+// destroyed, so the cache can hand it out again. Each execution (the first
+// Step after a reset, or after the previous execution finished) is counted
+// in `tally` (may be null) under the kind the statement was prepared with.
 class Statement {
  public:
-  explicit Statement(sqlite3_stmt* stmt) : stmt_(stmt) {}
-  Statement(Statement&& other) noexcept : stmt_(other.stmt_) { other.stmt_ = nullptr; }
+  explicit Statement(sqlite3_stmt* stmt, StatementKind kind = StatementKind::kOther,
+                     StatementTally* tally = nullptr)
+      : stmt_(stmt), kind_(kind), tally_(tally) {}
+  Statement(Statement&& other) noexcept
+      : stmt_(other.stmt_), kind_(other.kind_), tally_(other.tally_) {
+    other.stmt_ = nullptr;
+  }
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
   Statement& operator=(Statement&&) = delete;
@@ -47,6 +55,7 @@ class Statement {
   // Advances: true when a row is available, false when done.
   // Constraint violations map to kConflict, busy/locked to kUnavailable.
   Result<bool> Step();
+  StatementKind kind() const { return kind_; }
   // Runs to completion, for statements that return no rows, then resets so
   // the statement can be bound and run again.
   Status Run();
@@ -58,6 +67,8 @@ class Statement {
 
  private:
   sqlite3_stmt* stmt_;
+  StatementKind kind_;
+  StatementTally* tally_;
 };
 
 class Connection {
@@ -73,18 +84,27 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
 
   // Returns a cached prepared statement for `sql`; throws std::logic_error on
-  // SQL that does not compile (a programming error).
+  // SQL that does not compile (a programming error). The statement's kind is
+  // classified once, here.
   Statement Prepare(const std::string& sql);
-  // Executes one or more statements without results.
+  // Executes one or more statements without results; each is counted.
   Status Exec(const std::string& sql);
+  // Counts every statement this connection executes from now on in `tally`
+  // (null: none). `tally` must outlive the connection or the next call.
+  void CountInto(StatementTally* tally) { tally_ = tally; }
   std::int64_t Changes() const { return sqlite3_changes64(db_); }
   std::int64_t LastInsertRowid() const { return sqlite3_last_insert_rowid(db_); }
   sqlite3* raw() const { return db_; }
 
  private:
+  struct Cached {
+    sqlite3_stmt* stmt;
+    StatementKind kind;
+  };
   explicit Connection(sqlite3* db) : db_(db) {}
   sqlite3* db_;
-  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+  std::unordered_map<std::string, Cached> cache_;
+  StatementTally* tally_ = nullptr;
 };
 
 // Maps an SQLite result code to our error codes.
@@ -93,5 +113,10 @@ Error SqliteError(sqlite3* db, int rc, std::string_view context);
 // True when the connection's last error says the storage cannot take
 // writes: disk full, I/O error, read-only file system or database.
 bool IsStorageFailure(sqlite3* db);
+
+// The kind of a prepared statement: transaction control by its leading
+// keyword, then read-only statements (sqlite3_stmt_readonly) as reads, then
+// ClassifySql's keyword rules (PRAGMA and DDL are kOther).
+StatementKind ClassifyStatement(sqlite3_stmt* stmt);
 
 }  // namespace orderflow::store::sqlite

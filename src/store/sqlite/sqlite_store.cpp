@@ -19,6 +19,7 @@
 #include "store/sqlite/connection.hpp"
 #include "store/sqlite/sqlite_tx.hpp"
 #include "store/sqlite/wal_checkpointer.hpp"
+#include "store/statement_tally.hpp"
 #include "store/write_queue.hpp"
 
 namespace orderflow::store {
@@ -127,6 +128,8 @@ struct SqliteStore::Impl {
   std::unique_ptr<ProcessLock> lock;
   int schema_version = 0;
 
+  StatementTally writer_statements;  // declared before the connections that count into it
+  StatementTally reader_statements;
   std::unique_ptr<Connection> writer;
   WriteQueue queue;
   std::thread writer_thread;
@@ -267,6 +270,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteConfig& confi
   if (config.read_only) {
     for (int i = 0; i < std::max(1, config.readers); ++i) {
       OF_ASSIGN_OR_RETURN(auto reader, Connection::Open(config.path, true));
+      reader->CountInto(&impl->reader_statements);
       impl->idle_readers.push_back(std::move(reader));
     }
     OF_ASSIGN_OR_RETURN(impl->schema_version, ReadVersion(*impl->idle_readers.front()));
@@ -276,6 +280,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteConfig& confi
     OF_ASSIGN_OR_RETURN(impl->lock, ProcessLock::Acquire(config.path));
   }
   OF_ASSIGN_OR_RETURN(impl->writer, Connection::Open(config.path, false));
+  impl->writer->CountInto(&impl->writer_statements);
   PrivateDatabaseFiles(config.path);
   OF_ASSIGN_OR_RETURN(impl->schema_version, ApplyMigrations(*impl->writer));
   OF_RETURN_IF_ERROR(sqlite::SealWebhookSecrets(*impl->writer, config.secret_key));
@@ -291,6 +296,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteConfig& confi
   OF_RETURN_IF_ERROR(impl->checkpointer->Configure());
   for (int i = 0; i < std::max(1, config.readers); ++i) {
     OF_ASSIGN_OR_RETURN(auto reader, Connection::Open(config.path, true));
+    reader->CountInto(&impl->reader_statements);
     impl->idle_readers.push_back(std::move(reader));
   }
   Impl* raw = impl.get();
@@ -383,6 +389,13 @@ std::int64_t SqliteWalBytes(const std::string& path) { return sqlite::WalFileByt
 
 void SqliteStore::SetCommitListener(std::function<void()> listener) {
   impl_->commit_listener = std::move(listener);
+}
+
+StatementCounts SqliteStore::statement_counts() const {
+  StatementCounts out;
+  out.writer = impl_->writer_statements.Snapshot();
+  out.readers = impl_->reader_statements.Snapshot();
+  return out;
 }
 
 int SqliteStore::SchemaVersion() const { return impl_->schema_version; }

@@ -60,6 +60,8 @@ class SqliteStore : public Store {
   Status CheckWrites() override;
   const char* Backend() const override { return "sqlite"; }
   void SetCommitListener(std::function<void()> listener) override;
+  // The writer connection's statements, and the readers' together.
+  StatementCounts statement_counts() const override;
 
   // Highest applied migration version.
   int SchemaVersion() const;
