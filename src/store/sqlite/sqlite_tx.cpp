@@ -3,6 +3,7 @@
 #include <map>
 
 #include "store/codec.hpp"
+#include "store/sqlite/order_sql.hpp"
 
 namespace orderflow::store::sqlite {
 namespace {
@@ -49,11 +50,6 @@ Product ReadProduct(const Statement& s) {
   p.updated_at = s.Int(11);
   return p;
 }
-
-const char* kOrderColumns =
-    "seq, order_id, store_id, customer_name, customer_email, items, total, currency, status, "
-    "payment_status, fulfillment_status, failure_reason, tracking_number, carrier, payment_token, "
-    "request_hash, created_at, updated_at";
 
 Result<Order> ReadOrder(const Statement& s) {
   Order o;
@@ -197,8 +193,7 @@ Result<Order> SqliteTx::GetOrder(const std::string& store_id, const std::string&
   if (const Order* cached = orders_.Find(store_id, order_id)) return *cached;
   Order order;
   {
-    auto s = conn_.Prepare(std::string("SELECT ") + kOrderColumns +
-                           " FROM orders WHERE order_id = ? AND store_id = ?");
+    auto s = conn_.Prepare(GetOrderSql());
     s.Bind(1, order_id).Bind(2, store_id);
     OF_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) return NotFound("order '" + order_id + "'");
@@ -220,22 +215,7 @@ Result<Order> SqliteTx::GetOrder(const std::string& store_id, const std::string&
 Result<OrderPage> SqliteTx::ListOrders(const OrderFilter& f) {
   // The statement text depends only on which filters are present, so the
   // cache holds a bounded number of variants.
-  std::string sql = std::string("SELECT ") + kOrderColumns + " FROM orders WHERE store_id = :store";
-  if (f.status) sql += " AND status = :status";
-  if (!f.payment_status.empty()) sql += " AND payment_status = :payment";
-  if (!f.fulfillment_status.empty()) sql += " AND fulfillment_status = :fulfillment";
-  if (!f.customer.empty()) {
-    sql += f.customer.find('@') != std::string::npos ? " AND email_key = :customer"
-                                                     : " AND customer_key = :customer";
-  }
-  if (f.from) sql += " AND created_at >= :from";
-  if (f.to) sql += " AND created_at < :to";
-  if (!f.q.empty()) {
-    sql += " AND (order_id LIKE :qprefix ESCAPE '\\' OR customer_name LIKE :qany ESCAPE '\\')";
-  }
-  if (f.before_seq > 0) sql += " AND seq < :before";
-  sql += " ORDER BY seq DESC LIMIT :limit";
-  auto s = conn_.Prepare(sql);
+  auto s = conn_.Prepare(ListOrdersSql(f));
   s.BindName(":store", f.store_id);
   if (f.status) s.BindName(":status", std::string(domain::ToString(*f.status)));
   s.BindName(":payment", f.payment_status);
@@ -278,11 +258,7 @@ Result<std::vector<StatusTotals>> SqliteTx::OrderTotals(const std::string& store
 
 Result<std::int64_t> SqliteTx::CountCustomerOrders(const std::string& store_id,
                                                    const std::string& customer, TimeMs since) {
-  // Looks at the customer's newest 1000 orders only: enough for any sane
-  // fraud threshold, and bounded for customers with a long history.
-  auto s = conn_.Prepare(
-      "SELECT COUNT(*) FROM (SELECT created_at FROM orders WHERE store_id = ? AND customer_key = ? "
-      "ORDER BY seq DESC LIMIT 1000) WHERE created_at >= ?");
+  auto s = conn_.Prepare(CountCustomerOrdersSql());
   s.Bind(1, store_id).Bind(2, CustomerKey(customer)).Bind(3, since);
   OF_ASSIGN_OR_RETURN(bool row, s.Step());
   return row ? s.Int(0) : 0;
@@ -291,9 +267,7 @@ Result<std::int64_t> SqliteTx::CountCustomerOrders(const std::string& store_id,
 Result<std::int64_t> SqliteTx::CountCustomerFailedPayments(const std::string& store_id,
                                                            const std::string& customer,
                                                            TimeMs since) {
-  auto s = conn_.Prepare(
-      "SELECT COUNT(*) FROM orders WHERE store_id = ? AND customer_key = ? "
-      "AND payment_failed_at IS NOT NULL AND payment_failed_at >= ?");
+  auto s = conn_.Prepare(CountCustomerFailedPaymentsSql());
   s.Bind(1, store_id).Bind(2, CustomerKey(customer)).Bind(3, since);
   OF_ASSIGN_OR_RETURN(bool row, s.Step());
   return row ? s.Int(0) : 0;
