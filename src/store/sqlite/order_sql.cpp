@@ -39,4 +39,18 @@ const char* CountCustomerFailedPaymentsSql() {
          "AND payment_failed_at IS NOT NULL AND payment_failed_at >= ?3";
 }
 
+std::string UpdateOrderSql(bool status, bool payment, bool fulfillment) {
+  std::string sql =
+      "UPDATE orders SET failure_reason = :failure, tracking_number = :tracking, "
+      "carrier = :carrier, updated_at = :updated";
+  if (status) sql += ", status = :status";
+  if (payment) {
+    sql +=
+        ", payment_status = :payment, payment_failed_at = CASE WHEN :payment = 'failed' "
+        "THEN COALESCE(payment_failed_at, :updated) ELSE payment_failed_at END";
+  }
+  if (fulfillment) sql += ", fulfillment_status = :fulfillment";
+  return sql + " WHERE order_id = :order AND store_id = :store AND status = :previous";
+}
+
 }  // namespace orderflow::store::sqlite

@@ -36,4 +36,13 @@ const char* CountCustomerOrdersSql();
 // (partial: only orders whose payment failed).
 const char* CountCustomerFailedPaymentsSql();
 
+// The guarded status update of UpdateOrder. Sets failure_reason,
+// tracking_number, carrier and updated_at always, and the indexed columns
+// only when they change: SQLite rewrites the entry of every index whose
+// column is assigned, changed or not. `payment` also sets payment_failed_at
+// (orders_failed_payments) when the payment status is 'failed'. Named
+// parameters :status, :payment, :fulfillment, :failure, :tracking,
+// :carrier, :updated, :order, :store, :previous (the status read).
+std::string UpdateOrderSql(bool status, bool payment, bool fulfillment);
+
 }  // namespace orderflow::store::sqlite

@@ -517,16 +517,20 @@ Status SqliteTx::InsertOrder(const Order& o) {
 
 Status SqliteTx::UpdateOrder(const Order& o, domain::OrderStatus previous,
                              const std::vector<domain::HistoryEntry>& new_history) {
-  auto s = conn_.Prepare(
-      "UPDATE orders SET status = ?, payment_status = ?, fulfillment_status = ?, "
-      "failure_reason = ?, tracking_number = ?, carrier = ?, updated_at = ?, "
-      "payment_failed_at = CASE WHEN ? = 'failed' THEN COALESCE(payment_failed_at, ?) "
-      "ELSE payment_failed_at END "
-      "WHERE order_id = ? AND store_id = ? AND status = ?");
-  s.Bind(1, std::string(domain::ToString(o.status))).Bind(2, o.payment_status);
-  s.Bind(3, o.fulfillment_status).Bind(4, o.failure_reason).Bind(5, o.tracking_number);
-  s.Bind(6, o.carrier).Bind(7, o.updated_at).Bind(8, o.payment_status).Bind(9, o.updated_at);
-  s.Bind(10, o.order_id).Bind(11, o.store_id).Bind(12, std::string(domain::ToString(previous)));
+  // The cache holds what the database would answer inside this unit
+  // (order_cache.hpp), so an unchanged sub-status need not be assigned and
+  // its index keeps its entry. Without a cached copy, every column is set.
+  const Order* stored = orders_.Find(o.store_id, o.order_id);
+  const bool payment = stored == nullptr || stored->payment_status != o.payment_status ||
+                       o.payment_status == domain::kPaymentFailed;
+  const bool fulfillment = stored == nullptr || stored->fulfillment_status != o.fulfillment_status;
+  auto s = conn_.Prepare(UpdateOrderSql(previous != o.status, payment, fulfillment));
+  s.BindName(":status", std::string(domain::ToString(o.status)));
+  s.BindName(":payment", o.payment_status).BindName(":fulfillment", o.fulfillment_status);
+  s.BindName(":failure", o.failure_reason).BindName(":tracking", o.tracking_number);
+  s.BindName(":carrier", o.carrier).BindName(":updated", o.updated_at);
+  s.BindName(":order", o.order_id).BindName(":store", o.store_id);
+  s.BindName(":previous", std::string(domain::ToString(previous)));
   OF_RETURN_IF_ERROR(s.Run());
   if (conn_.Changes() == 0) {
     return MakeError(ErrorCode::kConflict, "order '" + o.order_id + "' is no longer " +
