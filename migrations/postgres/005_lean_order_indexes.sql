@@ -1,5 +1,5 @@
 -- OrderFlow schema v5 (PostgreSQL): the orders table keeps only the indexes a
--- query needs (tests/integration/order_index_plans_test.cpp EXPLAINs every
+-- query needs (tests/integration/order_index_plans_pg_test.cpp EXPLAINs every
 -- statement of src/store/postgres/order_sql.cpp at 1M orders):
 --   orders_store_order_key UNIQUE    (store_id, order_id)  GetOrder, the one index keyed by order_id
 --   orders_by_store       (store_id, seq)                  the list, newest first; from/to; q

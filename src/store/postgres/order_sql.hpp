@@ -1,6 +1,6 @@
 #pragma once
 // The statements PgTx runs to read `orders`, in one place so that the
-// query-plan tests (tests/integration/order_index_plans_test.cpp) EXPLAIN
+// query-plan tests (tests/integration/order_index_plans_pg_test.cpp) EXPLAIN
 // the exact text, with the exact parameters, that the store executes. Each
 // comment names the index of migrations/postgres/005_lean_order_indexes.sql
 // that serves the statement.

@@ -1,6 +1,6 @@
 #pragma once
-// The statements SqliteTx runs to read `orders`, in one place so that the
-// query-plan tests (tests/integration/order_index_plans_test.cpp) EXPLAIN
+// The statements SqliteTx runs on `orders`, in one place so that the
+// query-plan tests (tests/integration/order_index_plans_sqlite_test.cpp) EXPLAIN
 // the exact text the store executes. Each comment names the index of
 // migrations/sqlite/005_lean_order_indexes.sql that serves the statement.
 
