@@ -1,5 +1,6 @@
 // PgTx: orders and their history and counters, idempotency records,
 // notifications.
+#include "store/postgres/order_sql.hpp"
 #include "store/postgres/pg_rows.hpp"
 #include "store/postgres/pg_tx.hpp"
 
@@ -31,10 +32,8 @@ HistoryArrays ToArrays(const std::vector<domain::HistoryEntry>& entries) {
 
 Result<Order> PgTx::GetOrder(const std::string& store_id, const std::string& order_id) {
   if (const Order* cached = orders_.Find(store_id, order_id)) return *cached;
-  OF_ASSIGN_OR_RETURN(Rows rows,
-                      conn_.Query(std::string("SELECT ") + kOrderColumns +
-                                      " FROM orders WHERE order_id = $1 AND store_id = $2",
-                                  {order_id, store_id}));
+  OrderQuery q = GetOrderQuery(store_id, order_id);
+  OF_ASSIGN_OR_RETURN(Rows rows, conn_.Query(q.sql, q.params));
   if (rows.empty()) return NotFound("order '" + order_id + "'");
   OF_ASSIGN_OR_RETURN(Order order, ReadOrder(rows, 0));
   OF_ASSIGN_OR_RETURN(
@@ -51,35 +50,8 @@ Result<Order> PgTx::GetOrder(const std::string& store_id, const std::string& ord
 Result<OrderPage> PgTx::ListOrders(const OrderFilter& f) {
   // The statement text depends only on which filters are present, so each
   // connection prepares a bounded number of variants.
-  std::vector<Param> params{f.store_id};
-  auto next = [&params](Param p) {
-    params.push_back(std::move(p));
-    return "$" + std::to_string(params.size());
-  };
-  std::string sql = std::string("SELECT ") + kOrderColumns + " FROM orders WHERE store_id = $1";
-  if (f.status) sql += " AND status = " + next(std::string(domain::ToString(*f.status)));
-  if (!f.payment_status.empty()) sql += " AND payment_status = " + next(f.payment_status);
-  if (!f.fulfillment_status.empty()) {
-    sql += " AND fulfillment_status = " + next(f.fulfillment_status);
-  }
-  if (!f.customer.empty()) {
-    sql +=
-        (f.customer.find('@') != std::string::npos ? " AND email_key = " : " AND customer_key = ") +
-        next(CustomerKey(f.customer));
-  }
-  if (f.from) sql += " AND created_at >= " + next(*f.from);
-  if (f.to) sql += " AND created_at < " + next(*f.to);
-  if (!f.q.empty()) {
-    // SQLite's LIKE ignores ASCII case only; lower() under COLLATE "C" and
-    // the ASCII-lower-cased customer_key give exactly that.
-    std::string prefix = next(LikeEscape(CustomerKey(f.q)) + "%");
-    std::string any = next("%" + LikeEscape(CustomerKey(f.q)) + "%");
-    sql += " AND (lower(order_id) LIKE " + prefix + " ESCAPE '\\' OR customer_key LIKE " + any +
-           " ESCAPE '\\')";
-  }
-  if (f.before_seq > 0) sql += " AND seq < " + next(f.before_seq);
-  sql += " ORDER BY seq DESC LIMIT " + next(static_cast<std::int64_t>(f.limit) + 1);
-  OF_ASSIGN_OR_RETURN(Rows rows, conn_.Query(sql, params));
+  OrderQuery q = ListOrdersQuery(f);
+  OF_ASSIGN_OR_RETURN(Rows rows, conn_.Query(q.sql, q.params));
   OrderPage page;
   for (int r = 0; r < rows.size(); ++r) {
     OF_ASSIGN_OR_RETURN(Order o, ReadOrder(rows, r));
@@ -107,22 +79,15 @@ Result<std::vector<StatusTotals>> PgTx::OrderTotals(const std::string& store_id,
 
 Result<std::int64_t> PgTx::CountCustomerOrders(const std::string& store_id,
                                                const std::string& customer, TimeMs since) {
-  // Looks at the customer's newest 1000 orders only, like the SQLite store.
-  OF_ASSIGN_OR_RETURN(
-      Rows rows,
-      conn_.Query("SELECT COUNT(*) FROM (SELECT created_at FROM orders WHERE store_id = $1 "
-                  "AND customer_key = $2 ORDER BY seq DESC LIMIT 1000) c WHERE created_at >= $3",
-                  {store_id, CustomerKey(customer), since}));
+  OrderQuery q = CountCustomerOrdersQuery(store_id, customer, since);
+  OF_ASSIGN_OR_RETURN(Rows rows, conn_.Query(q.sql, q.params));
   return rows.empty() ? 0 : rows.Int(0, 0);
 }
 
 Result<std::int64_t> PgTx::CountCustomerFailedPayments(const std::string& store_id,
                                                        const std::string& customer, TimeMs since) {
-  OF_ASSIGN_OR_RETURN(Rows rows,
-                      conn_.Query("SELECT COUNT(*) FROM orders WHERE store_id = $1 "
-                                  "AND customer_key = $2 AND payment_failed_at IS NOT NULL "
-                                  "AND payment_failed_at >= $3",
-                                  {store_id, CustomerKey(customer), since}));
+  OrderQuery q = CountCustomerFailedPaymentsQuery(store_id, customer, since);
+  OF_ASSIGN_OR_RETURN(Rows rows, conn_.Query(q.sql, q.params));
   return rows.empty() ? 0 : rows.Int(0, 0);
 }
 

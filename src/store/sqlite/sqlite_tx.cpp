@@ -3,6 +3,7 @@
 #include <map>
 
 #include "store/codec.hpp"
+#include "store/sqlite/order_sql.hpp"
 
 namespace orderflow::store::sqlite {
 namespace {
@@ -49,11 +50,6 @@ Product ReadProduct(const Statement& s) {
   p.updated_at = s.Int(11);
   return p;
 }
-
-const char* kOrderColumns =
-    "seq, order_id, store_id, customer_name, customer_email, items, total, currency, status, "
-    "payment_status, fulfillment_status, failure_reason, tracking_number, carrier, payment_token, "
-    "request_hash, created_at, updated_at";
 
 Result<Order> ReadOrder(const Statement& s) {
   Order o;
@@ -197,8 +193,7 @@ Result<Order> SqliteTx::GetOrder(const std::string& store_id, const std::string&
   if (const Order* cached = orders_.Find(store_id, order_id)) return *cached;
   Order order;
   {
-    auto s = conn_.Prepare(std::string("SELECT ") + kOrderColumns +
-                           " FROM orders WHERE order_id = ? AND store_id = ?");
+    auto s = conn_.Prepare(GetOrderSql());
     s.Bind(1, order_id).Bind(2, store_id);
     OF_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) return NotFound("order '" + order_id + "'");
@@ -220,22 +215,7 @@ Result<Order> SqliteTx::GetOrder(const std::string& store_id, const std::string&
 Result<OrderPage> SqliteTx::ListOrders(const OrderFilter& f) {
   // The statement text depends only on which filters are present, so the
   // cache holds a bounded number of variants.
-  std::string sql = std::string("SELECT ") + kOrderColumns + " FROM orders WHERE store_id = :store";
-  if (f.status) sql += " AND status = :status";
-  if (!f.payment_status.empty()) sql += " AND payment_status = :payment";
-  if (!f.fulfillment_status.empty()) sql += " AND fulfillment_status = :fulfillment";
-  if (!f.customer.empty()) {
-    sql += f.customer.find('@') != std::string::npos ? " AND email_key = :customer"
-                                                     : " AND customer_key = :customer";
-  }
-  if (f.from) sql += " AND created_at >= :from";
-  if (f.to) sql += " AND created_at < :to";
-  if (!f.q.empty()) {
-    sql += " AND (order_id LIKE :qprefix ESCAPE '\\' OR customer_name LIKE :qany ESCAPE '\\')";
-  }
-  if (f.before_seq > 0) sql += " AND seq < :before";
-  sql += " ORDER BY seq DESC LIMIT :limit";
-  auto s = conn_.Prepare(sql);
+  auto s = conn_.Prepare(ListOrdersSql(f));
   s.BindName(":store", f.store_id);
   if (f.status) s.BindName(":status", std::string(domain::ToString(*f.status)));
   s.BindName(":payment", f.payment_status);
@@ -278,11 +258,7 @@ Result<std::vector<StatusTotals>> SqliteTx::OrderTotals(const std::string& store
 
 Result<std::int64_t> SqliteTx::CountCustomerOrders(const std::string& store_id,
                                                    const std::string& customer, TimeMs since) {
-  // Looks at the customer's newest 1000 orders only: enough for any sane
-  // fraud threshold, and bounded for customers with a long history.
-  auto s = conn_.Prepare(
-      "SELECT COUNT(*) FROM (SELECT created_at FROM orders WHERE store_id = ? AND customer_key = ? "
-      "ORDER BY seq DESC LIMIT 1000) WHERE created_at >= ?");
+  auto s = conn_.Prepare(CountCustomerOrdersSql());
   s.Bind(1, store_id).Bind(2, CustomerKey(customer)).Bind(3, since);
   OF_ASSIGN_OR_RETURN(bool row, s.Step());
   return row ? s.Int(0) : 0;
@@ -291,9 +267,7 @@ Result<std::int64_t> SqliteTx::CountCustomerOrders(const std::string& store_id,
 Result<std::int64_t> SqliteTx::CountCustomerFailedPayments(const std::string& store_id,
                                                            const std::string& customer,
                                                            TimeMs since) {
-  auto s = conn_.Prepare(
-      "SELECT COUNT(*) FROM orders WHERE store_id = ? AND customer_key = ? "
-      "AND payment_failed_at IS NOT NULL AND payment_failed_at >= ?");
+  auto s = conn_.Prepare(CountCustomerFailedPaymentsSql());
   s.Bind(1, store_id).Bind(2, CustomerKey(customer)).Bind(3, since);
   OF_ASSIGN_OR_RETURN(bool row, s.Step());
   return row ? s.Int(0) : 0;
@@ -585,16 +559,20 @@ Status SqliteTx::InsertOrder(const Order& o) {
 
 Status SqliteTx::UpdateOrder(const Order& o, domain::OrderStatus previous,
                              const std::vector<domain::HistoryEntry>& new_history) {
-  auto s = conn_.Prepare(
-      "UPDATE orders SET status = ?, payment_status = ?, fulfillment_status = ?, "
-      "failure_reason = ?, tracking_number = ?, carrier = ?, updated_at = ?, "
-      "payment_failed_at = CASE WHEN ? = 'failed' THEN COALESCE(payment_failed_at, ?) "
-      "ELSE payment_failed_at END "
-      "WHERE order_id = ? AND store_id = ? AND status = ?");
-  s.Bind(1, std::string(domain::ToString(o.status))).Bind(2, o.payment_status);
-  s.Bind(3, o.fulfillment_status).Bind(4, o.failure_reason).Bind(5, o.tracking_number);
-  s.Bind(6, o.carrier).Bind(7, o.updated_at).Bind(8, o.payment_status).Bind(9, o.updated_at);
-  s.Bind(10, o.order_id).Bind(11, o.store_id).Bind(12, std::string(domain::ToString(previous)));
+  // The cache holds what the database would answer inside this unit
+  // (order_cache.hpp), so an unchanged sub-status need not be assigned and
+  // its index keeps its entry. Without a cached copy, every column is set.
+  const Order* stored = orders_.Find(o.store_id, o.order_id);
+  const bool payment = stored == nullptr || stored->payment_status != o.payment_status ||
+                       o.payment_status == domain::kPaymentFailed;
+  const bool fulfillment = stored == nullptr || stored->fulfillment_status != o.fulfillment_status;
+  auto s = conn_.Prepare(UpdateOrderSql(previous != o.status, payment, fulfillment));
+  s.BindName(":status", std::string(domain::ToString(o.status)));
+  s.BindName(":payment", o.payment_status).BindName(":fulfillment", o.fulfillment_status);
+  s.BindName(":failure", o.failure_reason).BindName(":tracking", o.tracking_number);
+  s.BindName(":carrier", o.carrier).BindName(":updated", o.updated_at);
+  s.BindName(":order", o.order_id).BindName(":store", o.store_id);
+  s.BindName(":previous", std::string(domain::ToString(previous)));
   OF_RETURN_IF_ERROR(s.Run());
   if (conn_.Changes() == 0) {
     return MakeError(ErrorCode::kConflict, "order '" + o.order_id + "' is no longer " +

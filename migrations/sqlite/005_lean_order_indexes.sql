@@ -1,0 +1,17 @@
+-- OrderFlow schema v5 (SQLite): the orders table keeps only the indexes a
+-- query needs (tests/integration/order_index_plans_sqlite_test.cpp EXPLAINs every
+-- statement of src/store/sqlite/order_sql.cpp at 1M orders):
+--   sqlite_autoindex_orders_1 UNIQUE (store_id, order_id)  GetOrder, the one index keyed by order_id
+--   orders_by_store       (store_id, seq)                  the list, newest first; from/to; q
+--   orders_by_status      (store_id, status, seq)          ?status=
+--   orders_by_payment     (store_id, payment_status, seq)  ?paymentStatus=
+--   orders_by_fulfillment (store_id, fulfillment_status, seq)  ?fulfillmentStatus=
+--   orders_by_customer    (store_id, customer_key, seq)    ?customer=<name>, the fraud window
+--   orders_by_email       (store_id, email_key, seq)       ?customer=<email>
+--   orders_failed_payments (store_id, customer_key, payment_failed_at), partial
+--                                                          the failed-payment fraud count
+-- orders_by_created (store_id, created_at) goes: the list is ordered by seq,
+-- so a from/to window read through it had to sort every order of the window
+-- (a temp B-tree of 143k rows for one day at 1M orders), no faster than
+-- walking orders_by_store, while every order insert paid for an entry.
+DROP INDEX IF EXISTS orders_by_created;
