@@ -29,7 +29,13 @@ using pg::Pool;
 namespace {
 
 constexpr int kMaxBatchAttempts = 5;
-constexpr const char* kChannel = "orderflow_events";
+// The NOTIFY channel of the stores sharing one schema; stores in other
+// schemas of the same database (other deployments, the tests) are not woken.
+std::string ChannelFor(const std::string& schema) {
+  std::string quoted = "\"orderflow_events:";
+  for (char c : schema) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return quoted + "\"";
+}
 
 Error Unreachable(const std::string& why) {
   return MakeError(ErrorCode::kUnavailable, "database unreachable, reconnecting: " + why);
@@ -145,6 +151,7 @@ struct PostgresStore::Impl {
   WriteQueue queue;
   std::thread writer_thread;
   std::function<void()> commit_listener;  // set before the first Write
+  std::string channel;                    // NOTIFY channel (ChannelFor); set at Open
   // The writer keeps one pool connection between batches so that it never
   // queues behind readers. Used by the writer thread only.
   std::optional<Pool::Lease> writer_conn;
@@ -252,7 +259,7 @@ bool PostgresStore::Impl::TryBatch(Connection& conn, std::vector<WriteUnit>& bat
     }
   }
   std::string commit = "RELEASE SAVEPOINT unit; ";
-  if (tx.inserted_events()) commit += std::string("NOTIFY ") + kChannel + "; ";
+  if (tx.inserted_events()) commit += "NOTIFY " + channel + "; ";
   Status committed = conn.Exec(commit + "COMMIT");
   if (committed.ok()) return true;
   if (conn.SawRetryable()) {
@@ -328,7 +335,7 @@ void PostgresStore::Impl::ListenLoop() {
     if (!conn || conn->Broken()) {
       conn.reset();
       auto opened = Connection::Open(config.conninfo);
-      if (opened.ok() && (*opened)->Exec(std::string("LISTEN ") + kChannel).ok()) {
+      if (opened.ok() && (*opened)->Exec("LISTEN " + channel).ok()) {
         conn = std::move(opened).value();
         backoff = std::chrono::milliseconds(0);
         // Notifications sent while we were not listening are lost: wake once
@@ -378,6 +385,8 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const PostgresConfig&
     OF_ASSIGN_OR_RETURN(impl->schema_version, config.read_only
                                                   ? ReadVersion(*first)
                                                   : ApplyMigrations(*first, config.secret_key));
+    OF_ASSIGN_OR_RETURN(pg::Rows schema, first->Query("SELECT current_schema()"));
+    impl->channel = ChannelFor(schema.empty() ? std::string() : schema.Text(0, 0));
   }
   OF_ASSIGN_OR_RETURN(impl->pool, Pool::Open(config.conninfo, std::max(2, config.pool),
                                              config.max_backoff, &impl->pool_statements));

@@ -5,7 +5,7 @@
 // Threads: a writer thread group-commits queued units like the SQLite store
 // (one transaction per batch, one SAVEPOINT per unit, a deadlock or
 // serialization failure re-runs the batch); once SetCommitListener is called
-// a listener thread LISTENs on `orderflow_events` (with its own connection)
+// a listener thread LISTENs on `orderflow_events:<schema>` (own connection)
 // and calls the listener when another instance commits events (the writer
 // issues NOTIFY in every transaction that inserted events). The listener is
 // therefore called from both threads. Both threads are joined by the
