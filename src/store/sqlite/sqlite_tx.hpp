@@ -135,12 +135,17 @@ class SqliteTx final : public WriteTx {
   Status WriteDeltas();
   // Writes the unit's buffered events and deliveries (multi-row inserts).
   Status FlushLog();
+  // Writes the orders the unit inserted or changed: one statement an order,
+  // whatever the number of steps that changed it, and their new history
+  // entries in one multi-row insert.
+  Status FlushOrders();
+  struct OrderWrite;
+  OrderWrite* FindOrderWrite(const std::string& store_id, const std::string& order_id);
+  Result<std::int64_t> NextOrderSeq();
   Result<std::int64_t> NextEventId();
   // Records that `step` handled `event` in this unit; kConflict if it did.
   Status MarkHandled(const Event& event, const std::string& step);
   Result<std::vector<Delivery>> QueryDeliveries(Statement& s);
-  Status AppendHistory(const std::string& store_id, const std::string& order_id,
-                       std::size_t first_index, const std::vector<domain::HistoryEntry>& entries);
 
   // The unit changed `store_id`'s endpoints: the cache forgets the store now
   // and everything if the unit rolls back.
@@ -183,6 +188,19 @@ class SqliteTx final : public WriteTx {
     TimeMs next_at = 0;
     TimeMs updated_at = 0;
   };
+  // An order the unit inserted or changed: the row as it now stands (with
+  // its whole history) and, for a row already in the database, what that
+  // row holds, so that only changed columns are assigned.
+  struct OrderWrite {
+    domain::Order order;
+    bool insert = false;
+    std::string stored_status;
+    std::string stored_payment;
+    std::string stored_fulfillment;
+    std::size_t stored_history = 0;  // history entries in the database
+  };
+  std::vector<OrderWrite> order_writes_;
+  std::int64_t next_order_seq_ = 0;  // 0: read MAX(seq) first
   std::vector<BufferedEvent> events_;
   std::vector<BufferedDelivery> deliveries_;
   std::int64_t next_event_id_ = 0;  // 0: read MAX(id) first
