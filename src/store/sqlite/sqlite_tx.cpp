@@ -405,14 +405,16 @@ Status SqliteTx::UpdateProduct(const Product& p) {
 Result<Product> SqliteTx::ApplyMovement(const StockMovement& m) {
   // The WHERE clause keeps 0 <= reserved <= stock; the table's CHECK
   // constraints are the second line of defence.
+  // RETURNING hands back the row as changed: no second read.
   auto s = conn_.Prepare(
       "UPDATE products SET stock = stock + ?1, reserved = reserved + ?2, updated_at = ?3 "
       "WHERE store_id = ?4 AND product_id = ?5 AND stock + ?1 >= 0 AND reserved + ?2 >= 0 "
-      "AND reserved + ?2 <= stock + ?1");
+      "AND reserved + ?2 <= stock + ?1 RETURNING " +
+      std::string(kProductColumns));
   s.Bind(1, m.stock_delta).Bind(2, m.reserved_delta).Bind(3, m.at).Bind(4, m.store_id);
   s.Bind(5, m.product_id);
-  OF_RETURN_IF_ERROR(s.Run());
-  if (conn_.Changes() == 0) {
+  OF_ASSIGN_OR_RETURN(bool changed, s.Step());
+  if (!changed) {
     OF_ASSIGN_OR_RETURN(Product p, GetProduct(m.store_id, m.product_id));
     return MakeError(
         ErrorCode::kInsufficientStock,
@@ -426,8 +428,9 @@ Result<Product> SqliteTx::ApplyMovement(const StockMovement& m) {
       "order_id, note, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
   ins.Bind(1, m.store_id).Bind(2, m.product_id).Bind(3, ToString(m.kind)).Bind(4, m.stock_delta);
   ins.Bind(5, m.reserved_delta).Bind(6, m.order_id).Bind(7, m.note).Bind(8, m.at);
+  Product after = ReadProduct(s);
   OF_RETURN_IF_ERROR(ins.Run());
-  return GetProduct(m.store_id, m.product_id);
+  return after;
 }
 
 Status SqliteTx::AddStats(const std::string& store_id, TimeMs created_at,
