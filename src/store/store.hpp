@@ -191,126 +191,182 @@ struct WebhookAttemptPage {
   std::optional<std::int64_t> next_attempt_id;
 };
 
-class ReadTx {
+// --- Roles ---------------------------------------------------------------
+// A transaction is reached through narrow roles, one per resource: steps get
+// the ones they use through engine::StepTx, the engine the event log, and
+// read handlers the readers. ReadTx and WriteTx bundle them for the back ends
+// (each implements every role) and for code that needs several.
+
+// Stores (tenants) and the product catalogue with its stock ledger, read.
+class CatalogueReader {
  public:
-  virtual ~ReadTx() = default;
+  virtual ~CatalogueReader() = default;
 
   virtual Result<domain::StoreInfo> GetStore(const std::string& store_id) = 0;
+
   virtual Result<std::vector<domain::StoreInfo>> ListStores() = 0;
 
   virtual Result<domain::Product> GetProduct(const std::string& store_id,
                                              const std::string& product_id) = 0;
+
   // Lookup by productName (exact) or SKU; kNotFound when absent.
   virtual Result<domain::Product> FindProduct(const std::string& store_id,
                                               const std::string& product_name,
                                               const std::string& sku) = 0;
+
   virtual Result<std::vector<domain::Product>> ListProducts(const std::string& store_id) = 0;
+
   virtual Result<std::vector<StockMovement>> ListMovements(const std::string& store_id,
                                                            const std::string& product_id,
                                                            int limit) = 0;
+
   // Sums of the ledger for one product: {stock, reserved}.
   virtual Result<std::pair<std::int64_t, std::int64_t>> LedgerTotals(
       const std::string& store_id, const std::string& product_id) = 0;
-
-  // Order with its full history; kNotFound when absent in that store.
-  virtual Result<domain::Order> GetOrder(const std::string& store_id,
-                                         const std::string& order_id) = 0;
-  virtual Result<OrderPage> ListOrders(const OrderFilter& filter) = 0;
-  // Orders and amounts per status for orders created at or after the start
-  // of the hour that contains `since` (the counters are hourly).
-  virtual Result<std::vector<StatusTotals>> OrderTotals(const std::string& store_id,
-                                                        TimeMs since) = 0;
-  // Orders by this customer name (case-insensitive) created at or after
-  // `since`, among the customer's newest 1000.
-  virtual Result<std::int64_t> CountCustomerOrders(const std::string& store_id,
-                                                   const std::string& customer, TimeMs since) = 0;
-  // Orders by this customer name whose payment failed at or after `since`.
-  virtual Result<std::int64_t> CountCustomerFailedPayments(const std::string& store_id,
-                                                           const std::string& customer,
-                                                           TimeMs since) = 0;
-
-  virtual Result<std::optional<IdempotencyRecord>> GetIdempotency(const std::string& store_id,
-                                                                  const std::string& key) = 0;
-
-  virtual Result<NotificationPage> ListNotifications(const NotificationFilter& filter) = 0;
-  virtual Result<std::int64_t> CountUnreadNotifications(const std::string& store_id) = 0;
-
-  // Pending deliveries with next_at <= now, oldest due first.
-  virtual Result<std::vector<Delivery>> ListDueDeliveries(TimeMs now, int limit) = 0;
-  // Earliest next_at of any pending delivery (timers), if there is one.
-  virtual Result<std::optional<TimeMs>> NextDueTime() = 0;
-  virtual Result<Delivery> GetDelivery(std::int64_t event_id, const std::string& step) = 0;
-  // Every event of the order with its deliveries, oldest first.
-  virtual Result<std::vector<Delivery>> ListOrderDeliveries(const std::string& store_id,
-                                                            const std::string& order_id) = 0;
-  // Every event of the order, oldest first (with or without deliveries).
-  virtual Result<std::vector<Event>> ListOrderEvents(const std::string& store_id,
-                                                     const std::string& order_id) = 0;
-  virtual Result<DeadLetterPage> ListDeadLetters(const std::string& store_id,
-                                                 std::int64_t before_event_id, int limit) = 0;
-  // Per-step delivery counts for one store (empty store_id: all stores).
-  virtual Result<std::vector<StepCounts>> CountDeliveries(const std::string& store_id) = 0;
-
-  // --- Webhooks ---
-  // The store's endpoints, oldest first.
-  virtual Result<std::vector<Webhook>> ListWebhooks(const std::string& store_id) = 0;
-  // kNotFound when absent in that store.
-  virtual Result<Webhook> GetWebhook(const std::string& store_id,
-                                     const std::string& webhook_id) = 0;
-  // kNotFound when absent in that store.
-  virtual Result<WebhookDelivery> GetWebhookDelivery(const std::string& store_id,
-                                                     std::int64_t delivery_id) = 0;
-  // The endpoint's delivery log, newest first; `before_attempt_id` 0 starts
-  // at the newest.
-  virtual Result<WebhookAttemptPage> ListWebhookAttempts(const std::string& store_id,
-                                                         const std::string& webhook_id,
-                                                         std::int64_t before_attempt_id,
-                                                         int limit) = 0;
-  // An outbox event of the store; kNotFound when absent in that store.
-  virtual Result<Event> GetEvent(const std::string& store_id, std::int64_t event_id) = 0;
 };
 
-class WriteTx : public ReadTx {
+// Stores and the catalogue, written: inventory steps and admin routes.
+class Catalogue : public virtual CatalogueReader {
  public:
   // kConflict when the storeId exists.
   virtual Status InsertStore(const domain::StoreInfo& store) = 0;
+
   virtual Status UpdateStore(const domain::StoreInfo& store) = 0;
 
   // kConflict when productName or SKU is taken in the store. The initial
   // stock is recorded as a restock movement.
   virtual Status InsertProduct(const domain::Product& product) = 0;
+
   // Updates name, sku, price, threshold, status and the low-stock flag; never
   // stock or reserved (those move only through ApplyMovement).
   virtual Status UpdateProduct(const domain::Product& product) = 0;
+
   // Applies a ledger movement atomically: the product row changes by the
   // deltas and the movement row is written, or nothing happens.
   // kInsufficientStock if the result would break 0 <= reserved <= stock.
   // Returns the product after the change.
   virtual Result<domain::Product> ApplyMovement(const StockMovement& movement) = 0;
+};
 
+// Orders and the counters about them, read.
+class OrderReader {
+ public:
+  virtual ~OrderReader() = default;
+
+  // Order with its full history; kNotFound when absent in that store.
+  virtual Result<domain::Order> GetOrder(const std::string& store_id,
+                                         const std::string& order_id) = 0;
+
+  virtual Result<OrderPage> ListOrders(const OrderFilter& filter) = 0;
+
+  // Orders and amounts per status for orders created at or after the start
+  // of the hour that contains `since` (the counters are hourly).
+  virtual Result<std::vector<StatusTotals>> OrderTotals(const std::string& store_id,
+                                                        TimeMs since) = 0;
+
+  // Orders by this customer name (case-insensitive) created at or after
+  // `since`, among the customer's newest 1000.
+  virtual Result<std::int64_t> CountCustomerOrders(const std::string& store_id,
+                                                   const std::string& customer, TimeMs since) = 0;
+
+  // Orders by this customer name whose payment failed at or after `since`.
+  virtual Result<std::int64_t> CountCustomerFailedPayments(const std::string& store_id,
+                                                           const std::string& customer,
+                                                           TimeMs since) = 0;
+};
+
+// Orders, written (with their history and the hourly stats).
+class Orders : public virtual OrderReader {
+ public:
   // kConflict when the orderId exists in the order's store (ids are unique
   // per store only). Writes the history too.
   virtual Status InsertOrder(const domain::Order& order) = 0;
+
   // Persists status, payment/fulfilment status, failure reason, tracking and
   // updated_at, and appends `new_history`. `previous` is the status the caller
   // read; kConflict if the stored status differs (lost update guard).
   virtual Status UpdateOrder(const domain::Order& order, domain::OrderStatus previous,
                              const std::vector<domain::HistoryEntry>& new_history) = 0;
+};
 
+// Recorded responses of Idempotency-Key requests, read.
+class IdempotencyReader {
+ public:
+  virtual ~IdempotencyReader() = default;
+
+  virtual Result<std::optional<IdempotencyRecord>> GetIdempotency(const std::string& store_id,
+                                                                  const std::string& key) = 0;
+};
+
+// Recorded responses of Idempotency-Key requests, written.
+class Idempotency : public virtual IdempotencyReader {
+ public:
   // kConflict when the key exists in that scope.
   virtual Status PutIdempotency(const std::string& store_id, const std::string& key,
                                 const IdempotencyRecord& record) = 0;
+
   // Fills in the status and body of a key claimed with status_code 0 and
   // the same request_hash. kNotFound when there is no such claim.
   virtual Status CompleteIdempotency(const std::string& store_id, const std::string& key,
                                      const IdempotencyRecord& record) = 0;
+};
 
+// Alerts, read.
+class NotificationReader {
+ public:
+  virtual ~NotificationReader() = default;
+
+  virtual Result<NotificationPage> ListNotifications(const NotificationFilter& filter) = 0;
+
+  virtual Result<std::int64_t> CountUnreadNotifications(const std::string& store_id) = 0;
+};
+
+// Alerts, written.
+class Notifications : public virtual NotificationReader {
+ public:
   virtual Status InsertNotification(const domain::Notification& n) = 0;
+
   // kNotFound when absent in that store. Idempotent.
   virtual Status MarkNotificationRead(const std::string& store_id, const std::string& id) = 0;
+
   // Returns how many were marked.
   virtual Result<std::int64_t> MarkAllNotificationsRead(const std::string& store_id) = 0;
+};
 
+// The event log (docs/event_log_format.md), read: events, deliveries, dead letters.
+class EventLogReader {
+ public:
+  virtual ~EventLogReader() = default;
+
+  // Pending deliveries with next_at <= now, oldest due first.
+  virtual Result<std::vector<Delivery>> ListDueDeliveries(TimeMs now, int limit) = 0;
+
+  // Earliest next_at of any pending delivery (timers), if there is one.
+  virtual Result<std::optional<TimeMs>> NextDueTime() = 0;
+
+  virtual Result<Delivery> GetDelivery(std::int64_t event_id, const std::string& step) = 0;
+
+  // Every event of the order with its deliveries, oldest first.
+  virtual Result<std::vector<Delivery>> ListOrderDeliveries(const std::string& store_id,
+                                                            const std::string& order_id) = 0;
+
+  // Every event of the order, oldest first (with or without deliveries).
+  virtual Result<std::vector<Event>> ListOrderEvents(const std::string& store_id,
+                                                     const std::string& order_id) = 0;
+
+  virtual Result<DeadLetterPage> ListDeadLetters(const std::string& store_id,
+                                                 std::int64_t before_event_id, int limit) = 0;
+
+  // Per-step delivery counts for one store (empty store_id: all stores).
+  virtual Result<std::vector<StepCounts>> CountDeliveries(const std::string& store_id) = 0;
+
+  // An outbox event of the store; kNotFound when absent in that store.
+  virtual Result<Event> GetEvent(const std::string& store_id, std::int64_t event_id) = 0;
+};
+
+// The event log, written: the engine's role (emits, delivery outcomes, redrive, cron claims).
+class EventLog : public virtual EventLogReader {
+ public:
   // Appends an outbox event and one pending delivery per subscribing step.
   // Returns the event id.
   virtual Result<std::int64_t> InsertEvent(const Event& event,
@@ -329,12 +385,15 @@ class WriteTx : public ReadTx {
   // redelivered event's effects roll back with this unit.
   virtual Status CompleteDelivery(std::int64_t event_id, const std::string& step, int attempts,
                                   TimeMs now) = 0;
+
   // Records a failed attempt; the delivery is due again at `next_at`.
   virtual Status RetryDelivery(std::int64_t event_id, const std::string& step, int attempts,
                                TimeMs next_at, const std::string& error, TimeMs now) = 0;
+
   // Moves the delivery to the dead-letter state.
   virtual Status DeadLetterDelivery(std::int64_t event_id, const std::string& step, int attempts,
                                     const std::string& error, TimeMs now) = 0;
+
   // Makes a dead letter of this store pending again with fresh attempts.
   // kNotFound when there is no such dead letter in the store.
   virtual Status RedriveDelivery(const std::string& store_id, std::int64_t event_id,
@@ -345,8 +404,35 @@ class WriteTx : public ReadTx {
   // recorded as `next_run`); false when another process holds it or ran it
   // already. The win commits with the unit, so a failed run is retried.
   virtual Result<bool> ClaimCronRun(const std::string& name, TimeMs now, TimeMs next_run) = 0;
+};
 
-  // --- Webhooks ---
+// Webhook endpoints and their delivery log, read.
+class WebhookReader {
+ public:
+  virtual ~WebhookReader() = default;
+
+  // The store's endpoints, oldest first.
+  virtual Result<std::vector<Webhook>> ListWebhooks(const std::string& store_id) = 0;
+
+  // kNotFound when absent in that store.
+  virtual Result<Webhook> GetWebhook(const std::string& store_id,
+                                     const std::string& webhook_id) = 0;
+
+  // kNotFound when absent in that store.
+  virtual Result<WebhookDelivery> GetWebhookDelivery(const std::string& store_id,
+                                                     std::int64_t delivery_id) = 0;
+
+  // The endpoint's delivery log, newest first; `before_attempt_id` 0 starts
+  // at the newest.
+  virtual Result<WebhookAttemptPage> ListWebhookAttempts(const std::string& store_id,
+                                                         const std::string& webhook_id,
+                                                         std::int64_t before_attempt_id,
+                                                         int limit) = 0;
+};
+
+// Webhook endpoints and their delivery log, written.
+class Webhooks : public virtual WebhookReader {
+ public:
   // The topic patterns of the store's enabled endpoints, one entry per
   // endpoint: what the webhook-fanout filter matches every event against.
   // Answered from memory when the back end keeps a WebhookTopicCache
@@ -354,14 +440,18 @@ class WriteTx : public ReadTx {
   // next unit, another process's within the cache's max age).
   virtual Result<std::vector<std::vector<std::string>>> EnabledWebhookTopics(
       const std::string& store_id) = 0;
+
   // kConflict when the webhook id exists.
   virtual Status InsertWebhook(const Webhook& webhook) = 0;
+
   // Deletes the endpoint with its deliveries and their log. kNotFound when
   // absent in that store.
   virtual Status DeleteWebhook(const std::string& store_id, const std::string& webhook_id) = 0;
+
   // Enabling clears the reason and the failure count. kNotFound when absent.
   virtual Status SetWebhookEnabled(const std::string& store_id, const std::string& webhook_id,
                                    bool enabled, const std::string& reason) = 0;
+
   // Records the final outcome of a delivery on its endpoint, atomically: a
   // success resets consecutive_failures, a failure increments it and, when
   // it reaches `disable_after` (> 0), disables the endpoint with a reason.
@@ -369,18 +459,54 @@ class WriteTx : public ReadTx {
   virtual Result<Webhook> RecordWebhookOutcome(const std::string& store_id,
                                                const std::string& webhook_id, bool success,
                                                int disable_after, TimeMs now) = 0;
+
   // Returns the new delivery id. kConflict when the (webhook, event) pair
   // has a delivery already.
   virtual Result<std::int64_t> InsertWebhookDelivery(const WebhookDelivery& delivery) = 0;
+
   // Appends `attempt` to the log of its delivery (its `attempt` number is
   // assigned: the delivery's attempts + 1, returned) and moves the delivery
   // to `attempt.outcome` with the attempt's status and error. kNotFound when
   // the delivery is absent in the store; kConflict when it is not pending.
   virtual Result<int> RecordWebhookAttempt(const WebhookAttempt& attempt) = 0;
+
   // Makes a finished delivery pending again (manual redelivery). kNotFound
   // when absent in the store or not of that webhook; kConflict while pending.
   virtual Status RequeueWebhookDelivery(const std::string& store_id, const std::string& webhook_id,
                                         std::int64_t delivery_id, TimeMs now) = 0;
+};
+
+// Every reader role, on one snapshot (Store::Read).
+class ReadTx : public virtual CatalogueReader,
+               public virtual OrderReader,
+               public virtual IdempotencyReader,
+               public virtual NotificationReader,
+               public virtual EventLogReader,
+               public virtual WebhookReader {
+ public:
+  CatalogueReader& catalogue() { return *this; }
+  OrderReader& orders() { return *this; }
+  IdempotencyReader& idempotency() { return *this; }
+  NotificationReader& notifications() { return *this; }
+  EventLogReader& events() { return *this; }
+  WebhookReader& webhooks() { return *this; }
+};
+
+// Every role, in one unit of work (Store::Write).
+class WriteTx : public ReadTx,
+                public Catalogue,
+                public Orders,
+                public Idempotency,
+                public Notifications,
+                public EventLog,
+                public Webhooks {
+ public:
+  Catalogue& catalogue() { return *this; }
+  Orders& orders() { return *this; }
+  Idempotency& idempotency() { return *this; }
+  Notifications& notifications() { return *this; }
+  EventLog& events() { return *this; }
+  Webhooks& webhooks() { return *this; }
 };
 
 // SQL statements a store has executed since it opened, for the metrics and
