@@ -62,8 +62,9 @@ int DeadLetterRedrive(Config config, const std::string& store_id, std::int64_t e
   auto db = OpenShared(config, false);
   if (!db.ok()) return Fail(db.error().message);
   TimeMs now = SystemClock().NowMs();
-  Status s = store::WriteSync(
-      **db, [&](store::WriteTx& tx) { return tx.RedriveDelivery(store_id, event_id, step, now); });
+  Status s = store::WriteSync(**db, [&](store::WriteTx& tx) {
+    return tx.events().RedriveDelivery(store_id, event_id, step, now);
+  });
   if (!s.ok()) return Fail(s.error().message);
   std::printf("redriven: event %lld for step %s; a running server picks it up within a second\n",
               static_cast<long long>(event_id), step.c_str());

@@ -23,9 +23,9 @@ Status RunOne(store::WriteTx& tx, const Flow& flow, const DeferDelivery* defer, 
               const store::Delivery& delivery, bool deferred, const boost::json::object& payload,
               TimeMs now, std::vector<EmittedEvent>& next) {
   if (deferred) {
-    OF_RETURN_IF_ERROR(tx.AddDelivery(delivery.event, delivery.step, true, now));
+    OF_RETURN_IF_ERROR(tx.events().AddDelivery(delivery.event, delivery.step, true, now));
   } else {
-    OF_RETURN_IF_ERROR(tx.CompleteDelivery(delivery.event.id, delivery.step, 1, now));
+    OF_RETURN_IF_ERROR(tx.events().CompleteDelivery(delivery.event.id, delivery.step, 1, now));
   }
   try {
     OF_ASSIGN_OR_RETURN(Apply apply, step.Handle(StepInput{delivery, payload, now, 1}));
@@ -86,7 +86,7 @@ Status RunChain(store::WriteTx& tx, const Flow& flow, const StepLookup& steps,
       }
       // Left to the dispatcher, and so are the order's later events.
       if (due) held = true;
-      if (deferred) OF_RETURN_IF_ERROR(tx.AddDelivery(e.event, name, false, now));
+      if (deferred) OF_RETURN_IF_ERROR(tx.events().AddDelivery(e.event, name, false, now));
     }
     if (held && !order_id.empty()) held_orders.insert(order_key);
   }

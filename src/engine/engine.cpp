@@ -277,8 +277,8 @@ void Engine::RunDueCrons(TimeMs now) {
       TimeMs at = clock_.NowMs();
       Status s = store::WriteSync(store_, [&](store::WriteTx& tx) -> Status {
         // Another instance on the same database may have this run already.
-        OF_ASSIGN_OR_RETURN(
-            bool won, tx.ClaimCronRun(cron.step->spec().name, at, at + cron.step->interval_ms()));
+        OF_ASSIGN_OR_RETURN(bool won, tx.events().ClaimCronRun(cron.step->spec().name, at,
+                                                               at + cron.step->interval_ms()));
         if (!won) return OkStatus();
         StepTx st(tx, flow_, cron.step->spec().name, nullptr, at);
         return cron.step->Run(st);
@@ -336,7 +336,7 @@ void Engine::Process(store::Delivery delivery) {
         *already_handled = false;
         *unit_ok = false;
         chained->clear();
-        Status done = tx.CompleteDelivery(shared->event.id, shared->step, attempt, at);
+        Status done = tx.events().CompleteDelivery(shared->event.id, shared->step, attempt, at);
         if (!done.ok()) {
           // Redelivery of a handled event: nothing to do, nothing written.
           if (done.code() == ErrorCode::kConflict) *already_handled = true;
@@ -409,10 +409,10 @@ void Engine::Fail(const store::Delivery& delivery, int attempt, const Error& err
   store_.Write(
       [shared, dead, recorded_attempts, next_at, message, now](store::WriteTx& tx) {
         if (dead)
-          return tx.DeadLetterDelivery(shared->event.id, shared->step, recorded_attempts, message,
-                                       now);
-        return tx.RetryDelivery(shared->event.id, shared->step, recorded_attempts, next_at, message,
-                                now);
+          return tx.events().DeadLetterDelivery(shared->event.id, shared->step, recorded_attempts,
+                                                message, now);
+        return tx.events().RetryDelivery(shared->event.id, shared->step, recorded_attempts, next_at,
+                                         message, now);
       },
       [this, shared, dead, recorded_attempts, next_at](const Status& s) {
         if (!s.ok()) {

@@ -75,7 +75,7 @@ Result<std::vector<std::string>> Flow::Subscribed(store::WriteTx& tx, const std:
 Result<std::int64_t> Flow::Emit(store::WriteTx& tx, const std::string& from,
                                 const store::Event& event, std::vector<std::string>* steps) const {
   OF_ASSIGN_OR_RETURN(std::vector<std::string> subscribers, Subscribed(tx, from, event));
-  OF_ASSIGN_OR_RETURN(std::int64_t id, tx.InsertEvent(event, subscribers));
+  OF_ASSIGN_OR_RETURN(std::int64_t id, tx.events().InsertEvent(event, subscribers));
   if (steps != nullptr) *steps = std::move(subscribers);
   return id;
 }
@@ -86,7 +86,7 @@ Status Flow::EmitDeferring(store::WriteTx& tx, const std::string& from, EmittedE
   std::vector<std::string> now;
   emitted.deferred.clear();
   for (const auto& name : emitted.steps) (defer(name) ? emitted.deferred : now).push_back(name);
-  OF_ASSIGN_OR_RETURN(emitted.event.id, tx.InsertEvent(emitted.event, now));
+  OF_ASSIGN_OR_RETURN(emitted.event.id, tx.events().InsertEvent(emitted.event, now));
   return OkStatus();
 }
 

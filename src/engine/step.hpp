@@ -43,7 +43,13 @@ class StepTx {
   // which adds them. `defer` must outlive this object.
   void DeferDeliveries(const DeferDelivery* defer) { defer_ = defer; }
 
-  store::WriteTx& tx() { return tx_; }
+  // The roles a step reads and writes through. The event log is not among
+  // them: a step reaches it only by Emit (its own delivery's outcome is the
+  // engine's business).
+  store::Orders& orders() { return tx_.orders(); }
+  store::Catalogue& catalogue() { return tx_.catalogue(); }
+  store::Notifications& notifications() { return tx_.notifications(); }
+  store::Webhooks& webhooks() { return tx_.webhooks(); }
   TimeMs now() const { return now_; }
   const store::Event* cause() const { return cause_; }
 

@@ -28,8 +28,7 @@ class Alerts final : public SimpleStep {
  protected:
   Status Apply(engine::StepTx& st, const store::Event& event,
                const boost::json::object& p) override {
-    store::WriteTx& tx = st.tx();
-    OF_ASSIGN_OR_RETURN(domain::StoreInfo store, tx.GetStore(event.store_id));
+    OF_ASSIGN_OR_RETURN(domain::StoreInfo store, st.catalogue().GetStore(event.store_id));
     domain::Notification n;
     n.notification_id = NewUuid(st.now());
     n.store_id = event.store_id;
@@ -39,7 +38,7 @@ class Alerts final : public SimpleStep {
     std::string amount;
     std::string customer;
     if (!event.order_id.empty()) {
-      auto order = tx.GetOrder(event.store_id, event.order_id);
+      auto order = st.orders().GetOrder(event.store_id, event.order_id);
       if (!order.ok() && order.code() != ErrorCode::kNotFound) return order.error();
       if (order.ok()) {
         amount = domain::FormatCents(order->total) + " " + order->currency;
@@ -97,7 +96,7 @@ class Alerts final : public SimpleStep {
     } else {
       return OkStatus();
     }
-    return tx.InsertNotification(n);
+    return st.notifications().InsertNotification(n);
   }
 };
 

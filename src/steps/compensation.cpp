@@ -27,19 +27,18 @@ class Compensation final : public GatewayStep {
       refund_id = refund.refunded ? refund.refund_id : "none";
     }
     return engine::Apply([event, refund_id](engine::StepTx& st) -> Status {
-      store::WriteTx& tx = st.tx();
-      OF_ASSIGN_OR_RETURN(Order o, tx.GetOrder(event.store_id, event.order_id));
+      OF_ASSIGN_OR_RETURN(Order o, st.orders().GetOrder(event.store_id, event.order_id));
       if (o.fulfillment_status == domain::kFulfillmentReserved) {
-        OF_RETURN_IF_ERROR(MoveStock(tx, o, store::MovementKind::kRelease, st.now()));
+        OF_RETURN_IF_ERROR(MoveStock(st.catalogue(), o, store::MovementKind::kRelease, st.now()));
         o.fulfillment_status = std::string(domain::kFulfillmentReleased);
         OF_RETURN_IF_ERROR(
-            Record(tx, o, "INVENTORY_RELEASED", "Reserved stock released", st.now()));
+            Record(st.orders(), o, "INVENTORY_RELEASED", "Reserved stock released", st.now()));
         OF_RETURN_IF_ERROR(st.Emit("inventory.released", {{"orderId", o.order_id}}));
       }
       if (!refund_id.empty() && o.payment_status == domain::kPaymentPaid) {
         o.payment_status = std::string(domain::kPaymentRefunded);
         OF_RETURN_IF_ERROR(Record(
-            tx, o, "REFUNDED",
+            st.orders(), o, "REFUNDED",
             "Refunded " + domain::FormatCents(o.total) + " " + o.currency + " (" + refund_id + ")",
             st.now()));
         OF_RETURN_IF_ERROR(

@@ -24,7 +24,7 @@ class Delivery final : public SimpleStep {
 
  protected:
   Status Apply(engine::StepTx& st, const store::Event& event, const boost::json::object&) override {
-    OF_ASSIGN_OR_RETURN(domain::Order order, st.tx().GetOrder(event.store_id, event.order_id));
+    OF_ASSIGN_OR_RETURN(domain::Order order, st.orders().GetOrder(event.store_id, event.order_id));
     if (event.topic == "order.fulfilled") {
       if (order.status != OrderStatus::kFulfilled) return OkStatus();
       if (options_.ship_delay_ms > 0) {
@@ -51,7 +51,7 @@ class Delivery final : public SimpleStep {
     order.carrier = kCarriers[std::hash<std::string>{}(order.order_id) % kCarriers.size()];
     order.fulfillment_status = std::string(domain::kFulfillmentShipped);
     OF_RETURN_IF_ERROR(Transition(
-        st.tx(), order, OrderStatus::kShipped, "SHIPPED",
+        st.orders(), order, OrderStatus::kShipped, "SHIPPED",
         "Shipped with " + order.carrier + ", tracking " + order.tracking_number, st.now()));
     OF_RETURN_IF_ERROR(st.Emit("delivery.shipped", {{"orderId", order.order_id},
                                                     {"trackingNumber", order.tracking_number},
@@ -66,7 +66,7 @@ class Delivery final : public SimpleStep {
 
   Status Deliver(engine::StepTx& st, domain::Order& order) {
     order.fulfillment_status = std::string(domain::kFulfillmentDelivered);
-    OF_RETURN_IF_ERROR(Transition(st.tx(), order, OrderStatus::kDelivered, "DELIVERED",
+    OF_RETURN_IF_ERROR(Transition(st.orders(), order, OrderStatus::kDelivered, "DELIVERED",
                                   "Delivered by " + order.carrier, st.now()));
     OF_RETURN_IF_ERROR(st.Emit("delivery.delivered", {{"orderId", order.order_id},
                                                       {"trackingNumber", order.tracking_number}}));

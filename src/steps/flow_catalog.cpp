@@ -64,7 +64,9 @@ engine::Flow DeclareFlow() {
             {"order.*", "payment.*", "inventory.*", "delivery.shipped", "delivery.delivered"},
             {"webhook.send"},
             "one delivery per subscribed endpoint of the store"});
-  flow.SetFilter("webhook-fanout", HasWebhookFor);
+  flow.SetFilter("webhook-fanout", [](store::WriteTx& tx, const store::Event& event) {
+    return HasWebhookFor(tx.webhooks(), event);
+  });
   flow.Add({"webhook-send",
             StepKind::kEvent,
             {"webhook.send"},

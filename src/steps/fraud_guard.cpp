@@ -16,18 +16,17 @@ class FraudGuard final : public SimpleStep {
 
  protected:
   Status Apply(engine::StepTx& st, const store::Event& event, const boost::json::object&) override {
-    store::WriteTx& tx = st.tx();
-    OF_ASSIGN_OR_RETURN(domain::Order order, tx.GetOrder(event.store_id, event.order_id));
+    OF_ASSIGN_OR_RETURN(domain::Order order, st.orders().GetOrder(event.store_id, event.order_id));
     if (order.status != domain::OrderStatus::kPending) return OkStatus();
-    OF_ASSIGN_OR_RETURN(domain::StoreInfo store, tx.GetStore(event.store_id));
+    OF_ASSIGN_OR_RETURN(domain::StoreInfo store, st.catalogue().GetStore(event.store_id));
     domain::FraudSignals signals;
-    OF_ASSIGN_OR_RETURN(
-        std::int64_t recent,
-        tx.CountCustomerOrders(order.store_id, order.customer_name, order.created_at - kHourMs));
+    OF_ASSIGN_OR_RETURN(std::int64_t recent,
+                        st.orders().CountCustomerOrders(order.store_id, order.customer_name,
+                                                        order.created_at - kHourMs));
     signals.earlier_orders_last_hour = std::max<std::int64_t>(0, recent - 1);
     OF_ASSIGN_OR_RETURN(signals.failed_payments_last_day,
-                        tx.CountCustomerFailedPayments(order.store_id, order.customer_name,
-                                                       st.now() - 24 * kHourMs));
+                        st.orders().CountCustomerFailedPayments(order.store_id, order.customer_name,
+                                                                st.now() - 24 * kHourMs));
     domain::FraudVerdict verdict = domain::EvaluateFraud(order, signals, store.fraud);
     boost::json::array reasons;
     std::string detail;
@@ -40,8 +39,8 @@ class FraudGuard final : public SimpleStep {
           st.Emit("order.cleared", {{"orderId", order.order_id}, {"hits", std::move(reasons)}}));
       return OkStatus();
     }
-    OF_RETURN_IF_ERROR(Transition(tx, order, domain::OrderStatus::kFlagged, "FRAUD_FLAGGED",
-                                  "Held for review: " + detail, st.now()));
+    OF_RETURN_IF_ERROR(Transition(st.orders(), order, domain::OrderStatus::kFlagged,
+                                  "FRAUD_FLAGGED", "Held for review: " + detail, st.now()));
     OF_RETURN_IF_ERROR(st.Emit("order.flagged", {{"orderId", order.order_id},
                                                  {"reasons", std::move(reasons)},
                                                  {"customerName", order.customer_name},

@@ -13,15 +13,14 @@ class Fulfillment final : public SimpleStep {
 
  protected:
   Status Apply(engine::StepTx& st, const store::Event& event, const boost::json::object&) override {
-    store::WriteTx& tx = st.tx();
-    OF_ASSIGN_OR_RETURN(domain::Order order, tx.GetOrder(event.store_id, event.order_id));
+    OF_ASSIGN_OR_RETURN(domain::Order order, st.orders().GetOrder(event.store_id, event.order_id));
     if (order.status != domain::OrderStatus::kPaid ||
         order.fulfillment_status != domain::kFulfillmentReserved) {
       return OkStatus();
     }
-    OF_RETURN_IF_ERROR(MoveStock(tx, order, store::MovementKind::kCommit, st.now()));
+    OF_RETURN_IF_ERROR(MoveStock(st.catalogue(), order, store::MovementKind::kCommit, st.now()));
     order.fulfillment_status = std::string(domain::kFulfillmentFulfilled);
-    OF_RETURN_IF_ERROR(Transition(tx, order, domain::OrderStatus::kFulfilled, "FULFILLED",
+    OF_RETURN_IF_ERROR(Transition(st.orders(), order, domain::OrderStatus::kFulfilled, "FULFILLED",
                                   "Reserved stock committed; packed for shipping", st.now()));
     OF_RETURN_IF_ERROR(st.Emit("order.fulfilled", {{"orderId", order.order_id}}));
     return OkStatus();

@@ -16,8 +16,7 @@ class InventoryReserve final : public SimpleStep {
 
  protected:
   Status Apply(engine::StepTx& st, const store::Event& event, const boost::json::object&) override {
-    store::WriteTx& tx = st.tx();
-    OF_ASSIGN_OR_RETURN(domain::Order order, tx.GetOrder(event.store_id, event.order_id));
+    OF_ASSIGN_OR_RETURN(domain::Order order, st.orders().GetOrder(event.store_id, event.order_id));
     if (order.status != domain::OrderStatus::kPending ||
         order.fulfillment_status != domain::kFulfillmentUnfulfilled) {
       return OkStatus();
@@ -28,7 +27,7 @@ class InventoryReserve final : public SimpleStep {
     std::map<std::string, std::int64_t> wanted;
     for (const auto& line : order.items) wanted[line.product_id] += line.quantity;
     for (const auto& [product_id, quantity] : wanted) {
-      auto product = tx.GetProduct(order.store_id, product_id);
+      auto product = st.catalogue().GetProduct(order.store_id, product_id);
       // Only a product that is gone counts as unavailable; any other error
       // is transient and retried, never turned into a failed order.
       if (!product.ok() && product.code() != ErrorCode::kNotFound) return product.error();
@@ -39,8 +38,8 @@ class InventoryReserve final : public SimpleStep {
       std::string detail = "Only " + std::to_string(std::max<std::int64_t>(0, available)) +
                            " of '" + name + "' available, " + std::to_string(quantity) + " needed";
       order.failure_reason = "insufficient_stock";
-      OF_RETURN_IF_ERROR(Transition(tx, order, domain::OrderStatus::kFailed, "INVENTORY_FAILED",
-                                    detail, st.now()));
+      OF_RETURN_IF_ERROR(Transition(st.orders(), order, domain::OrderStatus::kFailed,
+                                    "INVENTORY_FAILED", detail, st.now()));
       OF_RETURN_IF_ERROR(st.Emit("inventory.failed", {{"orderId", order.order_id},
                                                       {"productId", product_id},
                                                       {"productName", name},
@@ -49,21 +48,21 @@ class InventoryReserve final : public SimpleStep {
                                                       {"reason", "insufficient_stock"}}));
       return OkStatus();
     }
-    OF_RETURN_IF_ERROR(MoveStock(tx, order, store::MovementKind::kReserve, st.now()));
+    OF_RETURN_IF_ERROR(MoveStock(st.catalogue(), order, store::MovementKind::kReserve, st.now()));
     order.fulfillment_status = std::string(domain::kFulfillmentReserved);
     std::int64_t units = 0;
     for (const auto& line : order.items) units += line.quantity;
-    OF_RETURN_IF_ERROR(Record(tx, order, "INVENTORY_RESERVED",
+    OF_RETURN_IF_ERROR(Record(st.orders(), order, "INVENTORY_RESERVED",
                               "Reserved " + std::to_string(units) + " unit(s)", st.now()));
     OF_RETURN_IF_ERROR(
         st.Emit("inventory.reserved", {{"orderId", order.order_id}, {"units", units}}));
 
     for (const auto& [product_id, quantity] : wanted) {
-      OF_ASSIGN_OR_RETURN(domain::Product p, tx.GetProduct(order.store_id, product_id));
+      OF_ASSIGN_OR_RETURN(domain::Product p, st.catalogue().GetProduct(order.store_id, product_id));
       if (p.available() > p.threshold || p.low_stock_alerted) continue;
       p.low_stock_alerted = true;
       p.updated_at = st.now();
-      OF_RETURN_IF_ERROR(tx.UpdateProduct(p));
+      OF_RETURN_IF_ERROR(st.catalogue().UpdateProduct(p));
       OF_RETURN_IF_ERROR(st.Emit("inventory.threshold_reached", {{"productId", p.product_id},
                                                                  {"productName", p.product_name},
                                                                  {"available", p.available()},

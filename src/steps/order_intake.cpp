@@ -63,7 +63,7 @@ Status IntakeOrder(store::WriteTx& tx, const engine::Flow& flow, const domain::O
   }
   std::string order_id = req.order_id.empty() ? NewUuid(now) : req.order_id;
   if (!req.order_id.empty()) {
-    auto existing = tx.GetOrder(store_id, order_id);
+    auto existing = tx.orders().GetOrder(store_id, order_id);
     if (existing.ok()) {
       if (existing->request_hash != request_hash) {
         return MakeError(ErrorCode::kConflict,

@@ -2,7 +2,7 @@
 
 namespace orderflow::steps {
 
-Status Transition(store::WriteTx& tx, domain::Order& order, domain::OrderStatus to,
+Status Transition(store::Orders& orders, domain::Order& order, domain::OrderStatus to,
                   const std::string& history_status, const std::string& detail, TimeMs now) {
   domain::OrderStatus from = order.status;
   if (!domain::CanTransition(from, to)) {
@@ -14,18 +14,18 @@ Status Transition(store::WriteTx& tx, domain::Order& order, domain::OrderStatus 
   order.updated_at = now;
   domain::HistoryEntry entry{history_status, now, detail};
   order.history.push_back(entry);
-  return tx.UpdateOrder(order, from, {entry});
+  return orders.UpdateOrder(order, from, {entry});
 }
 
-Status Record(store::WriteTx& tx, domain::Order& order, const std::string& history_status,
+Status Record(store::Orders& orders, domain::Order& order, const std::string& history_status,
               const std::string& detail, TimeMs now) {
   order.updated_at = now;
   domain::HistoryEntry entry{history_status, now, detail};
   order.history.push_back(entry);
-  return tx.UpdateOrder(order, order.status, {entry});
+  return orders.UpdateOrder(order, order.status, {entry});
 }
 
-Status MoveStock(store::WriteTx& tx, const domain::Order& order, store::MovementKind kind,
+Status MoveStock(store::Catalogue& catalogue, const domain::Order& order, store::MovementKind kind,
                  TimeMs now) {
   for (const auto& line : order.items) {
     store::StockMovement m;
@@ -48,7 +48,7 @@ Status MoveStock(store::WriteTx& tx, const domain::Order& order, store::Movement
       default:
         return MakeError(ErrorCode::kInternal, "unsupported order movement");
     }
-    OF_RETURN_IF_ERROR(tx.ApplyMovement(m));
+    OF_RETURN_IF_ERROR(catalogue.ApplyMovement(m));
   }
   return OkStatus();
 }

@@ -14,13 +14,13 @@ namespace orderflow::steps {
 // Moves `order` to `to` (kInvalidTransition when the table forbids it),
 // records `history_status` with `detail`, and persists, guarded against a
 // concurrent change of the stored status. Set sub-statuses on `order` before.
-Status Transition(store::WriteTx& tx, domain::Order& order, domain::OrderStatus to,
+Status Transition(store::Orders& orders, domain::Order& order, domain::OrderStatus to,
                   const std::string& history_status, const std::string& detail, TimeMs now);
 // Persists sub-status changes of `order` without a status change.
-Status Record(store::WriteTx& tx, domain::Order& order, const std::string& history_status,
+Status Record(store::Orders& orders, domain::Order& order, const std::string& history_status,
               const std::string& detail, TimeMs now);
 // Applies one movement per order line (reserve, release or commit).
-Status MoveStock(store::WriteTx& tx, const domain::Order& order, store::MovementKind kind,
+Status MoveStock(store::Catalogue& catalogue, const domain::Order& order, store::MovementKind kind,
                  TimeMs now);
 // "Order 1A2B3C4D".
 std::string OrderLabel(const std::string& order_id);

@@ -35,11 +35,11 @@ class PaymentStep final : public GatewayStep {
                           gateway().Refund(PaymentIdempotencyKey(order), order.total));
       if (!refund.refunded) return engine::NoOp();
       return engine::Apply([event, refund](engine::StepTx& st) -> Status {
-        OF_ASSIGN_OR_RETURN(Order o, st.tx().GetOrder(event.store_id, event.order_id));
+        OF_ASSIGN_OR_RETURN(Order o, st.orders().GetOrder(event.store_id, event.order_id));
         if (o.payment_status != domain::kPaymentPending) return OkStatus();
         o.payment_status = std::string(domain::kPaymentRefunded);
         return Record(
-            st.tx(), o, "REFUNDED",
+            st.orders(), o, "REFUNDED",
             "Charge refunded (" + refund.refund_id + "): order was cancelled during payment",
             st.now());
       });
@@ -51,8 +51,7 @@ class PaymentStep final : public GatewayStep {
                                    order.currency, order.payment_token};
     OF_ASSIGN_OR_RETURN(payment::ChargeResult charge, gateway().Charge(request));
     return engine::Apply([event, charge](engine::StepTx& st) -> Status {
-      store::WriteTx& tx = st.tx();
-      OF_ASSIGN_OR_RETURN(Order o, tx.GetOrder(event.store_id, event.order_id));
+      OF_ASSIGN_OR_RETURN(Order o, st.orders().GetOrder(event.store_id, event.order_id));
       if (o.status != OrderStatus::kPending) {
         // Changed (cancelled) since the charge: retry, and the next attempt
         // takes the refund branch above.
@@ -61,7 +60,7 @@ class PaymentStep final : public GatewayStep {
       std::string amount = domain::FormatCents(o.total) + " " + o.currency;
       if (charge.outcome == payment::ChargeOutcome::kApproved) {
         o.payment_status = std::string(domain::kPaymentPaid);
-        OF_RETURN_IF_ERROR(Transition(tx, o, OrderStatus::kPaid, "PAYMENT_RECEIVED",
+        OF_RETURN_IF_ERROR(Transition(st.orders(), o, OrderStatus::kPaid, "PAYMENT_RECEIVED",
                                       "Charged " + amount + " (" + charge.transaction_id + ")",
                                       st.now()));
         OF_RETURN_IF_ERROR(
@@ -73,7 +72,7 @@ class PaymentStep final : public GatewayStep {
       }
       o.payment_status = std::string(domain::kPaymentFailed);
       o.failure_reason = "payment_declined";
-      OF_RETURN_IF_ERROR(Transition(tx, o, OrderStatus::kFailed, "PAYMENT_FAILED",
+      OF_RETURN_IF_ERROR(Transition(st.orders(), o, OrderStatus::kFailed, "PAYMENT_FAILED",
                                     "Payment of " + amount + " declined: " + charge.decline_reason,
                                     st.now()));
       OF_RETURN_IF_ERROR(st.Emit(

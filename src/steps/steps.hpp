@@ -63,7 +63,7 @@ std::unique_ptr<engine::Step> MakeWebhookSend(const engine::Flow& flow, store::S
                                               const StepOptions& options);
 // The webhook-fanout subscription filter: true when the event's store has an
 // enabled endpoint whose patterns match the topic.
-Result<bool> HasWebhookFor(store::WriteTx& tx, const store::Event& event);
+Result<bool> HasWebhookFor(store::Webhooks& webhooks, const store::Event& event);
 std::unique_ptr<engine::CronStep> MakeLowStockScan(const engine::Flow& flow,
                                                    std::int64_t interval_ms);
 std::unique_ptr<engine::CronStep> MakeStockReconcile(const engine::Flow& flow,

@@ -26,10 +26,9 @@ class LowStockScan final : public CronBase {
       : CronBase(flow, "low-stock-scan", interval_ms) {}
 
   Status Run(engine::StepTx& st) override {
-    store::WriteTx& tx = st.tx();
-    OF_ASSIGN_OR_RETURN(auto stores, tx.ListStores());
+    OF_ASSIGN_OR_RETURN(auto stores, st.catalogue().ListStores());
     for (const auto& store : stores) {
-      OF_ASSIGN_OR_RETURN(auto products, tx.ListProducts(store.store_id));
+      OF_ASSIGN_OR_RETURN(auto products, st.catalogue().ListProducts(store.store_id));
       for (auto& p : products) {
         if (p.available() > p.threshold || p.low_stock_alerted ||
             p.status == domain::ProductStatus::kArchived) {
@@ -37,7 +36,7 @@ class LowStockScan final : public CronBase {
         }
         p.low_stock_alerted = true;
         p.updated_at = st.now();
-        OF_RETURN_IF_ERROR(tx.UpdateProduct(p));
+        OF_RETURN_IF_ERROR(st.catalogue().UpdateProduct(p));
         OF_RETURN_IF_ERROR(st.Emit("inventory.threshold_reached",
                                    {{"productId", p.product_id},
                                     {"productName", p.product_name},
@@ -57,12 +56,11 @@ class StockReconcile final : public CronBase {
       : CronBase(flow, "stock-reconcile", interval_ms) {}
 
   Status Run(engine::StepTx& st) override {
-    store::WriteTx& tx = st.tx();
-    OF_ASSIGN_OR_RETURN(auto stores, tx.ListStores());
+    OF_ASSIGN_OR_RETURN(auto stores, st.catalogue().ListStores());
     for (const auto& store : stores) {
-      OF_ASSIGN_OR_RETURN(auto products, tx.ListProducts(store.store_id));
+      OF_ASSIGN_OR_RETURN(auto products, st.catalogue().ListProducts(store.store_id));
       for (const auto& p : products) {
-        OF_ASSIGN_OR_RETURN(auto ledger, tx.LedgerTotals(store.store_id, p.product_id));
+        OF_ASSIGN_OR_RETURN(auto ledger, st.catalogue().LedgerTotals(store.store_id, p.product_id));
         if (ledger.first == p.stock && ledger.second == p.reserved) continue;
         spdlog::error(
             "stock drift for {} in store {}: stock {} vs ledger {}, reserved {} vs ledger {}",

@@ -46,7 +46,7 @@ class WebhookFanout final : public SimpleStep {
 
  protected:
   Status Apply(engine::StepTx& st, const store::Event& event, const json::object&) override {
-    OF_ASSIGN_OR_RETURN(auto hooks, st.tx().ListWebhooks(event.store_id));
+    OF_ASSIGN_OR_RETURN(auto hooks, st.webhooks().ListWebhooks(event.store_id));
     for (const auto& w : hooks) {
       if (!Wants(w, event.topic)) continue;
       store::WebhookDelivery d;
@@ -55,7 +55,7 @@ class WebhookFanout final : public SimpleStep {
       d.event_id = event.id;
       d.topic = event.topic;
       d.created_at = st.now();
-      OF_ASSIGN_OR_RETURN(std::int64_t id, st.tx().InsertWebhookDelivery(d));
+      OF_ASSIGN_OR_RETURN(std::int64_t id, st.webhooks().InsertWebhookDelivery(d));
       OF_RETURN_IF_ERROR(
           st.Emit("webhook.send", {{"deliveryId", id}, {"webhookId", w.webhook_id}}, Detached()));
     }
@@ -139,7 +139,7 @@ class WebhookSend final : public engine::Step {
       // the step's; the engine then retries with backoff.
       store::WebhookAttempt log = LogRow(delivery, a, store::WebhookDeliveryState::kPending);
       Status logged = store::WriteSync(store_, [&log](store::WriteTx& tx) -> Status {
-        OF_RETURN_IF_ERROR(tx.RecordWebhookAttempt(log));
+        OF_RETURN_IF_ERROR(tx.webhooks().RecordWebhookAttempt(log));
         return OkStatus();
       });
       if (!logged.ok() && logged.code() == ErrorCode::kConflict) return engine::NoOp();
@@ -229,15 +229,15 @@ class WebhookSend final : public engine::Step {
     const int disable_after = options_.webhook_disable_after;
     const bool success = a.success;
     return [log, count, success, disable_after](engine::StepTx& st) -> Status {
-      auto recorded = st.tx().RecordWebhookAttempt(log);
+      auto recorded = st.webhooks().RecordWebhookAttempt(log);
       if (!recorded.ok()) {
         // Finished meanwhile (a concurrent manual redelivery): nothing to add.
         return recorded.code() == ErrorCode::kConflict ? OkStatus() : recorded.error();
       }
       if (!count) return OkStatus();
       OF_ASSIGN_OR_RETURN(store::Webhook after,
-                          st.tx().RecordWebhookOutcome(log.store_id, log.webhook_id, success,
-                                                       disable_after, st.now()));
+                          st.webhooks().RecordWebhookOutcome(log.store_id, log.webhook_id, success,
+                                                             disable_after, st.now()));
       // This outcome disabled the endpoint (the count passes the threshold
       // once per enabled spell): raise the alert in the same unit.
       if (success || after.enabled || disable_after <= 0 ||
@@ -283,8 +283,8 @@ class OwningWebhookSend final : public engine::Step {
 
 }  // namespace
 
-Result<bool> HasWebhookFor(store::WriteTx& tx, const store::Event& event) {
-  OF_ASSIGN_OR_RETURN(auto endpoints, tx.EnabledWebhookTopics(event.store_id));
+Result<bool> HasWebhookFor(store::Webhooks& webhooks, const store::Event& event) {
+  OF_ASSIGN_OR_RETURN(auto endpoints, webhooks.EnabledWebhookTopics(event.store_id));
   for (const auto& patterns : endpoints) {
     for (const auto& pattern : patterns) {
       if (engine::TopicMatches(pattern, event.topic)) return true;

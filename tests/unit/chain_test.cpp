@@ -52,7 +52,7 @@ class TestStep final : public engine::Step {
       n.title = spec_.name;
       n.message = "handled event " + std::to_string(st.cause()->id);
       n.created_at = st.now();
-      OF_RETURN_IF_ERROR(st.tx().InsertNotification(n));
+      OF_RETURN_IF_ERROR(st.notifications().InsertNotification(n));
       if (fail_applies.fetch_sub(1) > 0) return MakeError(ErrorCode::kUnavailable, "failed");
       if (!emits_.empty()) OF_RETURN_IF_ERROR(st.Emit(emits_, {{"by", spec_.name}}));
       return OkStatus();

@@ -56,7 +56,7 @@ class CountedStep final : public engine::Step {
       n.title = kTitle;
       n.message = "done";
       n.created_at = st.now();
-      return st.tx().InsertNotification(n);
+      return st.notifications().InsertNotification(n);
     });
   }
 

@@ -393,7 +393,7 @@ class FlakyStep final : public engine::Step {
       n.title = kFlakyTitle;
       n.message = "handled event " + std::to_string(event_id);
       n.created_at = st.now();
-      OF_RETURN_IF_ERROR(st.tx().InsertNotification(n));
+      OF_RETURN_IF_ERROR(st.notifications().InsertNotification(n));
       if (++apply_runs_ <= fail_apply_) {
         return MakeError(ErrorCode::kUnavailable, "failure after the write");
       }

@@ -71,14 +71,14 @@ void Redrive(Services& services, Request& request, Respond respond, const std::s
        redriven](store::WriteTx& tx) -> Status {
         redriven->clear();  // the unit may run again (a retried batch)
         if (!step.empty()) {
-          OF_RETURN_IF_ERROR(tx.RedriveDelivery(store_id, event_id, step, now));
+          OF_RETURN_IF_ERROR(tx.events().RedriveDelivery(store_id, event_id, step, now));
           redriven->push_back(json::string(step));
           return OkStatus();
         }
         OF_ASSIGN_OR_RETURN(auto delivery_list, tx.ListDeadLetters(store_id, event_id + 1, 100));
         for (const auto& d : delivery_list.items) {
           if (d.event.id != event_id) continue;
-          OF_RETURN_IF_ERROR(tx.RedriveDelivery(store_id, event_id, d.step, now));
+          OF_RETURN_IF_ERROR(tx.events().RedriveDelivery(store_id, event_id, d.step, now));
           redriven->push_back(json::string(d.step));
         }
         if (redriven->empty()) return MakeError(ErrorCode::kNotFound, "dead letter not found");
