@@ -38,7 +38,7 @@ std::int64_t PgQueryInt(const std::string& dir, const std::string& sql);
 // A failing query is a test failure.
 std::int64_t PgQueryUrlInt(const std::string& url, const std::string& sql);
 
-// The factory of the store conformance suite (tests/unit/store_conformance_test.cpp).
+// The PostgreSQL factory of the store conformance suite (tests/unit/store_conformance/).
 struct PostgresFactory {
   static std::unique_ptr<store::Store> Make(const std::string& dir) { return OpenPgStore(dir); }
   static std::int64_t QueryInt(const std::string& dir, const std::string& sql) {
