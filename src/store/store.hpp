@@ -1,6 +1,6 @@
 #pragma once
 // The persistence contract. Two implementations (sqlite/, postgres/) pass the
-// same conformance suite (tests/unit/store_conformance_test.cpp).
+// same conformance suite (tests/unit/store_conformance/, one file per role).
 //
 // Reads run through Store::Read on a snapshot; writes run through
 // Store::Write as units of work that are group-committed: a unit's changes
