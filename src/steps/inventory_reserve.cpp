@@ -48,7 +48,9 @@ class InventoryReserve final : public SimpleStep {
                                                       {"reason", "insufficient_stock"}}));
       return OkStatus();
     }
-    OF_RETURN_IF_ERROR(MoveStock(st.catalogue(), order, store::MovementKind::kReserve, st.now()));
+    std::map<std::string, domain::Product> reserved;
+    OF_RETURN_IF_ERROR(
+        MoveStock(st.catalogue(), order, store::MovementKind::kReserve, st.now(), &reserved));
     order.fulfillment_status = std::string(domain::kFulfillmentReserved);
     std::int64_t units = 0;
     for (const auto& line : order.items) units += line.quantity;
@@ -57,8 +59,7 @@ class InventoryReserve final : public SimpleStep {
     OF_RETURN_IF_ERROR(
         st.Emit("inventory.reserved", {{"orderId", order.order_id}, {"units", units}}));
 
-    for (const auto& [product_id, quantity] : wanted) {
-      OF_ASSIGN_OR_RETURN(domain::Product p, st.catalogue().GetProduct(order.store_id, product_id));
+    for (auto& [product_id, p] : reserved) {
       if (p.available() > p.threshold || p.low_stock_alerted) continue;
       p.low_stock_alerted = true;
       p.updated_at = st.now();

@@ -26,7 +26,7 @@ Status Record(store::Orders& orders, domain::Order& order, const std::string& hi
 }
 
 Status MoveStock(store::Catalogue& catalogue, const domain::Order& order, store::MovementKind kind,
-                 TimeMs now) {
+                 TimeMs now, std::map<std::string, domain::Product>* after) {
   for (const auto& line : order.items) {
     store::StockMovement m;
     m.store_id = order.store_id;
@@ -48,7 +48,8 @@ Status MoveStock(store::Catalogue& catalogue, const domain::Order& order, store:
       default:
         return MakeError(ErrorCode::kInternal, "unsupported order movement");
     }
-    OF_RETURN_IF_ERROR(catalogue.ApplyMovement(m));
+    OF_ASSIGN_OR_RETURN(domain::Product moved, catalogue.ApplyMovement(m));
+    if (after != nullptr) (*after)[moved.product_id] = std::move(moved);
   }
   return OkStatus();
 }

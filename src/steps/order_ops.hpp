@@ -2,6 +2,7 @@
 // Order state changes shared by the steps and the order actions API: every
 // change goes through the transition table and appends one history entry.
 
+#include <map>
 #include <string>
 
 #include "common/clock.hpp"
@@ -19,9 +20,10 @@ Status Transition(store::Orders& orders, domain::Order& order, domain::OrderStat
 // Persists sub-status changes of `order` without a status change.
 Status Record(store::Orders& orders, domain::Order& order, const std::string& history_status,
               const std::string& detail, TimeMs now);
-// Applies one movement per order line (reserve, release or commit).
+// Applies one movement per order line (reserve, release or commit). With
+// `after`, fills in each moved product as the movement left it (no reread).
 Status MoveStock(store::Catalogue& catalogue, const domain::Order& order, store::MovementKind kind,
-                 TimeMs now);
+                 TimeMs now, std::map<std::string, domain::Product>* after = nullptr);
 // "Order 1A2B3C4D".
 std::string OrderLabel(const std::string& order_id);
 // The idempotency key of an order's charge and refund at the payment
