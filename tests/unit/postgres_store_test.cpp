@@ -252,6 +252,58 @@ TEST_F(PostgresStoreTest, CommitsWithEventsWakeTheOtherInstances) {
   b_.reset();  // joins the listener thread before `wakes` goes away
 }
 
+domain::Notification MakeNotification(const std::string& id) {
+  domain::Notification n;
+  n.notification_id = id;
+  n.store_id = "A";
+  n.type = domain::NotificationType::kInfo;
+  n.title = "t";
+  n.message = "m";
+  n.created_at = kNow;
+  return n;
+}
+
+// Counters are summed in memory and written once per batch: a unit reads
+// its own pending changes, a rolled-back nested part drops its own, and a
+// reset inside the batch is not undone by deltas queued before it.
+TEST_F(PostgresStoreTest, CounterDeltasFollowTheirUnitAndAreWrittenAtCommit) {
+  const char* kUnread =
+      "SELECT value FROM counters WHERE store_id = 'A' AND name = 'unread_alerts'";
+  std::int64_t seen_inside = -1;
+  Status s = WriteSync(*a_, [&](WriteTx& tx) -> Status {
+    OF_RETURN_IF_ERROR(tx.InsertNotification(MakeNotification("n1")));
+    Status nested = tx.Nested([&]() -> Status {
+      OF_RETURN_IF_ERROR(tx.InsertNotification(MakeNotification("n2")));
+      return MakeError(ErrorCode::kUnavailable, "the nested part fails after its write");
+    });
+    EXPECT_FALSE(nested.ok());
+    OF_ASSIGN_OR_RETURN(seen_inside, tx.CountUnreadNotifications("A"));
+    return OkStatus();
+  });
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(seen_inside, 1);
+  EXPECT_EQ(PgQueryInt(dir_.path(), kUnread), 1);
+
+  s = WriteSync(*a_, [&](WriteTx& tx) -> Status {
+    OF_RETURN_IF_ERROR(tx.InsertNotification(MakeNotification("n3")));
+    OF_ASSIGN_OR_RETURN(std::int64_t marked, tx.MarkAllNotificationsRead("A"));
+    EXPECT_EQ(marked, 2);
+    OF_RETURN_IF_ERROR(tx.InsertNotification(MakeNotification("n4")));
+    OF_ASSIGN_OR_RETURN(seen_inside, tx.CountUnreadNotifications("A"));
+    return OkStatus();
+  });
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(seen_inside, 1);
+  EXPECT_EQ(PgQueryInt(dir_.path(), kUnread), 1);
+  std::int64_t read = -1;
+  s = b_->Read([&](ReadTx& tx) -> Status {
+    OF_ASSIGN_OR_RETURN(read, tx.CountUnreadNotifications("A"));
+    return OkStatus();
+  });
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(read, 1);
+}
+
 TEST_F(PostgresStoreTest, PingAnswersWhileTheDatabaseIsUp) {
   Status s = a_->Ping();
   EXPECT_TRUE(s.ok()) << s.error().message;

@@ -30,7 +30,13 @@ std::string Trimmed(const char* message) {
   return out;
 }
 
+std::atomic<std::int64_t> total_round_trips{0};
+
 }  // namespace
+
+std::int64_t Connection::TotalRoundTrips() {
+  return total_round_trips.load(std::memory_order_relaxed);
+}
 
 Param::Param(double v) {
   char buf[40];
@@ -108,6 +114,11 @@ bool Connection::Broken() const { return PQstatus(conn_) != CONNECTION_OK; }
 
 std::string Connection::LastError() const { return Trimmed(PQerrorMessage(conn_)); }
 
+void Connection::CountRoundTrip() {
+  ++round_trips_;
+  total_round_trips.fetch_add(1, std::memory_order_relaxed);
+}
+
 Error Connection::Fail(PGresult* res, std::string_view context) {
   std::string sqlstate;
   std::string message;
@@ -142,6 +153,7 @@ Result<Rows> Connection::Query(const std::string& sql, const std::vector<Param>&
   auto it = prepared_.find(sql);
   if (it == prepared_.end()) {
     std::string name = "s" + std::to_string(prepared_.size());
+    CountRoundTrip();
     PGresult* res = PQprepare(conn_, name.c_str(), sql.c_str(), 0, nullptr);
     if (PQresultStatus(res) != PGRES_COMMAND_OK) return Fail(res, "prepare");
     PQclear(res);
@@ -150,6 +162,7 @@ Result<Rows> Connection::Query(const std::string& sql, const std::vector<Param>&
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& p : params) values.push_back(p.value ? p.value->c_str() : nullptr);
+  CountRoundTrip();
   PGresult* res = PQexecPrepared(conn_, it->second.c_str(), static_cast<int>(values.size()),
                                  values.data(), nullptr, nullptr, 0);
   ExecStatusType st = PQresultStatus(res);
@@ -158,6 +171,7 @@ Result<Rows> Connection::Query(const std::string& sql, const std::vector<Param>&
 }
 
 Status Connection::Exec(const std::string& sql) {
+  CountRoundTrip();
   PGresult* res = PQexec(conn_, sql.c_str());
   ExecStatusType st = PQresultStatus(res);
   if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) return Fail(res, "postgresql");

@@ -6,6 +6,7 @@
 
 #include <libpq-fe.h>
 
+#include <atomic>
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
@@ -88,15 +89,22 @@ class Connection {
   // The last error libpq reported on this connection.
   std::string LastError() const;
   int BackendPid() const { return PQbackendPID(conn_); }
+  // Round trips awaited on every connection of the process so far (each
+  // Query, Exec and prepare waits for one answer): what a write costs.
+  static std::int64_t TotalRoundTrips();
+  // Round trips awaited on this connection.
+  std::int64_t round_trips() const { return round_trips_; }
   PGconn* raw() const { return conn_; }
 
  private:
   explicit Connection(PGconn* conn) : conn_(conn) {}
   Error Fail(PGresult* res, std::string_view context);
+  void CountRoundTrip();
 
   PGconn* conn_;
   std::unordered_map<std::string, std::string> prepared_;  // sql -> statement name
   bool saw_retryable_ = false;
+  std::int64_t round_trips_ = 0;
 };
 
 }  // namespace orderflow::store::pg

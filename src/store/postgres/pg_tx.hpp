@@ -6,6 +6,12 @@
 // pg_tx_orders.cpp (orders, idempotency, notifications), pg_tx_engine.cpp
 // (events, deliveries, crons).
 
+#include <cstdint>
+#include <map>
+#include <string>
+#include <tuple>
+#include <utility>
+
 #include "store/order_cache.hpp"
 #include "store/postgres/connection.hpp"
 #include "store/store.hpp"
@@ -116,18 +122,45 @@ class PgTx final : public WriteTx {
   // instances in the same transaction.
   bool inserted_events() const { return inserted_events_; }
 
-  // The batch calls this before each unit: the order cache is per unit.
-  void BeginUnit() { orders_.Clear(); }
+  // The writer calls BeginUnit before each unit and EndUnit after it, with
+  // whether the unit's savepoint is released (true) or rolled back (false):
+  // the order cache and the counter deltas are per unit, and only a released
+  // unit's deltas join the batch's.
+  void BeginUnit();
+  void EndUnit(bool committed);
+  // Writes the counter and hourly-stats deltas of the batch's released units
+  // (one set-based upsert per table, rows in key order so that concurrent
+  // writers lock them in the same order) and forgets them. The writer calls
+  // it once, right before COMMIT: the hot rows are held for the commit only,
+  // not across the batch's other round trips.
+  Status FlushBatch();
 
  private:
-  Status AddStats(const std::string& store_id, TimeMs created_at, domain::OrderStatus status,
-                  std::int64_t orders, domain::Cents amount);
-  Status AddCounter(const std::string& store_id, const char* name, std::int64_t delta);
+  // Counter and hourly-stats changes, summed in memory and written by
+  // FlushBatch. Key order is the lock order.
+  struct StatsDelta {
+    std::int64_t orders = 0;
+    domain::Cents amount = 0;
+  };
+  using CounterKey = std::pair<std::string, std::string>;               // store, name
+  using StatsKey = std::tuple<std::string, std::int64_t, std::string>;  // store, hour, status
+  struct Deltas {
+    std::map<CounterKey, std::int64_t> counters;
+    std::map<StatsKey, StatsDelta> stats;
+  };
+
+  void AddStats(const std::string& store_id, TimeMs created_at, domain::OrderStatus status,
+                std::int64_t orders, domain::Cents amount);
+  void AddCounter(const std::string& store_id, const std::string& name, std::int64_t delta);
+  // What the flush will still add to counter (store_id, name).
+  std::int64_t PendingCounter(const std::string& store_id, const std::string& name) const;
 
   Connection& conn_;
   std::string_view secret_key_;
   bool inserted_events_ = false;
   OrderCache orders_;
+  Deltas unit_;   // the running unit's (Nested restores it on rollback)
+  Deltas batch_;  // the released units'
 };
 
 // Seals the webhook secrets an older version wrote in the clear and checks

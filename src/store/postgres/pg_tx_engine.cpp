@@ -167,6 +167,17 @@ Result<std::vector<StepCounts>> PgTx::CountDeliveries(const std::string& store_i
     c.step = done.Text(r, 0);
     c.done = done.Int(r, 1);
   }
+  // Plus the deltas FlushBatch has not written yet (a write unit's view).
+  for (const Deltas* d : {&batch_, &unit_}) {
+    for (const auto& [key, delta] : d->counters) {
+      if (key.second.rfind("done:", 0) != 0 || (!store_id.empty() && key.first != store_id)) {
+        continue;
+      }
+      StepCounts& c = by_step[key.second.substr(5)];
+      c.step = key.second.substr(5);
+      c.done += delta;
+    }
+  }
   std::vector<StepCounts> out;
   for (auto& [name, c] : by_step) out.push_back(c);
   return out;
@@ -181,13 +192,12 @@ Status PgTx::AddDelivery(const Event& event, const std::string& step, bool handl
     inserted_events_ = true;  // wakes the other instances at commit
     return OkStatus();
   }
-  OF_RETURN_IF_ERROR(conn_.Query(
-      "WITH d AS (INSERT INTO deliveries (event_id, step, state, attempts, next_at, updated_at, "
-      "started_at, finished_at) VALUES ($1, $2::text, 1, 1, $3::bigint, $4::bigint, $4::bigint, "
-      "$4::bigint)) "
-      "INSERT INTO counters (store_id, name, value) VALUES ($5::text, 'done:' || $2::text, 1) "
-      "ON CONFLICT (store_id, name) DO UPDATE SET value = counters.value + 1",
-      {event.id, step, event.due_at, now, event.store_id}));
+  OF_RETURN_IF_ERROR(
+      conn_.Query("INSERT INTO deliveries (event_id, step, state, attempts, next_at, updated_at, "
+                  "started_at, finished_at) VALUES ($1, $2::text, 1, 1, $3::bigint, $4::bigint, "
+                  "$4::bigint, $4::bigint)",
+                  {event.id, step, event.due_at, now}));
+  AddCounter(event.store_id, "done:" + step, 1);
   return OkStatus();
 }
 
@@ -195,21 +205,17 @@ Status PgTx::CompleteDelivery(std::int64_t event_id, const std::string& step, in
                               TimeMs now) {
   OF_ASSIGN_OR_RETURN(
       Rows rows,
-      conn_.Query("WITH u AS (UPDATE deliveries SET state = 1, attempts = $1, "
+      conn_.Query("UPDATE deliveries d SET state = 1, attempts = $1, "
                   "updated_at = $2::bigint, finished_at = $2::bigint, started_at = CASE "
-                  "WHEN started_at = 0 THEN $2::bigint ELSE started_at END, last_error = '', "
-                  "lease_until = 0 WHERE event_id = $3 AND step = $4::text AND state = 0 "
-                  "RETURNING event_id), "
-                  "c AS (INSERT INTO counters (store_id, name, value) "
-                  "SELECT e.store_id, 'done:' || $4::text, 1 FROM u JOIN events e "
-                  "ON e.id = u.event_id ON CONFLICT (store_id, name) "
-                  "DO UPDATE SET value = counters.value + 1) "
-                  "SELECT COUNT(*) FROM u",
+                  "WHEN d.started_at = 0 THEN $2::bigint ELSE d.started_at END, last_error = '', "
+                  "lease_until = 0 FROM events e WHERE d.event_id = $3 AND d.step = $4::text "
+                  "AND d.state = 0 AND e.id = d.event_id RETURNING e.store_id",
                   {attempts, now, event_id, step}));
-  if (rows.Int(0, 0) == 0) {
+  if (rows.empty()) {
     return MakeError(ErrorCode::kConflict,
                      "event " + std::to_string(event_id) + " was already handled by " + step);
   }
+  AddCounter(rows.Text(0, 0), "done:" + step, 1);
   return OkStatus();
 }
 
@@ -272,8 +278,13 @@ Result<bool> PgTx::ClaimCronRun(const std::string& name, TimeMs now, TimeMs next
 
 Status PgTx::Nested(const std::function<Status()>& fn) {
   OF_RETURN_IF_ERROR(conn_.Exec("SAVEPOINT nested"));
+  Deltas before = unit_;
   Status s = fn();
-  if (!s.ok()) orders_.Clear();  // it may hold what the rollback undoes
+  if (!s.ok()) {
+    // Forget what the rollback undoes.
+    orders_.Clear();
+    unit_ = std::move(before);
+  }
   // After a failed statement PostgreSQL refuses everything but a rollback to
   // a savepoint, so the failure must be undone here, not by the caller.
   OF_RETURN_IF_ERROR(conn_.Exec(s.ok() ? "RELEASE SAVEPOINT nested"

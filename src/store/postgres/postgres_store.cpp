@@ -153,6 +153,10 @@ struct PostgresStore::Impl {
   CommitHealth health{clock};
   // Why the current batch could not be committed (writer thread only).
   Status batch_failure;
+  // What the writer's commits cost, logged at shutdown (writer thread only).
+  std::int64_t writer_round_trips = 0;
+  std::int64_t writer_batches = 0;
+  std::int64_t writer_units = 0;
 
   std::thread listen_thread;
   int stop_pipe[2] = {-1, -1};  // written by the destructor to wake the listener
@@ -219,6 +223,7 @@ bool PostgresStore::Impl::TryBatch(Connection& conn, std::vector<WriteUnit>& bat
     if (results[i].ok() && PQtransactionStatus(conn.raw()) == PQTRANS_INERROR) {
       results[i] = MakeError(ErrorCode::kInternal, "write unit ignored a database error");
     }
+    tx.EndUnit(results[i].ok());
     Status sp = conn.Exec(results[i].ok() ? "RELEASE SAVEPOINT unit; SAVEPOINT unit"
                                           : "ROLLBACK TO SAVEPOINT unit");
     if (!sp.ok()) {
@@ -227,6 +232,21 @@ bool PostgresStore::Impl::TryBatch(Connection& conn, std::vector<WriteUnit>& bat
       fail_all(MakeError(ErrorCode::kUnavailable, sp.error().message));
       return true;
     }
+  }
+  // The hot counter rows are locked only from here to the COMMIT.
+  if (Status flushed = tx.FlushBatch(); !flushed.ok()) {
+    if (conn.SawRetryable()) {
+      (void)conn.Exec("ROLLBACK");
+      return false;
+    }
+    if (conn.Broken()) {
+      fail_all(Unreachable(conn.LastError()));
+      return true;
+    }
+    (void)conn.Exec("ROLLBACK");
+    fail_all(MakeError(ErrorCode::kUnavailable, "counter flush failed (" + flushed.error().message +
+                                                    "); nothing was written"));
+    return true;
   }
   std::string commit = "RELEASE SAVEPOINT unit; ";
   if (tx.inserted_events()) commit += std::string("NOTIFY ") + kChannel + "; ";
@@ -267,7 +287,9 @@ void PostgresStore::Impl::CommitBatch(std::vector<WriteUnit>& batch) {
       writer_conn.emplace(std::move(lease).value());
       writer_pid.store((*writer_conn)->BackendPid(), std::memory_order_relaxed);
     }
+    const std::int64_t before = (*writer_conn)->round_trips();
     finished = TryBatch(**writer_conn, batch, results);
+    writer_round_trips += (*writer_conn)->round_trips() - before;
     // A dead session goes back to the pool, which reconnects it.
     if ((*writer_conn)->Broken()) writer_conn.reset();
     if (!finished) {
@@ -283,7 +305,11 @@ void PostgresStore::Impl::CommitBatch(std::vector<WriteUnit>& batch) {
     }
   }
   bool any_committed = false;
-  for (const auto& r : results) any_committed = any_committed || r.ok();
+  for (const auto& r : results) {
+    any_committed = any_committed || r.ok();
+    writer_units += r.ok() ? 1 : 0;
+  }
+  ++writer_batches;
   // Lost write races say nothing about the database's health.
   if (!batch_failure.ok()) {
     NoteOutcome(batch_failure);
@@ -334,6 +360,13 @@ PostgresStore::~PostgresStore() {
   impl_->queue.Close();
   if (impl_->writer_thread.joinable()) impl_->writer_thread.join();
   impl_->writer_conn.reset();
+  if (impl_->writer_batches > 0) {
+    spdlog::info(
+        "postgresql writer: {} units committed in {} batches, {} round trips ({} in all "
+        "connections)",
+        impl_->writer_units, impl_->writer_batches, impl_->writer_round_trips,
+        Connection::TotalRoundTrips());
+  }
   if (impl_->listen_thread.joinable()) {
     char byte = 1;
     (void)!::write(impl_->stop_pipe[1], &byte, 1);
