@@ -6,11 +6,13 @@
 // pg_tx_orders.cpp (orders, idempotency, notifications), pg_tx_engine.cpp
 // (events, deliveries, crons).
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <string>
 #include <tuple>
 #include <utility>
+#include <vector>
 
 #include "store/order_cache.hpp"
 #include "store/postgres/connection.hpp"
@@ -118,6 +120,15 @@ class PgTx final : public WriteTx {
                                                 TimeMs lease_ms,
                                                 const std::vector<ClaimSkip>& skip);
 
+  // Event ids come from the events' identity sequence in blocks, the
+  // first one reserved at the batch's first InsertEvent (so they exceed
+  // every id committed before the batch began, and an order's events keep
+  // their order across instances): `hint` ids, doubling when a block runs
+  // out. Unused ids are gaps. InsertEvent then needs no answer.
+  void ReserveEventIds(int hint) { event_id_block_ = std::max(1, hint); }
+  // Ids the batch took so far: the next batch's hint.
+  int event_ids_used() const { return event_ids_used_; }
+
   // True once a unit inserted an event: the writer then NOTIFYs the other
   // instances in the same transaction.
   bool inserted_events() const { return inserted_events_; }
@@ -144,9 +155,18 @@ class PgTx final : public WriteTx {
   };
   using CounterKey = std::pair<std::string, std::string>;               // store, name
   using StatsKey = std::tuple<std::string, std::int64_t, std::string>;  // store, hour, status
+  // Stock changes of a pipelined batch (Deferring()): checked against the
+  // product as read plus the changes before them, written by FlushBatch.
+  struct StockDelta {
+    std::int64_t stock = 0;
+    std::int64_t reserved = 0;
+    TimeMs at = 0;
+  };
+  using ProductKey = std::pair<std::string, std::string>;  // store, product
   struct Deltas {
     std::map<CounterKey, std::int64_t> counters;
     std::map<StatsKey, StatsDelta> stats;
+    std::map<ProductKey, StockDelta> stock;
   };
 
   void AddStats(const std::string& store_id, TimeMs created_at, domain::OrderStatus status,
@@ -155,10 +175,27 @@ class PgTx final : public WriteTx {
   // What the flush will still add to counter (store_id, name).
   std::int64_t PendingCounter(const std::string& store_id, const std::string& name) const;
 
+  Result<std::int64_t> NextEventId();
+  // In a pipelined batch stock changes wait for FlushBatch, and stores and
+  // products are read once per batch: no product row is locked before the
+  // batch's last round trip. Elsewhere (reads, the statement-by-statement
+  // re-run) every call goes to the database at once.
+  bool Deferring() const { return conn_.InPipeline(); }
+  // `p` as read plus the batch's and the unit's pending stock changes.
+  domain::Product WithPending(domain::Product p) const;
+  // After a savepoint rolled back: what was read may include undone writes.
+  void ForgetReads();
+
   Connection& conn_;
   std::string_view secret_key_;
   bool inserted_events_ = false;
+  int event_id_block_ = 16;
+  int event_ids_used_ = 0;
+  std::vector<std::int64_t> event_ids_;  // reserved, unused; taken from the back
   OrderCache orders_;
+  // Rows read in this pipelined batch, without pending stock changes.
+  std::map<ProductKey, domain::Product> products_;
+  std::map<std::string, domain::StoreInfo> stores_;
   Deltas unit_;   // the running unit's (Nested restores it on rollback)
   Deltas batch_;  // the released units'
 };

@@ -1,5 +1,6 @@
 // PgTx: the outbox (events and their deliveries), dead letters, claims and
 // cron schedules.
+#include <algorithm>
 #include <map>
 
 #include "store/postgres/pg_rows.hpp"
@@ -20,20 +21,35 @@ std::string DeliveriesJoin() {
 
 }  // namespace
 
+Result<std::int64_t> PgTx::NextEventId() {
+  if (event_ids_.empty()) {
+    OF_ASSIGN_OR_RETURN(Rows rows,
+                        conn_.Query("SELECT nextval(pg_get_serial_sequence('events', 'id')) "
+                                    "FROM generate_series(1, $1::int)",
+                                    {event_id_block_}));
+    for (int r = rows.size() - 1; r >= 0; --r) event_ids_.push_back(rows.Int(r, 0));
+    std::sort(event_ids_.rbegin(), event_ids_.rend());  // smallest at the back
+    event_id_block_ = std::min(event_id_block_ * 2, 4096);
+  }
+  std::int64_t id = event_ids_.back();
+  event_ids_.pop_back();
+  ++event_ids_used_;
+  return id;
+}
+
 Result<std::int64_t> PgTx::InsertEvent(const Event& e, const std::vector<std::string>& steps) {
-  // One statement: the event and its delivery rows (array parameter).
-  OF_ASSIGN_OR_RETURN(
-      Rows rows,
-      conn_.Query(
-          "WITH e AS (INSERT INTO events (store_id, order_id, topic, payload, created_at, "
-          "due_at) VALUES ($1, $2, $3, $4, $5::bigint, $6::bigint) RETURNING id), "
-          "d AS (INSERT INTO deliveries (event_id, step, state, attempts, next_at, "
-          "updated_at) SELECT e.id, s.step, 0, 0, $6::bigint, $5::bigint "
-          "FROM e, unnest($7::text[]) AS s(step)) "
-          "SELECT id FROM e",
-          {e.store_id, e.order_id, e.topic, e.payload, e.created_at, e.due_at, TextArray(steps)}));
+  // One statement: the event and its delivery rows (array parameter), with
+  // a reserved id, so nothing waits for it.
+  OF_ASSIGN_OR_RETURN(std::int64_t id, NextEventId());
+  OF_RETURN_IF_ERROR(conn_.Send(
+      "WITH e AS (INSERT INTO events (id, store_id, order_id, topic, payload, "
+      "created_at, due_at) VALUES ($8::bigint, $1, $2, $3, $4, $5::bigint, $6::bigint)) "
+      "INSERT INTO deliveries (event_id, step, state, attempts, next_at, updated_at) "
+      "SELECT $8::bigint, s.step, 0, 0, $6::bigint, $5::bigint "
+      "FROM unnest($7::text[]) AS s(step)",
+      {e.store_id, e.order_id, e.topic, e.payload, e.created_at, e.due_at, TextArray(steps), id}));
   inserted_events_ = true;
-  return rows.Int(0, 0);
+  return id;
 }
 
 Result<std::vector<Delivery>> PgTx::ListDueDeliveries(TimeMs now, int limit) {
@@ -186,17 +202,17 @@ Result<std::vector<StepCounts>> PgTx::CountDeliveries(const std::string& store_i
 Status PgTx::AddDelivery(const Event& event, const std::string& step, bool handled, TimeMs now) {
   if (!handled) {
     OF_RETURN_IF_ERROR(
-        conn_.Query("INSERT INTO deliveries (event_id, step, state, attempts, next_at, updated_at) "
-                    "VALUES ($1, $2::text, 0, 0, $3::bigint, $4::bigint)",
-                    {event.id, step, event.due_at, now}));
+        conn_.Send("INSERT INTO deliveries (event_id, step, state, attempts, next_at, updated_at) "
+                   "VALUES ($1, $2::text, 0, 0, $3::bigint, $4::bigint)",
+                   {event.id, step, event.due_at, now}));
     inserted_events_ = true;  // wakes the other instances at commit
     return OkStatus();
   }
   OF_RETURN_IF_ERROR(
-      conn_.Query("INSERT INTO deliveries (event_id, step, state, attempts, next_at, updated_at, "
-                  "started_at, finished_at) VALUES ($1, $2::text, 1, 1, $3::bigint, $4::bigint, "
-                  "$4::bigint, $4::bigint)",
-                  {event.id, step, event.due_at, now}));
+      conn_.Send("INSERT INTO deliveries (event_id, step, state, attempts, next_at, updated_at, "
+                 "started_at, finished_at) VALUES ($1, $2::text, 1, 1, $3::bigint, $4::bigint, "
+                 "$4::bigint, $4::bigint)",
+                 {event.id, step, event.due_at, now}));
   AddCounter(event.store_id, "done:" + step, 1);
   return OkStatus();
 }
@@ -277,12 +293,20 @@ Result<bool> PgTx::ClaimCronRun(const std::string& name, TimeMs now, TimeMs next
 }
 
 Status PgTx::Nested(const std::function<Status()>& fn) {
+  if (Deferring()) {
+    // A pipelined batch sets no savepoint: a part that fails makes the
+    // pipeline failed, so the writer abandons the attempt and runs the batch
+    // again statement by statement, where this part rolls back alone.
+    Status s = fn();
+    if (!s.ok()) conn_.FailPipeline(s.error());
+    return s;
+  }
   OF_RETURN_IF_ERROR(conn_.Exec("SAVEPOINT nested"));
   Deltas before = unit_;
   Status s = fn();
   if (!s.ok()) {
     // Forget what the rollback undoes.
-    orders_.Clear();
+    ForgetReads();
     unit_ = std::move(before);
   }
   // After a failed statement PostgreSQL refuses everything but a rollback to

@@ -1,5 +1,8 @@
 // PgTx: orders and their history and counters, idempotency records,
 // notifications.
+#include <algorithm>
+#include <optional>
+
 #include "store/postgres/pg_rows.hpp"
 #include "store/postgres/pg_tx.hpp"
 
@@ -31,16 +34,21 @@ HistoryArrays ToArrays(const std::vector<domain::HistoryEntry>& entries) {
 
 Result<Order> PgTx::GetOrder(const std::string& store_id, const std::string& order_id) {
   if (const Order* cached = orders_.Find(store_id, order_id)) return *cached;
-  OF_ASSIGN_OR_RETURN(Rows rows,
-                      conn_.Query(std::string("SELECT ") + kOrderColumns +
-                                      " FROM orders WHERE order_id = $1 AND store_id = $2",
-                                  {order_id, store_id}));
-  if (rows.empty()) return NotFound("order '" + order_id + "'");
-  OF_ASSIGN_OR_RETURN(Order order, ReadOrder(rows, 0));
+  // Both statements go out together: one round trip in pipeline mode.
+  std::optional<Rows> found;
+  OF_RETURN_IF_ERROR(conn_.Send(
+      std::string("SELECT ") + kOrderColumns + " FROM orders WHERE order_id = $1 AND store_id = $2",
+      {order_id, store_id}, [&found](Rows& rows) {
+        found.emplace(std::move(rows));
+        return OkStatus();
+      }));
   OF_ASSIGN_OR_RETURN(
       Rows h, conn_.Query("SELECT status, detail, at FROM order_history WHERE store_id = $1 "
                           "AND order_id = $2 ORDER BY idx",
                           {store_id, order_id}));
+  if (!found) return MakeError(ErrorCode::kInternal, "postgresql: the order query had no answer");
+  if (found->empty()) return NotFound("order '" + order_id + "'");
+  OF_ASSIGN_OR_RETURN(Order order, ReadOrder(*found, 0));
   for (int r = 0; r < h.size(); ++r) {
     order.history.push_back(domain::HistoryEntry{h.Text(r, 0), h.Int(r, 2), h.Text(r, 1)});
   }
@@ -205,8 +213,21 @@ void PgTx::BeginUnit() {
   unit_ = Deltas{};
 }
 
+void PgTx::ForgetReads() {
+  orders_.Clear();
+  products_.clear();
+  stores_.clear();
+}
+
 void PgTx::EndUnit(bool committed) {
+  if (!committed) ForgetReads();
   if (committed) {
+    for (const auto& [key, d] : unit_.stock) {
+      StockDelta& sum = batch_.stock[key];
+      sum.stock += d.stock;
+      sum.reserved += d.reserved;
+      sum.at = std::max(sum.at, d.at);
+    }
     for (const auto& [key, delta] : unit_.counters) batch_.counters[key] += delta;
     for (const auto& [key, d] : unit_.stats) {
       StatsDelta& sum = batch_.stats[key];
@@ -218,6 +239,34 @@ void PgTx::EndUnit(bool committed) {
 }
 
 Status PgTx::FlushBatch() {
+  if (!batch_.stock.empty()) {
+    // Locks the products in key order first, so concurrent writers cannot
+    // deadlock on them, then moves them; a change the CHECK constraints
+    // refuse (another instance took the stock meanwhile) fails the batch.
+    std::vector<std::string> stores;
+    std::vector<std::string> products;
+    std::vector<std::int64_t> stock;
+    std::vector<std::int64_t> reserved;
+    std::vector<std::int64_t> at;
+    for (const auto& [key, d] : batch_.stock) {
+      stores.push_back(key.first);
+      products.push_back(key.second);
+      stock.push_back(d.stock);
+      reserved.push_back(d.reserved);
+      at.push_back(d.at);
+    }
+    OF_RETURN_IF_ERROR(
+        conn_.Send("SELECT 1 FROM products p JOIN unnest($1::text[], $2::text[]) AS k(s, id) "
+                   "ON p.store_id = k.s AND p.product_id = k.id "
+                   "ORDER BY p.store_id, p.product_id FOR UPDATE OF p",
+                   {TextArray(stores), TextArray(products)}));
+    OF_RETURN_IF_ERROR(conn_.Send(
+        "UPDATE products p SET stock = p.stock + d.ds, reserved = p.reserved + d.dr, "
+        "updated_at = d.at FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], "
+        "$5::bigint[]) AS d(s, id, ds, dr, at) WHERE p.store_id = d.s AND p.product_id = d.id",
+        {TextArray(stores), TextArray(products), IntArray(stock), IntArray(reserved),
+         IntArray(at)}));
+  }
   std::vector<std::string> stores;
   std::vector<std::string> names;
   std::vector<std::int64_t> values;
@@ -228,14 +277,13 @@ Status PgTx::FlushBatch() {
     values.push_back(delta);
   }
   if (!stores.empty()) {
-    OF_ASSIGN_OR_RETURN(
-        Rows rows,
-        conn_.Query("INSERT INTO counters (store_id, name, value) "
-                    "SELECT s, n, v FROM unnest($1::text[], $2::text[], $3::bigint[]) "
-                    "WITH ORDINALITY AS t(s, n, v, i) ORDER BY i "
-                    "ON CONFLICT (store_id, name) DO UPDATE SET value = counters.value + "
-                    "excluded.value",
-                    {TextArray(stores), TextArray(names), IntArray(values)}));
+    OF_RETURN_IF_ERROR(
+        conn_.Send("INSERT INTO counters (store_id, name, value) "
+                   "SELECT s, n, v FROM unnest($1::text[], $2::text[], $3::bigint[]) "
+                   "WITH ORDINALITY AS t(s, n, v, i) ORDER BY i "
+                   "ON CONFLICT (store_id, name) DO UPDATE SET value = counters.value + "
+                   "excluded.value",
+                   {TextArray(stores), TextArray(names), IntArray(values)}));
   }
   stores.clear();
   std::vector<std::int64_t> hours;
@@ -251,16 +299,15 @@ Status PgTx::FlushBatch() {
     amounts.push_back(d.amount);
   }
   if (!stores.empty()) {
-    OF_ASSIGN_OR_RETURN(
-        Rows rows,
-        conn_.Query("INSERT INTO order_stats (store_id, hour, status, orders, amount) "
-                    "SELECT s, h, st, o, a FROM unnest($1::text[], $2::bigint[], $3::text[], "
-                    "$4::bigint[], $5::bigint[]) WITH ORDINALITY AS t(s, h, st, o, a, i) "
-                    "ORDER BY i ON CONFLICT (store_id, hour, status) DO UPDATE "
-                    "SET orders = order_stats.orders + excluded.orders, "
-                    "amount = order_stats.amount + excluded.amount",
-                    {TextArray(stores), IntArray(hours), TextArray(statuses), IntArray(orders),
-                     IntArray(amounts)}));
+    OF_RETURN_IF_ERROR(
+        conn_.Send("INSERT INTO order_stats (store_id, hour, status, orders, amount) "
+                   "SELECT s, h, st, o, a FROM unnest($1::text[], $2::bigint[], $3::text[], "
+                   "$4::bigint[], $5::bigint[]) WITH ORDINALITY AS t(s, h, st, o, a, i) "
+                   "ORDER BY i ON CONFLICT (store_id, hour, status) DO UPDATE "
+                   "SET orders = order_stats.orders + excluded.orders, "
+                   "amount = order_stats.amount + excluded.amount",
+                   {TextArray(stores), IntArray(hours), TextArray(statuses), IntArray(orders),
+                    IntArray(amounts)}));
   }
   batch_ = Deltas{};
   return OkStatus();
@@ -271,45 +318,47 @@ Status PgTx::InsertOrder(const Order& o) {
   // history follows only when the order was new. The hourly counter is a
   // delta written by FlushBatch.
   HistoryArrays h = ToArrays(o.history);
-  OF_ASSIGN_OR_RETURN(
-      Rows rows,
-      conn_.Query(
-          "WITH o AS (INSERT INTO orders (order_id, store_id, customer_name, customer_email, "
-          "customer_key, items, total, currency, status, payment_status, fulfillment_status, "
-          "failure_reason, tracking_number, carrier, payment_token, request_hash, created_at, "
-          "updated_at, email_key) VALUES ($1::text, $2::text, $3, $4, $5, $6, $7::bigint, $8, "
-          "$9::text, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) "
-          "ON CONFLICT DO NOTHING RETURNING order_id), "
-          "h AS (INSERT INTO order_history (store_id, order_id, idx, status, detail, at) "
-          "SELECT $2::text, o.order_id, t.i - 1, t.status, t.detail, t.at FROM o, "
-          "unnest($20::text[], $21::text[], $22::bigint[]) WITH ORDINALITY AS t(status, detail, "
-          "at, i)) "
-          "SELECT COUNT(*) FROM o",
-          {o.order_id,
-           o.store_id,
-           o.customer_name,
-           o.customer_email,
-           CustomerKey(o.customer_name),
-           EncodeItems(o.items),
-           o.total,
-           o.currency,
-           domain::ToString(o.status),
-           o.payment_status,
-           o.fulfillment_status,
-           o.failure_reason,
-           o.tracking_number,
-           o.carrier,
-           o.payment_token,
-           o.request_hash,
-           o.created_at,
-           o.updated_at,
-           CustomerKey(o.customer_email),
-           h.status,
-           h.detail,
-           h.at}));
-  if (rows.Int(0, 0) == 0) {
-    return MakeError(ErrorCode::kConflict, "order '" + o.order_id + "' already exists", "orderId");
-  }
+  OF_RETURN_IF_ERROR(conn_.Send(
+      "WITH o AS (INSERT INTO orders (order_id, store_id, customer_name, customer_email, "
+      "customer_key, items, total, currency, status, payment_status, fulfillment_status, "
+      "failure_reason, tracking_number, carrier, payment_token, request_hash, created_at, "
+      "updated_at, email_key) VALUES ($1::text, $2::text, $3, $4, $5, $6, $7::bigint, $8, "
+      "$9::text, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) "
+      "ON CONFLICT DO NOTHING RETURNING order_id), "
+      "h AS (INSERT INTO order_history (store_id, order_id, idx, status, detail, at) "
+      "SELECT $2::text, o.order_id, t.i - 1, t.status, t.detail, t.at FROM o, "
+      "unnest($20::text[], $21::text[], $22::bigint[]) WITH ORDINALITY AS t(status, detail, "
+      "at, i)) "
+      "SELECT COUNT(*) FROM o",
+      {o.order_id,
+       o.store_id,
+       o.customer_name,
+       o.customer_email,
+       CustomerKey(o.customer_name),
+       EncodeItems(o.items),
+       o.total,
+       o.currency,
+       domain::ToString(o.status),
+       o.payment_status,
+       o.fulfillment_status,
+       o.failure_reason,
+       o.tracking_number,
+       o.carrier,
+       o.payment_token,
+       o.request_hash,
+       o.created_at,
+       o.updated_at,
+       CustomerKey(o.customer_email),
+       h.status,
+       h.detail,
+       h.at},
+      [order_id = o.order_id](Rows& rows) -> Status {
+        if (rows.Int(0, 0) == 0) {
+          return MakeError(ErrorCode::kConflict, "order '" + order_id + "' already exists",
+                           "orderId");
+        }
+        return OkStatus();
+      }));
   AddStats(o.store_id, o.created_at, o.status, 1, o.total);
   return OkStatus();
 }
@@ -319,29 +368,30 @@ Status PgTx::UpdateOrder(const Order& o, domain::OrderStatus previous,
   // One statement: the guarded update and the appended history; when the
   // status moved, the two hourly counters are deltas written by FlushBatch.
   HistoryArrays h = ToArrays(new_history);
-  OF_ASSIGN_OR_RETURN(
-      Rows rows,
-      conn_.Query(
-          "WITH u AS (UPDATE orders SET status = $1::text, payment_status = $2::text, "
-          "fulfillment_status = $3, failure_reason = $4, tracking_number = $5, carrier = $6, "
-          "updated_at = $7::bigint, payment_failed_at = CASE WHEN $2::text = 'failed' "
-          "THEN COALESCE(payment_failed_at, $7::bigint) ELSE payment_failed_at END "
-          "WHERE order_id = $8::text AND store_id = $9::text AND status = $10::text "
-          "RETURNING order_id), "
-          "h AS (INSERT INTO order_history (store_id, order_id, idx, status, detail, at) "
-          "SELECT $9::text, u.order_id, (SELECT COUNT(*) FROM order_history "
-          "WHERE store_id = $9::text AND order_id = $8::text) "
-          "+ t.i - 1, t.status, t.detail, t.at FROM u, "
-          "unnest($11::text[], $12::text[], $13::bigint[]) WITH ORDINALITY AS t(status, detail, "
-          "at, i)) "
-          "SELECT COUNT(*) FROM u",
-          {domain::ToString(o.status), o.payment_status, o.fulfillment_status, o.failure_reason,
-           o.tracking_number, o.carrier, o.updated_at, o.order_id, o.store_id,
-           domain::ToString(previous), h.status, h.detail, h.at}));
-  if (rows.Int(0, 0) == 0) {
-    return MakeError(ErrorCode::kConflict, "order '" + o.order_id + "' is no longer " +
-                                               std::string(domain::ToString(previous)));
-  }
+  OF_RETURN_IF_ERROR(conn_.Send(
+      "WITH u AS (UPDATE orders SET status = $1::text, payment_status = $2::text, "
+      "fulfillment_status = $3, failure_reason = $4, tracking_number = $5, carrier = $6, "
+      "updated_at = $7::bigint, payment_failed_at = CASE WHEN $2::text = 'failed' "
+      "THEN COALESCE(payment_failed_at, $7::bigint) ELSE payment_failed_at END "
+      "WHERE order_id = $8::text AND store_id = $9::text AND status = $10::text "
+      "RETURNING order_id), "
+      "h AS (INSERT INTO order_history (store_id, order_id, idx, status, detail, at) "
+      "SELECT $9::text, u.order_id, (SELECT COUNT(*) FROM order_history "
+      "WHERE store_id = $9::text AND order_id = $8::text) "
+      "+ t.i - 1, t.status, t.detail, t.at FROM u, "
+      "unnest($11::text[], $12::text[], $13::bigint[]) WITH ORDINALITY AS t(status, detail, "
+      "at, i)) "
+      "SELECT COUNT(*) FROM u",
+      {domain::ToString(o.status), o.payment_status, o.fulfillment_status, o.failure_reason,
+       o.tracking_number, o.carrier, o.updated_at, o.order_id, o.store_id,
+       domain::ToString(previous), h.status, h.detail, h.at},
+      [order_id = o.order_id, previous](Rows& rows) -> Status {
+        if (rows.Int(0, 0) == 0) {
+          return MakeError(ErrorCode::kConflict, "order '" + order_id + "' is no longer " +
+                                                     std::string(domain::ToString(previous)));
+        }
+        return OkStatus();
+      }));
   if (o.status != previous) {
     AddStats(o.store_id, o.created_at, previous, -1, -o.total);
     AddStats(o.store_id, o.created_at, o.status, 1, o.total);
@@ -352,15 +402,16 @@ Status PgTx::UpdateOrder(const Order& o, domain::OrderStatus previous,
 
 Status PgTx::PutIdempotency(const std::string& store_id, const std::string& key,
                             const IdempotencyRecord& r) {
-  OF_ASSIGN_OR_RETURN(
-      Rows rows,
-      conn_.Query("INSERT INTO idempotency_keys (store_id, key, request_hash, status_code, body, "
-                  "created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-                  {store_id, key, r.request_hash, r.status_code, r.body, r.created_at}));
-  if (rows.Affected() == 0) {
-    return MakeError(ErrorCode::kConflict, "idempotency key '" + key + "' already exists");
-  }
-  return OkStatus();
+  return conn_.Send(
+      "INSERT INTO idempotency_keys (store_id, key, request_hash, status_code, body, "
+      "created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+      {store_id, key, r.request_hash, r.status_code, r.body, r.created_at},
+      [key](Rows& rows) -> Status {
+        if (rows.Affected() == 0) {
+          return MakeError(ErrorCode::kConflict, "idempotency key '" + key + "' already exists");
+        }
+        return OkStatus();
+      });
 }
 
 Status PgTx::CompleteIdempotency(const std::string& store_id, const std::string& key,
@@ -375,16 +426,18 @@ Status PgTx::CompleteIdempotency(const std::string& store_id, const std::string&
 }
 
 Status PgTx::InsertNotification(const domain::Notification& n) {
-  OF_ASSIGN_OR_RETURN(
-      Rows rows,
-      conn_.Query("INSERT INTO notifications (notification_id, store_id, order_id, type, title, "
-                  "message, read, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
-                  "ON CONFLICT DO NOTHING",
-                  {n.notification_id, n.store_id, n.order_id, domain::ToString(n.type), n.title,
-                   n.message, n.read ? 1 : 0, n.created_at}));
-  if (rows.Affected() == 0) {
-    return MakeError(ErrorCode::kConflict, "alert '" + n.notification_id + "' already exists");
-  }
+  OF_RETURN_IF_ERROR(
+      conn_.Send("INSERT INTO notifications (notification_id, store_id, order_id, type, title, "
+                 "message, read, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+                 "ON CONFLICT DO NOTHING",
+                 {n.notification_id, n.store_id, n.order_id, domain::ToString(n.type), n.title,
+                  n.message, n.read ? 1 : 0, n.created_at},
+                 [id = n.notification_id](Rows& rows) -> Status {
+                   if (rows.Affected() == 0) {
+                     return MakeError(ErrorCode::kConflict, "alert '" + id + "' already exists");
+                   }
+                   return OkStatus();
+                 }));
   if (!n.read) AddCounter(n.store_id, "unread_alerts", 1);
   return OkStatus();
 }

@@ -153,10 +153,13 @@ struct PostgresStore::Impl {
   CommitHealth health{clock};
   // Why the current batch could not be committed (writer thread only).
   Status batch_failure;
+  // Events the last batch inserted: the next one reserves as many ids.
+  int event_ids_hint = 16;
   // What the writer's commits cost, logged at shutdown (writer thread only).
   std::int64_t writer_round_trips = 0;
   std::int64_t writer_batches = 0;
   std::int64_t writer_units = 0;
+  std::int64_t writer_replays = 0;  // pipelined attempts run again statement by statement
 
   std::thread listen_thread;
   int stop_pipe[2] = {-1, -1};  // written by the destructor to wake the listener
@@ -166,6 +169,15 @@ struct PostgresStore::Impl {
   // One attempt at the batch on `conn`. Returns false when the batch must be
   // re-run (deadlock or serialization failure); `results` then is stale.
   bool TryBatch(Connection& conn, std::vector<WriteUnit>& batch, std::vector<Status>& results);
+  // The same batch in libpq pipeline mode: writes whose answer no unit
+  // waits for are queued, so a unit costs its reads' round trips and the
+  // batch one more for the COMMIT. Any failure of a queued statement, or
+  // any database error at all, abandons the attempt (nothing is written)
+  // and returns false: the batch then runs again with TryBatch, statement
+  // by statement, where every error fails exactly its own unit or nested
+  // part.
+  bool TryPipelinedBatch(Connection& conn, std::vector<WriteUnit>& batch,
+                         std::vector<Status>& results);
   // Records the outcome of a batch for readiness; logs failures (rate
   // limited) and the first success after them.
   void NoteOutcome(const Status& outcome);
@@ -268,12 +280,61 @@ bool PostgresStore::Impl::TryBatch(Connection& conn, std::vector<WriteUnit>& bat
   return true;
 }
 
+bool PostgresStore::Impl::TryPipelinedBatch(Connection& conn, std::vector<WriteUnit>& batch,
+                                            std::vector<Status>& results) {
+  conn.ClearRetryable();
+  if (!conn.EnterPipeline().ok()) return false;
+  // Ends the attempt: nothing of it commits.
+  auto abandon = [&conn]() {
+    (void)conn.ExitPipeline();
+    if (!conn.Broken()) (void)conn.Exec("ROLLBACK");
+    return false;
+  };
+  (void)conn.Exec("BEGIN; SAVEPOINT unit");
+  PgTx tx(conn, config.secret_key);
+  tx.ReserveEventIds(event_ids_hint);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    tx.BeginUnit();
+    try {
+      results[i] = batch[i].fn(tx);
+    } catch (const std::exception& e) {
+      spdlog::error("write unit threw: {}", e.what());
+      results[i] = MakeError(ErrorCode::kInternal, "internal error");
+    }
+    if (conn.PipelineFailed()) return abandon();
+    tx.EndUnit(results[i].ok());
+    (void)conn.Exec(results[i].ok() ? "RELEASE SAVEPOINT unit; SAVEPOINT unit"
+                                    : "ROLLBACK TO SAVEPOINT unit");
+  }
+  // Every queued statement's check must have passed before COMMIT is
+  // queued; the counter rows are then locked for the last round trip only.
+  if (!conn.Await().ok()) return abandon();
+  (void)tx.FlushBatch();
+  std::string commit = "RELEASE SAVEPOINT unit; ";
+  if (tx.inserted_events()) commit += std::string("NOTIFY ") + kChannel + "; ";
+  (void)conn.Exec(commit + "COMMIT");
+  Status committed = conn.ExitPipeline();
+  event_ids_hint = std::max(16, tx.event_ids_used());
+  if (committed.ok()) return true;
+  if (conn.Broken()) {
+    // The COMMIT may or may not have happened; the client retries and the
+    // idempotency keys (orderId replay) make that safe.
+    std::fill(results.begin(), results.end(),
+              Unreachable("commit outcome unknown: " + conn.LastError()));
+    batch_failure = results.front();
+    return true;
+  }
+  (void)conn.Exec("ROLLBACK");
+  return false;
+}
+
 void PostgresStore::Impl::NoteOutcome(const Status& outcome) { health.RecordAndLog(outcome, log); }
 
 void PostgresStore::Impl::CommitBatch(std::vector<WriteUnit>& batch) {
   std::vector<Status> results(batch.size());
   bool finished = false;
   batch_failure = OkStatus();
+  bool pipelined = true;
   for (int attempt = 0; attempt < kMaxBatchAttempts && !finished; ++attempt) {
     std::fill(results.begin(), results.end(), OkStatus());
     if (!writer_conn) {
@@ -288,7 +349,19 @@ void PostgresStore::Impl::CommitBatch(std::vector<WriteUnit>& batch) {
       writer_pid.store((*writer_conn)->BackendPid(), std::memory_order_relaxed);
     }
     const std::int64_t before = (*writer_conn)->round_trips();
-    finished = TryBatch(**writer_conn, batch, results);
+    if (pipelined) {
+      finished = TryPipelinedBatch(**writer_conn, batch, results);
+      pipelined = false;
+      if (!finished) {
+        ++writer_replays;
+        writer_round_trips += (*writer_conn)->round_trips() - before;
+        if ((*writer_conn)->Broken()) writer_conn.reset();
+        --attempt;  // the statement-by-statement run follows at once
+        continue;
+      }
+    } else {
+      finished = TryBatch(**writer_conn, batch, results);
+    }
     writer_round_trips += (*writer_conn)->round_trips() - before;
     // A dead session goes back to the pool, which reconnects it.
     if ((*writer_conn)->Broken()) writer_conn.reset();
@@ -362,10 +435,10 @@ PostgresStore::~PostgresStore() {
   impl_->writer_conn.reset();
   if (impl_->writer_batches > 0) {
     spdlog::info(
-        "postgresql writer: {} units committed in {} batches, {} round trips ({} in all "
-        "connections)",
-        impl_->writer_units, impl_->writer_batches, impl_->writer_round_trips,
-        Connection::TotalRoundTrips());
+        "postgresql writer: {} units committed in {} batches ({} run again statement by "
+        "statement), {} round trips ({} in all connections)",
+        impl_->writer_units, impl_->writer_batches, impl_->writer_replays,
+        impl_->writer_round_trips, Connection::TotalRoundTrips());
   }
   if (impl_->listen_thread.joinable()) {
     char byte = 1;
