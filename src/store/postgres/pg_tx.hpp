@@ -196,6 +196,9 @@ class PgTx final : public WriteTx {
   // Rows read in this pipelined batch, without pending stock changes.
   std::map<ProductKey, domain::Product> products_;
   std::map<std::string, domain::StoreInfo> stores_;
+  // Changes at each BeginUnit and EndUnit: a queued statement's answer
+  // knows whether its unit is still running.
+  std::int64_t unit_seq_ = 0;
   Deltas unit_;   // the running unit's (Nested restores it on rollback)
   Deltas batch_;  // the released units'
 };

@@ -219,6 +219,28 @@ Status PgTx::AddDelivery(const Event& event, const std::string& step, bool handl
 
 Status PgTx::CompleteDelivery(std::int64_t event_id, const std::string& step, int attempts,
                               TimeMs now) {
+  if (Deferring()) {
+    // Queued: a delivery that is no longer pending (handled meanwhile) fails
+    // the pipeline, and the statement-by-statement run gives the unit its
+    // kConflict. The counter goes to the unit while it runs, to the batch
+    // once it was released (a failed unit waits for this answer first).
+    const std::int64_t unit = unit_seq_;
+    return conn_.Send(
+        "UPDATE deliveries d SET state = 1, attempts = $1, "
+        "updated_at = $2::bigint, finished_at = $2::bigint, started_at = CASE "
+        "WHEN d.started_at = 0 THEN $2::bigint ELSE d.started_at END, last_error = '', "
+        "lease_until = 0 FROM events e WHERE d.event_id = $3 AND d.step = $4::text "
+        "AND d.state = 0 AND e.id = d.event_id RETURNING e.store_id",
+        {attempts, now, event_id, step}, [this, unit, event_id, step](Rows& rows) -> Status {
+          if (rows.empty()) {
+            return MakeError(ErrorCode::kConflict, "event " + std::to_string(event_id) +
+                                                       " was already handled by " + step);
+          }
+          Deltas& d = unit == unit_seq_ ? unit_ : batch_;
+          d.counters[CounterKey{rows.Text(0, 0), "done:" + step}] += 1;
+          return OkStatus();
+        });
+  }
   OF_ASSIGN_OR_RETURN(
       Rows rows,
       conn_.Query("UPDATE deliveries d SET state = 1, attempts = $1, "

@@ -209,6 +209,7 @@ std::int64_t PgTx::PendingCounter(const std::string& store_id, const std::string
 }
 
 void PgTx::BeginUnit() {
+  ++unit_seq_;
   orders_.Clear();
   unit_ = Deltas{};
 }
@@ -220,6 +221,7 @@ void PgTx::ForgetReads() {
 }
 
 void PgTx::EndUnit(bool committed) {
+  ++unit_seq_;
   if (!committed) ForgetReads();
   if (committed) {
     for (const auto& [key, d] : unit_.stock) {

@@ -301,6 +301,9 @@ bool PostgresStore::Impl::TryPipelinedBatch(Connection& conn, std::vector<WriteU
       spdlog::error("write unit threw: {}", e.what());
       results[i] = MakeError(ErrorCode::kInternal, "internal error");
     }
+    // A failed unit's queued answers arrive before it is rolled back, so
+    // what they add to its counters is dropped with it.
+    if (!results[i].ok()) (void)conn.Await();
     if (conn.PipelineFailed()) return abandon();
     tx.EndUnit(results[i].ok());
     (void)conn.Exec(results[i].ok() ? "RELEASE SAVEPOINT unit; SAVEPOINT unit"
