@@ -251,6 +251,118 @@ TEST_F(PostgresStoreTest, CommitsWithEventsWakeTheOtherInstances) {
   b_.reset();  // joins the listener thread before `wakes` goes away
 }
 
+domain::Notification MakeNotification(const std::string& id) {
+  domain::Notification n;
+  n.notification_id = id;
+  n.store_id = "A";
+  n.type = domain::NotificationType::kInfo;
+  n.title = "t";
+  n.message = "m";
+  n.created_at = kNow;
+  return n;
+}
+
+// Counters are summed in memory and written once per batch: a unit reads
+// its own pending changes, a run that asks to run again (kRetryUnit) drops
+// its own, and a reset inside the batch is not undone by deltas queued
+// before it.
+TEST_F(PostgresStoreTest, CounterDeltasFollowTheirUnitAndAreWrittenAtCommit) {
+  const char* kUnread =
+      "SELECT value FROM counters WHERE store_id = 'A' AND name = 'unread_alerts'";
+  std::int64_t seen_inside = -1;
+  int runs = 0;
+  Status s = WriteSync(*a_, [&](WriteTx& tx) -> Status {
+    ++runs;
+    OF_RETURN_IF_ERROR(tx.InsertNotification(MakeNotification("n1")));
+    if (runs == 1) {
+      OF_RETURN_IF_ERROR(tx.InsertNotification(MakeNotification("n2")));
+      return MakeError(ErrorCode::kRetryUnit, "the first run asks to run again after its writes");
+    }
+    OF_ASSIGN_OR_RETURN(seen_inside, tx.CountUnreadNotifications("A"));
+    return OkStatus();
+  });
+  EXPECT_EQ(runs, 2);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(seen_inside, 1);
+  EXPECT_EQ(PgQueryInt(dir_.path(), kUnread), 1);
+
+  s = WriteSync(*a_, [&](WriteTx& tx) -> Status {
+    OF_RETURN_IF_ERROR(tx.InsertNotification(MakeNotification("n3")));
+    OF_ASSIGN_OR_RETURN(std::int64_t marked, tx.MarkAllNotificationsRead("A"));
+    EXPECT_EQ(marked, 2);
+    OF_RETURN_IF_ERROR(tx.InsertNotification(MakeNotification("n4")));
+    OF_ASSIGN_OR_RETURN(seen_inside, tx.CountUnreadNotifications("A"));
+    return OkStatus();
+  });
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(seen_inside, 1);
+  EXPECT_EQ(PgQueryInt(dir_.path(), kUnread), 1);
+  std::int64_t read = -1;
+  s = b_->Read([&](ReadTx& tx) -> Status {
+    OF_ASSIGN_OR_RETURN(read, tx.CountUnreadNotifications("A"));
+    return OkStatus();
+  });
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(read, 1);
+}
+
+// A step chained in the unit that emitted the event is recorded in the
+// event's own INSERT (no UPDATE, no delivery row); one that handles an
+// event of an earlier unit marks it with an UPDATE. Both count done:<step>
+// through the batch's deltas, and the pipelined batch counts each statement
+// it queued.
+TEST_F(PostgresStoreTest, HandledMarksGoIntoTheEventInsertOfTheirUnit) {
+  Event first;
+  const StatementCounts before = a_->statement_counts();
+  Status s = WriteSync(*a_, [&](WriteTx& tx) -> Status {
+    first = MakeEvent("o1", "order.created");
+    OF_ASSIGN_OR_RETURN(first.id, tx.InsertEvent(first, {"pending-step"}));
+    OF_RETURN_IF_ERROR(tx.AddDelivery(first, "chained", true, kNow));
+    OF_RETURN_IF_ERROR(tx.AddDelivery(first, "chained-too", true, kNow));
+    Status again = tx.AddDelivery(first, "chained", true, kNow);
+    EXPECT_EQ(again.code(), ErrorCode::kConflict);
+    return OkStatus();
+  });
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  const StatementCounts after = a_->statement_counts();
+  // The events INSERT with its delivery row, and the counter upsert.
+  EXPECT_EQ(after.writer.write - before.writer.write, 2);
+  EXPECT_EQ(
+      PgQueryInt(dir_.path(), "SELECT COUNT(*) FROM events WHERE id = " + std::to_string(first.id) +
+                                  " AND handled = 'chained,chained-too'"),
+      1);
+  EXPECT_EQ(PgQueryInt(dir_.path(), "SELECT COUNT(*) FROM deliveries WHERE event_id = " +
+                                        std::to_string(first.id)),
+            1);
+  EXPECT_EQ(PgQueryInt(dir_.path(),
+                       "SELECT value FROM counters WHERE store_id = 'A' AND name = 'done:chained'"),
+            1);
+
+  // An event written by an earlier unit: an UPDATE marks it.
+  Status again = OkStatus();
+  s = WriteSync(*a_, [&](WriteTx& tx) -> Status {
+    OF_RETURN_IF_ERROR(tx.AddDelivery(first, "later", true, kNow));
+    again = tx.AddDelivery(first, "chained", true, kNow);
+    return OkStatus();
+  });
+  // The refused second mark fails the pipelined attempt (its answer comes
+  // after the unit); the statement-by-statement run hands it back as
+  // kConflict, which the unit ignores.
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(again.code(), ErrorCode::kConflict);
+  s = b_->Read([&](ReadTx& tx) -> Status {
+    OF_ASSIGN_OR_RETURN(Delivery d, tx.GetDelivery(first.id, "later"));
+    EXPECT_EQ(d.state, DeliveryState::kDone);
+    OF_ASSIGN_OR_RETURN(std::vector<Delivery> all, tx.ListOrderDeliveries("A", "o1"));
+    EXPECT_EQ(all.size(), 4u);
+    return OkStatus();
+  });
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(PgQueryInt(dir_.path(),
+                       "SELECT value FROM counters WHERE store_id = 'A' AND name = 'done:later'"),
+            1);
+}
+
 TEST_F(PostgresStoreTest, PingAnswersWhileTheDatabaseIsUp) {
   Status s = a_->Ping();
   EXPECT_TRUE(s.ok()) << s.error().message;

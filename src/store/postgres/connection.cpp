@@ -1,5 +1,6 @@
 #include "store/postgres/connection.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -108,6 +109,11 @@ bool Connection::Broken() const { return PQstatus(conn_) != CONNECTION_OK; }
 
 std::string Connection::LastError() const { return Trimmed(PQerrorMessage(conn_)); }
 
+void Connection::CountRoundTrip() {
+  ++round_trips_;
+  if (tally_ != nullptr) tally_->CountRoundTrip();
+}
+
 Error Connection::Fail(PGresult* res, std::string_view context) {
   std::string sqlstate;
   std::string message;
@@ -138,24 +144,141 @@ Result<Rows> Connection::Query(const std::string& sql, std::initializer_list<Par
   return Query(sql, std::vector<Param>(params));
 }
 
-Result<Rows> Connection::Query(const std::string& sql, const std::vector<Param>& params) {
-  auto it = prepared_.find(sql);
-  if (it == prepared_.end()) {
-    std::string name = "s" + std::to_string(prepared_.size());
-    if (tally_ != nullptr) tally_->CountRoundTrip();
-    PGresult* res = PQprepare(conn_, name.c_str(), sql.c_str(), 0, nullptr);
-    if (PQresultStatus(res) != PGRES_COMMAND_OK) return Fail(res, "prepare");
-    PQclear(res);
-    it = prepared_.emplace(sql, Prepared{std::move(name), ClassifySql(sql)}).first;
-  }
-  if (tally_ != nullptr) {
-    tally_->CountRoundTrip();
-    tally_->Count(it->second.kind);
-  }
+namespace {
+
+constexpr std::size_t kMaxPending = 256;  // then the answers are read, so neither side blocks
+
+std::vector<const char*> Values(const std::vector<Param>& params) {
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& p : params) values.push_back(p.value ? p.value->c_str() : nullptr);
-  PGresult* res = PQexecPrepared(conn_, it->second.name.c_str(), static_cast<int>(values.size()),
+  return values;
+}
+
+}  // namespace
+
+const Connection::PreparedStatement* Connection::Prepared(const std::string& sql, Error* error) {
+  auto it = prepared_.find(sql);
+  if (it != prepared_.end()) return &it->second;
+  std::string name = "s" + std::to_string(next_statement_++);
+  if (pipeline_) {
+    if (PQsendPrepare(conn_, name.c_str(), sql.c_str(), 0, nullptr) == 0) {
+      PipelineFailure(MakeError(ErrorCode::kUnavailable, "database unreachable: " + LastError()));
+      return nullptr;
+    }
+    pending_.push_back(Pending{nullptr, name, false});
+  } else {
+    CountRoundTrip();
+    PGresult* res = PQprepare(conn_, name.c_str(), sql.c_str(), 0, nullptr);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+      *error = Fail(res, "prepare");
+      return nullptr;
+    }
+    PQclear(res);
+  }
+  return &prepared_.emplace(sql, PreparedStatement{std::move(name), ClassifySql(sql)})
+              .first->second;
+}
+
+void Connection::PipelineFailure(Error error) {
+  if (!pipeline_error_) pipeline_error_ = std::move(error);
+}
+
+Status Connection::QueueSent(int sent, Check check, std::string prepared_name) {
+  if (sent == 0) {
+    PipelineFailure(MakeError(ErrorCode::kUnavailable, "database unreachable: " + LastError()));
+    return *pipeline_error_;
+  }
+  pending_.push_back(Pending{std::move(check), std::move(prepared_name), false});
+  if (pending_.size() >= kMaxPending) {
+    CountRoundTrip();
+    if (PQsendFlushRequest(conn_) == 0 || PQflush(conn_) != 0) {
+      PipelineFailure(MakeError(ErrorCode::kUnavailable, "database unreachable: " + LastError()));
+    }
+    Drain();
+  }
+  if (pipeline_error_) return *pipeline_error_;
+  return OkStatus();
+}
+
+void Connection::Drain() {
+  while (!pending_.empty()) {
+    Pending p = std::move(pending_.front());
+    pending_.pop_front();
+    PGresult* res = PQgetResult(conn_);
+    if (res == nullptr) {
+      // No answer where one is owed: the session is gone.
+      PipelineFailure(MakeError(ErrorCode::kUnavailable, "database unreachable: " + LastError()));
+      pending_.clear();
+      return;
+    }
+    ExecStatusType st = PQresultStatus(res);
+    if (p.sync) {
+      PQclear(res);  // PGRES_PIPELINE_SYNC: no NULL follows it
+      continue;
+    }
+    if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+      Rows rows(res);
+      if (p.check && !pipeline_error_) {
+        Status checked = p.check(rows);
+        if (!checked.ok()) PipelineFailure(checked.error());
+      }
+    } else {
+      if (!p.prepared.empty()) {
+        // Never prepared: the next use prepares it again.
+        auto it = std::find_if(prepared_.begin(), prepared_.end(),
+                               [&](const auto& e) { return e.second.name == p.prepared; });
+        if (it != prepared_.end()) prepared_.erase(it);
+      }
+      if (st == PGRES_PIPELINE_ABORTED) {
+        PQclear(res);
+        PipelineFailure(MakeError(ErrorCode::kInternal, "pipeline aborted"));
+      } else {
+        PipelineFailure(Fail(res, "postgresql"));
+      }
+    }
+    // Each command's answer ends with a NULL.
+    while (PGresult* extra = PQgetResult(conn_)) PQclear(extra);
+  }
+}
+
+Status Connection::Send(const std::string& sql, const std::vector<Param>& params, Check check) {
+  if (!pipeline_) {
+    OF_ASSIGN_OR_RETURN(Rows rows, Query(sql, params));
+    if (check) return check(rows);
+    return OkStatus();
+  }
+  if (pipeline_error_) return *pipeline_error_;
+  const PreparedStatement* prepared = Prepared(sql, nullptr);
+  if (prepared == nullptr) return *pipeline_error_;
+  // Queued, not awaited: a statement of its kind; the round trip is counted
+  // when the writer waits for the answers (Await, ExitPipeline).
+  if (tally_ != nullptr) tally_->Count(prepared->kind);
+  std::vector<const char*> values = Values(params);
+  return QueueSent(
+      PQsendQueryPrepared(conn_, prepared->name.c_str(), static_cast<int>(values.size()),
+                          values.data(), nullptr, nullptr, 0),
+      std::move(check));
+}
+
+Result<Rows> Connection::Query(const std::string& sql, const std::vector<Param>& params) {
+  if (pipeline_) {
+    std::optional<Rows> out;
+    OF_RETURN_IF_ERROR(Send(sql, params, [&out](Rows& rows) {
+      out.emplace(std::move(rows));
+      return OkStatus();
+    }));
+    OF_RETURN_IF_ERROR(Await());
+    if (!out) return MakeError(ErrorCode::kInternal, "postgresql: no answer in the pipeline");
+    return std::move(*out);
+  }
+  Error error;
+  const PreparedStatement* prepared = Prepared(sql, &error);
+  if (prepared == nullptr) return error;
+  CountRoundTrip();
+  if (tally_ != nullptr) tally_->Count(prepared->kind);
+  std::vector<const char*> values = Values(params);
+  PGresult* res = PQexecPrepared(conn_, prepared->name.c_str(), static_cast<int>(values.size()),
                                  values.data(), nullptr, nullptr, 0);
   ExecStatusType st = PQresultStatus(res);
   if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) return Fail(res, "postgresql");
@@ -163,8 +286,20 @@ Result<Rows> Connection::Query(const std::string& sql, const std::vector<Param>&
 }
 
 Status Connection::Exec(const std::string& sql) {
+  if (pipeline_) {
+    if (pipeline_error_) return *pipeline_error_;
+    Status queued = OkStatus();
+    ForEachSqlStatement(sql, [this, &queued](std::string_view statement) {
+      if (!queued.ok()) return;
+      if (tally_ != nullptr) tally_->Count(ClassifySql(statement));
+      std::string one(statement);
+      queued = QueueSent(
+          PQsendQueryParams(conn_, one.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0), nullptr);
+    });
+    return queued;
+  }
+  CountRoundTrip();
   if (tally_ != nullptr) {
-    tally_->CountRoundTrip();
     ForEachSqlStatement(
         sql, [this](std::string_view statement) { tally_->Count(ClassifySql(statement)); });
   }
@@ -172,6 +307,48 @@ Status Connection::Exec(const std::string& sql) {
   ExecStatusType st = PQresultStatus(res);
   if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) return Fail(res, "postgresql");
   PQclear(res);
+  return OkStatus();
+}
+
+Status Connection::Await() {
+  if (!pipeline_) return OkStatus();
+  if (!pending_.empty() && !pipeline_error_) {
+    CountRoundTrip();
+    if (PQsendFlushRequest(conn_) == 0 || PQflush(conn_) != 0) {
+      PipelineFailure(MakeError(ErrorCode::kUnavailable, "database unreachable: " + LastError()));
+    }
+    Drain();
+  }
+  if (pipeline_error_) return *pipeline_error_;
+  return OkStatus();
+}
+
+Status Connection::EnterPipeline() {
+  if (PQenterPipelineMode(conn_) == 0) {
+    return MakeError(ErrorCode::kUnavailable, "cannot enter pipeline mode: " + LastError());
+  }
+  pipeline_ = true;
+  pipeline_error_.reset();
+  return OkStatus();
+}
+
+Status Connection::ExitPipeline() {
+  if (!pipeline_) return OkStatus();
+  CountRoundTrip();
+  if (PQpipelineSync(conn_) == 0) {
+    PipelineFailure(MakeError(ErrorCode::kUnavailable, "database unreachable: " + LastError()));
+  } else {
+    pending_.push_back(Pending{nullptr, {}, true});
+  }
+  Drain();
+  pending_.clear();
+  // Nothing may be left unread before the mode can end.
+  while (PGresult* extra = PQgetResult(conn_)) PQclear(extra);
+  (void)PQexitPipelineMode(conn_);
+  pipeline_ = false;
+  std::optional<Error> failed = std::move(pipeline_error_);
+  pipeline_error_.reset();
+  if (failed) return *failed;
   return OkStatus();
 }
 

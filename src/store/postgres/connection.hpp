@@ -6,7 +6,10 @@
 
 #include <libpq-fe.h>
 
+#include <atomic>
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <optional>
@@ -76,13 +79,48 @@ class Connection {
   Result<Rows> Query(const std::string& sql, std::initializer_list<Param> params = {});
   Result<Rows> Query(const std::string& sql, const std::vector<Param>& params);
   // Runs one or more ;-separated statements with the simple protocol in one
-  // round trip (transaction control, savepoints, DDL).
+  // round trip (transaction control, savepoints, DDL). In pipeline mode each
+  // statement is queued instead (no DDL there).
   Status Exec(const std::string& sql);
-  // Counts every round trip (a prepare, an execution, an Exec) and every
-  // statement executed from now on in `tally` (null: none); statements are
-  // classified by their text once, when prepared. `tally` must outlive the
-  // connection or the next call.
+  // Counts every round trip (a prepare, an execution, an Exec; in pipeline
+  // mode each wait for answers: Await, a full queue, ExitPipeline) and every
+  // statement executed or queued from now on in `tally` (null: none);
+  // statements are classified by their text once, when prepared. `tally`
+  // must outlive the connection or the next call.
   void CountInto(StatementTally* tally) { tally_ = tally; }
+
+  // Looks at a statement's rows when they arrive; an error fails the
+  // statement (and, in pipeline mode, the pipeline). May move the rows out.
+  using Check = std::function<Status(Rows&)>;
+  // A statement whose answer the caller does not wait for. Outside pipeline
+  // mode it runs at once and returns its error or `check`'s. In pipeline
+  // mode it is queued and OkStatus returned; its outcome arrives with the
+  // next Query or ExitPipeline, and a failure then (an error, or `check`
+  // refusing the rows) makes the pipeline failed.
+  Status Send(const std::string& sql, const std::vector<Param>& params, Check check = nullptr);
+
+  // Pipeline mode (libpq): Send and Exec queue statements without waiting,
+  // Query waits for its own answer and so for everything queued before it.
+  // The server skips everything after a failed statement, so the first
+  // failure is kept: while PipelineFailed(), every call fails with it. Only
+  // on an idle connection.
+  Status EnterPipeline();
+  // Waits for everything queued (one Sync) and leaves pipeline mode; returns
+  // the pipeline's first failure, if any. The transaction is then in
+  // whatever state the server left it (aborted after an error).
+  Status ExitPipeline();
+  // Waits for the answers of everything queued (pipeline mode; no-op
+  // otherwise) and returns the pipeline's first failure. A check that
+  // refused its rows fails only the client's view: the server went on, so
+  // call this before queuing a COMMIT.
+  Status Await();
+  bool InPipeline() const { return pipeline_; }
+  bool PipelineFailed() const { return pipeline_error_.has_value(); }
+  // Makes the pipeline failed with `error` (the caller cannot go on without
+  // a rollback the pipeline does not have).
+  void FailPipeline(Error error) {
+    if (pipeline_ && !pipeline_error_) pipeline_error_ = std::move(error);
+  }
 
   // True once the session is gone (server restart, network loss): the pool
   // replaces such a connection.
@@ -94,20 +132,43 @@ class Connection {
   // The last error libpq reported on this connection.
   std::string LastError() const;
   int BackendPid() const { return PQbackendPID(conn_); }
+  // Round trips awaited on this connection (also counted in the tally).
+  std::int64_t round_trips() const { return round_trips_; }
   PGconn* raw() const { return conn_; }
 
  private:
   explicit Connection(PGconn* conn) : conn_(conn) {}
   Error Fail(PGresult* res, std::string_view context);
+  void CountRoundTrip();
+  struct PreparedStatement {
+    std::string name;
+    StatementKind kind;  // classified once, when prepared
+  };
+  // The prepared statement of `sql`; queues the Prepare in pipeline mode
+  // (outside it, the prepare is a round trip). Null on failure (outside
+  // pipeline mode, `error` says why).
+  const PreparedStatement* Prepared(const std::string& sql, Error* error);
+  Status QueueSent(int sent, Check check, std::string prepared_name = {});
+  // Reads the answers of everything queued (pipeline mode).
+  void Drain();
+  void PipelineFailure(Error error);
+
+  // A queued statement of the pipeline whose answer is still to be read.
+  struct Pending {
+    Check check;
+    std::string prepared;  // the statement name a queued Prepare defines
+    bool sync = false;
+  };
 
   PGconn* conn_;
-  struct Prepared {
-    std::string name;
-    StatementKind kind;
-  };
-  std::unordered_map<std::string, Prepared> prepared_;  // by SQL text
+  std::unordered_map<std::string, PreparedStatement> prepared_;  // by SQL text
+  int next_statement_ = 0;
   bool saw_retryable_ = false;
   StatementTally* tally_ = nullptr;
+  std::int64_t round_trips_ = 0;
+  bool pipeline_ = false;
+  std::deque<Pending> pending_;
+  std::optional<Error> pipeline_error_;
 };
 
 }  // namespace orderflow::store::pg

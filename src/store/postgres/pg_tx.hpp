@@ -6,6 +6,14 @@
 // pg_tx_orders.cpp (orders, idempotency, notifications), pg_tx_engine.cpp
 // (events, deliveries, crons).
 
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
 #include "store/order_cache.hpp"
 #include "store/postgres/connection.hpp"
 #include "store/store.hpp"
@@ -116,23 +124,87 @@ class PgTx final : public WriteTx {
                                                 TimeMs lease_ms,
                                                 const std::vector<ClaimSkip>& skip);
 
+  // Event ids come from the events' identity sequence in blocks, the
+  // first one reserved at the batch's first InsertEvent (so they exceed
+  // every id committed before the batch began, and an order's events keep
+  // their order across instances): `hint` ids, doubling when a block runs
+  // out. Unused ids are gaps. InsertEvent then needs no answer.
+  void ReserveEventIds(int hint) { event_id_block_ = std::max(1, hint); }
+  // Ids the batch took so far: the next batch's hint.
+  int event_ids_used() const { return event_ids_used_; }
+
   // True once a unit inserted an event: the writer then NOTIFYs the other
   // instances in the same transaction.
   bool inserted_events() const { return inserted_events_; }
 
-  // The batch calls this before each unit: the order cache is per unit.
-  void BeginUnit() {
-    orders_.Clear();
-    webhooks_changed_ = false;
-  }
+  // The writer calls BeginUnit before each unit (and before each run of a
+  // unit that asked to run again), FlushLog when the unit succeeded, and
+  // EndUnit after it, with whether the unit's savepoint is released (true)
+  // or rolled back (false): the order cache, the buffered events and the
+  // counter deltas are per unit, and only a released unit's deltas join the
+  // batch's.
+  void BeginUnit();
+  void EndUnit(bool committed);
+  // Writes the unit's buffered events with their pending deliveries and
+  // handled marks (one statement; queued in a pipelined batch).
+  Status FlushLog();
+  // Writes the counter and hourly-stats deltas of the batch's released units
+  // (one set-based upsert per table, rows in key order so that concurrent
+  // writers lock them in the same order) and forgets them. The writer calls
+  // it once, right before COMMIT: the hot rows are held for the commit only,
+  // not across the batch's other round trips.
+  Status FlushBatch();
   // Whether this unit changed endpoints (the writer then clears the
   // webhook topic cache if the unit rolls back).
   bool webhooks_changed() const { return webhooks_changed_; }
 
  private:
-  Status AddStats(const std::string& store_id, TimeMs created_at, domain::OrderStatus status,
-                  std::int64_t orders, domain::Cents amount);
-  Status AddCounter(const std::string& store_id, const char* name, std::int64_t delta);
+  // Counter and hourly-stats changes, summed in memory and written by
+  // FlushBatch. Key order is the lock order.
+  struct StatsDelta {
+    std::int64_t orders = 0;
+    domain::Cents amount = 0;
+  };
+  using CounterKey = std::pair<std::string, std::string>;               // store, name
+  using StatsKey = std::tuple<std::string, std::int64_t, std::string>;  // store, hour, status
+  // Stock changes of a pipelined batch (Deferring()): checked against the
+  // product as read plus the changes before them, written by FlushBatch.
+  struct StockDelta {
+    std::int64_t stock = 0;
+    std::int64_t reserved = 0;
+    TimeMs at = 0;
+  };
+  using ProductKey = std::pair<std::string, std::string>;  // store, product
+  struct Deltas {
+    std::map<CounterKey, std::int64_t> counters;
+    std::map<StatsKey, StatsDelta> stats;
+    std::map<ProductKey, StockDelta> stock;
+  };
+
+  void AddStats(const std::string& store_id, TimeMs created_at, domain::OrderStatus status,
+                std::int64_t orders, domain::Cents amount);
+  void AddCounter(const std::string& store_id, const std::string& name, std::int64_t delta);
+  // What the flush will still add to counter (store_id, name).
+  std::int64_t PendingCounter(const std::string& store_id, const std::string& name) const;
+
+  Result<std::int64_t> NextEventId();
+  // An event this unit inserted and FlushLog has not written yet: its
+  // pending deliveries (`steps`) and the steps that handled it in this unit.
+  struct BufferedEvent {
+    Event event;
+    std::vector<std::string> steps;
+    std::string handled;
+  };
+  BufferedEvent* FindBufferedEvent(std::int64_t event_id);
+  // In a pipelined batch stock changes wait for FlushBatch, and stores and
+  // products are read once per batch: no product row is locked before the
+  // batch's last round trip. Elsewhere (reads, the statement-by-statement
+  // re-run) every call goes to the database at once.
+  bool Deferring() const { return conn_.InPipeline(); }
+  // `p` as read plus the batch's and the unit's pending stock changes.
+  domain::Product WithPending(domain::Product p) const;
+  // After a savepoint rolled back: what was read may include undone writes.
+  void ForgetReads();
 
   Connection& conn_;
   std::string_view secret_key_;
@@ -142,7 +214,19 @@ class PgTx final : public WriteTx {
   bool webhooks_changed_ = false;
   void WebhooksChanged(const std::string& store_id);
   bool inserted_events_ = false;
+  int event_id_block_ = 16;
+  int event_ids_used_ = 0;
+  std::vector<std::int64_t> event_ids_;  // reserved, unused; taken from the back
+  std::vector<BufferedEvent> events_;    // the running unit's, written by FlushLog
   OrderCache orders_;
+  // Rows read in this pipelined batch, without pending stock changes.
+  std::map<ProductKey, domain::Product> products_;
+  std::map<std::string, domain::StoreInfo> stores_;
+  // Changes at each BeginUnit and EndUnit: a queued statement's answer
+  // knows whether its unit is still running.
+  std::int64_t unit_seq_ = 0;
+  Deltas unit_;   // the running unit's
+  Deltas batch_;  // the released units'
 };
 
 // Seals the webhook secrets an older version wrote in the clear and checks

@@ -1,4 +1,5 @@
 // PgTx: stores, products and the inventory ledger.
+#include <algorithm>
 #include <cstdlib>
 
 #include "store/postgres/pg_rows.hpp"
@@ -17,11 +18,27 @@ Param OptionalText(const std::string& text) {
 }  // namespace
 
 Result<domain::StoreInfo> PgTx::GetStore(const std::string& store_id) {
+  if (Deferring()) {
+    if (auto it = stores_.find(store_id); it != stores_.end()) return it->second;
+  }
   OF_ASSIGN_OR_RETURN(Rows rows, conn_.Query(std::string("SELECT ") + kStoreColumns +
                                                  " FROM stores WHERE store_id = $1",
                                              {store_id}));
   if (rows.empty()) return NotFound("store '" + store_id + "'");
-  return ReadStore(rows, 0);
+  domain::StoreInfo store = ReadStore(rows, 0);
+  if (Deferring()) stores_[store_id] = store;
+  return store;
+}
+
+Product PgTx::WithPending(Product p) const {
+  for (const Deltas* d : {&batch_, &unit_}) {
+    auto it = d->stock.find(ProductKey{p.store_id, p.product_id});
+    if (it == d->stock.end()) continue;
+    p.stock += it->second.stock;
+    p.reserved += it->second.reserved;
+    p.updated_at = std::max(p.updated_at, it->second.at);
+  }
+  return p;
 }
 
 Result<std::vector<domain::StoreInfo>> PgTx::ListStores() {
@@ -33,23 +50,41 @@ Result<std::vector<domain::StoreInfo>> PgTx::ListStores() {
 }
 
 Result<Product> PgTx::GetProduct(const std::string& store_id, const std::string& product_id) {
+  if (Deferring()) {
+    auto it = products_.find(ProductKey{store_id, product_id});
+    if (it != products_.end()) return WithPending(it->second);
+  }
   OF_ASSIGN_OR_RETURN(Rows rows,
                       conn_.Query(std::string("SELECT ") + kProductColumns +
                                       " FROM products WHERE store_id = $1 AND product_id = $2",
                                   {store_id, product_id}));
   if (rows.empty()) return NotFound("product '" + product_id + "'");
-  return ReadProduct(rows, 0);
+  Product p = ReadProduct(rows, 0);
+  if (!Deferring()) return p;
+  products_[ProductKey{store_id, product_id}] = p;
+  return WithPending(std::move(p));
 }
 
 Result<Product> PgTx::FindProduct(const std::string& store_id, const std::string& product_name,
                                   const std::string& sku) {
   const bool by_name = !product_name.empty();
+  if (Deferring()) {
+    for (const auto& [key, p] : products_) {
+      if (key.first == store_id &&
+          (by_name ? p.product_name == product_name : (!sku.empty() && p.sku == sku))) {
+        return WithPending(p);
+      }
+    }
+  }
   OF_ASSIGN_OR_RETURN(Rows rows, conn_.Query(std::string("SELECT ") + kProductColumns +
                                                  " FROM products WHERE store_id = $1 AND " +
                                                  (by_name ? "product_name = $2" : "sku = $2"),
                                              {store_id, by_name ? product_name : sku}));
   if (rows.empty()) return NotFound("product '" + (by_name ? product_name : sku) + "'");
-  return ReadProduct(rows, 0);
+  Product p = ReadProduct(rows, 0);
+  if (!Deferring()) return p;
+  products_[ProductKey{p.store_id, p.product_id}] = p;
+  return WithPending(std::move(p));
 }
 
 Result<std::vector<Product>> PgTx::ListProducts(const std::string& store_id) {
@@ -58,7 +93,7 @@ Result<std::vector<Product>> PgTx::ListProducts(const std::string& store_id) {
                                       " FROM products WHERE store_id = $1 ORDER BY product_name",
                                   {store_id}));
   std::vector<Product> out;
-  for (int r = 0; r < rows.size(); ++r) out.push_back(ReadProduct(rows, r));
+  for (int r = 0; r < rows.size(); ++r) out.push_back(WithPending(ReadProduct(rows, r)));
   return out;
 }
 
@@ -118,6 +153,7 @@ Status PgTx::InsertStore(const domain::StoreInfo& st) {
 }
 
 Status PgTx::UpdateStore(const domain::StoreInfo& st) {
+  stores_.erase(st.store_id);
   OF_ASSIGN_OR_RETURN(
       Rows rows,
       conn_.Query("UPDATE stores SET name = $1, color = $2, currency = $3, api_key_hash = $4, "
@@ -155,6 +191,7 @@ Status PgTx::InsertProduct(const Product& p) {
 }
 
 Status PgTx::UpdateProduct(const Product& p) {
+  products_.erase(ProductKey{p.store_id, p.product_id});
   // Checked first so that a clash is a value, not an aborted transaction.
   OF_ASSIGN_OR_RETURN(
       Rows clash, conn_.Query("SELECT 1 FROM products WHERE store_id = $1 AND product_id <> $2 "
@@ -177,6 +214,35 @@ Status PgTx::UpdateProduct(const Product& p) {
 }
 
 Result<Product> PgTx::ApplyMovement(const StockMovement& m) {
+  if (Deferring()) {
+    // Decided against the product as read plus the pending changes; the
+    // ledger row is queued, the product row is written by FlushBatch.
+    OF_ASSIGN_OR_RETURN(Product p, GetProduct(m.store_id, m.product_id));
+    const std::int64_t stock = p.stock + m.stock_delta;
+    const std::int64_t reserved = p.reserved + m.reserved_delta;
+    if (stock < 0 || reserved < 0 || reserved > stock) {
+      return MakeError(
+          ErrorCode::kInsufficientStock,
+          "cannot " + std::string(ToString(m.kind)) + " " +
+              std::to_string(std::llabs(m.stock_delta ? m.stock_delta : m.reserved_delta)) +
+              " of '" + p.product_name + "': stock " + std::to_string(p.stock) + ", reserved " +
+              std::to_string(p.reserved));
+    }
+    OF_RETURN_IF_ERROR(
+        conn_.Send("INSERT INTO stock_movements (store_id, product_id, kind, stock_delta, "
+                   "reserved_delta, order_id, note, at) VALUES ($1, $2, $3, $4::bigint, "
+                   "$5::bigint, $6, $7, $8::bigint)",
+                   {m.store_id, m.product_id, ToString(m.kind), m.stock_delta, m.reserved_delta,
+                    m.order_id, m.note, m.at}));
+    StockDelta& d = unit_.stock[ProductKey{m.store_id, m.product_id}];
+    d.stock += m.stock_delta;
+    d.reserved += m.reserved_delta;
+    d.at = std::max(d.at, m.at);
+    p.stock = stock;
+    p.reserved = reserved;
+    p.updated_at = std::max(p.updated_at, m.at);
+    return p;
+  }
   // One round trip: the guarded update, the ledger row (only when the update
   // happened) and the product after the change. The WHERE clause keeps
   // 0 <= reserved <= stock; the CHECK constraints are the second line.

@@ -29,23 +29,88 @@ std::string DeliveriesJoin() {
 
 }  // namespace
 
+Result<std::int64_t> PgTx::NextEventId() {
+  if (event_ids_.empty()) {
+    OF_ASSIGN_OR_RETURN(Rows rows,
+                        conn_.Query("SELECT nextval(pg_get_serial_sequence('events', 'id')) "
+                                    "FROM generate_series(1, $1::int)",
+                                    {event_id_block_}));
+    for (int r = rows.size() - 1; r >= 0; --r) event_ids_.push_back(rows.Int(r, 0));
+    std::sort(event_ids_.rbegin(), event_ids_.rend());  // smallest at the back
+    event_id_block_ = std::min(event_id_block_ * 2, 4096);
+  }
+  std::int64_t id = event_ids_.back();
+  event_ids_.pop_back();
+  ++event_ids_used_;
+  return id;
+}
+
 Result<std::int64_t> PgTx::InsertEvent(const Event& e, const std::vector<std::string>& steps) {
-  // One statement: the event and its delivery rows (array parameter).
-  OF_ASSIGN_OR_RETURN(
-      Rows rows,
-      conn_.Query(
-          "WITH e AS (INSERT INTO events (store_id, order_id, topic, payload, created_at, "
-          "due_at) VALUES ($1, $2, $3, $4, $5::bigint, $6::bigint) RETURNING id), "
-          "d AS (INSERT INTO deliveries (event_id, step, state, attempts, next_at, "
-          "updated_at) SELECT e.id, s.step, 0, 0, $6::bigint, $5::bigint "
-          "FROM e, unnest($7::text[]) AS s(step)) "
-          "SELECT id FROM e",
-          {e.store_id, e.order_id, e.topic, e.payload, e.created_at, e.due_at, TextArray(steps)}));
+  // Kept until the unit ends (FlushLog), with a reserved id, so nothing
+  // waits for it and a step that handles it in this unit is recorded in its
+  // row (`handled`) rather than by a second statement.
+  OF_ASSIGN_OR_RETURN(std::int64_t id, NextEventId());
+  BufferedEvent& buffered = events_.emplace_back(BufferedEvent{e, steps, {}});
+  buffered.event.id = id;
   inserted_events_ = true;
-  return rows.Int(0, 0);
+  return id;
+}
+
+PgTx::BufferedEvent* PgTx::FindBufferedEvent(std::int64_t event_id) {
+  for (auto it = events_.rbegin(); it != events_.rend(); ++it) {
+    if (it->event.id == event_id) return &*it;
+  }
+  return nullptr;
+}
+
+Status PgTx::FlushLog() {
+  if (events_.empty()) return OkStatus();
+  // One statement for the unit's events and their pending deliveries
+  // (array parameters); queued in a pipelined batch.
+  std::vector<std::int64_t> ids;
+  std::vector<std::string> stores;
+  std::vector<std::string> orders;
+  std::vector<std::string> topics;
+  std::vector<std::string> payloads;
+  std::vector<std::int64_t> created;
+  std::vector<std::int64_t> due;
+  std::vector<std::string> handled;
+  std::vector<std::int64_t> d_events;
+  std::vector<std::string> d_steps;
+  std::vector<std::int64_t> d_next;
+  std::vector<std::int64_t> d_updated;
+  for (const BufferedEvent& b : events_) {
+    const Event& e = b.event;
+    ids.push_back(e.id);
+    stores.push_back(e.store_id);
+    orders.push_back(e.order_id);
+    topics.push_back(e.topic);
+    payloads.push_back(e.payload);
+    created.push_back(e.created_at);
+    due.push_back(e.due_at);
+    handled.push_back(b.handled);
+    for (const auto& step : b.steps) {
+      d_events.push_back(e.id);
+      d_steps.push_back(step);
+      d_next.push_back(e.due_at);
+      d_updated.push_back(e.created_at);
+    }
+  }
+  events_.clear();
+  return conn_.Send(
+      "WITH e AS (INSERT INTO events (id, store_id, order_id, topic, payload, created_at, due_at, "
+      "handled) SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], "
+      "$5::text[], $6::bigint[], $7::bigint[], $8::text[])) "
+      "INSERT INTO deliveries (event_id, step, state, attempts, next_at, updated_at) "
+      "SELECT d.e, d.s, 0, 0, d.n, d.u FROM unnest($9::bigint[], $10::text[], $11::bigint[], "
+      "$12::bigint[]) AS d(e, s, n, u)",
+      {IntArray(ids), TextArray(stores), TextArray(orders), TextArray(topics), TextArray(payloads),
+       IntArray(created), IntArray(due), TextArray(handled), IntArray(d_events), TextArray(d_steps),
+       IntArray(d_next), IntArray(d_updated)});
 }
 
 Result<std::vector<Delivery>> PgTx::ListDueDeliveries(TimeMs now, int limit) {
+  OF_RETURN_IF_ERROR(FlushLog());
   OF_ASSIGN_OR_RETURN(Rows rows,
                       conn_.Query(DeliveriesJoin() + "WHERE d.state = 0 AND d.next_at <= $1 "
                                                      "ORDER BY d.next_at, d.event_id LIMIT $2",
@@ -93,6 +158,7 @@ Result<std::vector<Delivery>> PgTx::ClaimDue(Connection& conn, TimeMs now, int l
 }
 
 Result<std::optional<TimeMs>> PgTx::NextDueTime() {
+  OF_RETURN_IF_ERROR(FlushLog());
   OF_ASSIGN_OR_RETURN(Rows rows,
                       conn_.Query("SELECT MIN(next_at) FROM deliveries WHERE state = 0"));
   if (rows.empty() || rows.IsNull(0, 0)) return std::optional<TimeMs>{};
@@ -100,6 +166,7 @@ Result<std::optional<TimeMs>> PgTx::NextDueTime() {
 }
 
 Result<Delivery> PgTx::GetDelivery(std::int64_t event_id, const std::string& step) {
+  OF_RETURN_IF_ERROR(FlushLog());
   OF_ASSIGN_OR_RETURN(
       Rows rows,
       conn_.Query(DeliveriesJoin() + "WHERE d.event_id = $1 AND d.step = $2", {event_id, step}));
@@ -119,6 +186,7 @@ Result<Delivery> PgTx::GetDelivery(std::int64_t event_id, const std::string& ste
 
 Result<std::vector<Delivery>> PgTx::ListOrderDeliveries(const std::string& store_id,
                                                         const std::string& order_id) {
+  OF_RETURN_IF_ERROR(FlushLog());
   OF_ASSIGN_OR_RETURN(
       Rows rows, conn_.Query(DeliveriesJoin() +
                                  "WHERE e.order_id = $1 AND e.store_id = $2 ORDER BY e.id, d.step",
@@ -139,6 +207,7 @@ Result<std::vector<Delivery>> PgTx::ListOrderDeliveries(const std::string& store
 
 Result<std::vector<Event>> PgTx::ListOrderEvents(const std::string& store_id,
                                                  const std::string& order_id) {
+  OF_RETURN_IF_ERROR(FlushLog());
   OF_ASSIGN_OR_RETURN(
       Rows rows, conn_.Query(std::string("SELECT ") + kEventColumns +
                                  " FROM events WHERE order_id = $1 AND store_id = $2 ORDER BY id",
@@ -150,6 +219,7 @@ Result<std::vector<Event>> PgTx::ListOrderEvents(const std::string& store_id,
 
 Result<DeadLetterPage> PgTx::ListDeadLetters(const std::string& store_id,
                                              std::int64_t before_event_id, int limit) {
+  OF_RETURN_IF_ERROR(FlushLog());
   OF_ASSIGN_OR_RETURN(
       Rows rows, conn_.Query(DeliveriesJoin() + "WHERE d.state = 2 AND e.store_id = $1 "
                                                 "AND ($2::bigint = 0 OR d.event_id < $2::bigint) "
@@ -165,6 +235,7 @@ Result<DeadLetterPage> PgTx::ListDeadLetters(const std::string& store_id,
 }
 
 Result<std::vector<StepCounts>> PgTx::CountDeliveries(const std::string& store_id) {
+  OF_RETURN_IF_ERROR(FlushLog());
   std::map<std::string, StepCounts> by_step;
   OF_ASSIGN_OR_RETURN(
       Rows rows,
@@ -193,59 +264,116 @@ Result<std::vector<StepCounts>> PgTx::CountDeliveries(const std::string& store_i
     c.step = done.Text(r, 0);
     c.done = done.Int(r, 1);
   }
+  // Plus the deltas FlushBatch has not written yet (a write unit's view).
+  for (const Deltas* d : {&batch_, &unit_}) {
+    for (const auto& [key, delta] : d->counters) {
+      if (key.second.rfind("done:", 0) != 0 || (!store_id.empty() && key.first != store_id)) {
+        continue;
+      }
+      StepCounts& c = by_step[key.second.substr(5)];
+      c.step = key.second.substr(5);
+      c.done += delta;
+    }
+  }
   std::vector<StepCounts> out;
   for (auto& [name, c] : by_step) out.push_back(c);
   return out;
 }
 
 Status PgTx::AddDelivery(const Event& event, const std::string& step, bool handled, TimeMs now) {
-  if (!handled) {
-    OF_RETURN_IF_ERROR(
-        conn_.Query("INSERT INTO deliveries (event_id, step, state, attempts, next_at, updated_at) "
-                    "VALUES ($1, $2::text, 0, 0, $3::bigint, $4::bigint)",
-                    {event.id, step, event.due_at, now}));
-    inserted_events_ = true;  // wakes the other instances at commit
-    return OkStatus();
+  BufferedEvent* buffered = FindBufferedEvent(event.id);
+  if (buffered != nullptr &&
+      (IsHandledBy(buffered->handled, step) ||
+       std::find(buffered->steps.begin(), buffered->steps.end(), step) != buffered->steps.end())) {
+    return MakeError(ErrorCode::kConflict, "delivery exists");
   }
-  // Handled in this unit (step chaining): a mark on the event, no row.
-  OF_ASSIGN_OR_RETURN(
-      Rows marked,
-      conn_.Query("WITH m AS (UPDATE events SET handled = CASE WHEN handled = '' THEN $2::text "
-                  "ELSE handled || ',' || $2::text END WHERE id = $1 AND "
-                  "position(',' || $2::text || ',' IN ',' || handled || ',') = 0 RETURNING id), "
-                  "c AS (INSERT INTO counters (store_id, name, value) SELECT $3::text, "
-                  "'done:' || $2::text, 1 FROM m ON CONFLICT (store_id, name) "
-                  "DO UPDATE SET value = counters.value + 1) "
-                  "SELECT COUNT(*) FROM m",
-                  {event.id, step, event.store_id}));
-  if (marked.Int(0, 0) == 0) return MakeError(ErrorCode::kConflict, "delivery exists");
+  if (!handled) {
+    inserted_events_ = true;  // wakes the other instances at commit
+    if (buffered != nullptr) {
+      buffered->steps.push_back(step);
+      return OkStatus();
+    }
+    return conn_.Send(
+        "INSERT INTO deliveries (event_id, step, state, attempts, next_at, updated_at) "
+        "VALUES ($1, $2::text, 0, 0, $3::bigint, $4::bigint)",
+        {event.id, step, event.due_at, now});
+  }
+  // Handled in this unit (step chaining): a mark on the event, no row; in
+  // the event's own INSERT when this unit wrote it, else an UPDATE. The
+  // `done:<step>` counter is a delta written by FlushBatch.
+  if (buffered != nullptr) {
+    buffered->handled = AddHandled(buffered->handled, step);
+  } else {
+    OF_RETURN_IF_ERROR(
+        conn_.Send("UPDATE events SET handled = CASE WHEN handled = '' THEN $2::text "
+                   "ELSE handled || ',' || $2::text END WHERE id = $1 AND "
+                   "position(',' || $2::text || ',' IN ',' || handled || ',') = 0",
+                   {event.id, step}, [](Rows& rows) -> Status {
+                     if (rows.Affected() == 0)
+                       return MakeError(ErrorCode::kConflict, "delivery exists");
+                     return OkStatus();
+                   }));
+  }
+  AddCounter(event.store_id, "done:" + step, 1);
   return OkStatus();
 }
 
 Status PgTx::CompleteDelivery(std::int64_t event_id, const std::string& step, int attempts,
                               TimeMs now) {
+  // A delivery this unit wrote (an event it emitted, chained after all):
+  // it becomes a mark on the event instead of a row.
+  if (BufferedEvent* buffered = FindBufferedEvent(event_id)) {
+    auto it = std::find(buffered->steps.begin(), buffered->steps.end(), step);
+    if (it == buffered->steps.end()) {
+      return MakeError(ErrorCode::kConflict,
+                       "event " + std::to_string(event_id) + " was already handled by " + step);
+    }
+    buffered->steps.erase(it);
+    buffered->handled = AddHandled(buffered->handled, step);
+    AddCounter(buffered->event.store_id, "done:" + step, 1);
+    return OkStatus();
+  }
+  if (Deferring()) {
+    // Queued: a delivery that is no longer pending (handled meanwhile) fails
+    // the pipeline, and the statement-by-statement run gives the unit its
+    // kConflict. The counter goes to the unit while it runs, to the batch
+    // once it was released (a failed unit waits for this answer first).
+    const std::int64_t unit = unit_seq_;
+    return conn_.Send(
+        "UPDATE deliveries d SET state = 1, attempts = $1, "
+        "updated_at = $2::bigint, finished_at = $2::bigint, started_at = CASE "
+        "WHEN d.started_at = 0 THEN $2::bigint ELSE d.started_at END, last_error = '', "
+        "lease_until = 0 FROM events e WHERE d.event_id = $3 AND d.step = $4::text "
+        "AND d.state = 0 AND e.id = d.event_id RETURNING e.store_id",
+        {attempts, now, event_id, step}, [this, unit, event_id, step](Rows& rows) -> Status {
+          if (rows.empty()) {
+            return MakeError(ErrorCode::kConflict, "event " + std::to_string(event_id) +
+                                                       " was already handled by " + step);
+          }
+          Deltas& d = unit == unit_seq_ ? unit_ : batch_;
+          d.counters[CounterKey{rows.Text(0, 0), "done:" + step}] += 1;
+          return OkStatus();
+        });
+  }
   OF_ASSIGN_OR_RETURN(
       Rows rows,
-      conn_.Query("WITH u AS (UPDATE deliveries SET state = 1, attempts = $1, "
+      conn_.Query("UPDATE deliveries d SET state = 1, attempts = $1, "
                   "updated_at = $2::bigint, finished_at = $2::bigint, started_at = CASE "
-                  "WHEN started_at = 0 THEN $2::bigint ELSE started_at END, last_error = '', "
-                  "lease_until = 0 WHERE event_id = $3 AND step = $4::text AND state = 0 "
-                  "RETURNING event_id), "
-                  "c AS (INSERT INTO counters (store_id, name, value) "
-                  "SELECT e.store_id, 'done:' || $4::text, 1 FROM u JOIN events e "
-                  "ON e.id = u.event_id ON CONFLICT (store_id, name) "
-                  "DO UPDATE SET value = counters.value + 1) "
-                  "SELECT COUNT(*) FROM u",
+                  "WHEN d.started_at = 0 THEN $2::bigint ELSE d.started_at END, last_error = '', "
+                  "lease_until = 0 FROM events e WHERE d.event_id = $3 AND d.step = $4::text "
+                  "AND d.state = 0 AND e.id = d.event_id RETURNING e.store_id",
                   {attempts, now, event_id, step}));
-  if (rows.Int(0, 0) == 0) {
+  if (rows.empty()) {
     return MakeError(ErrorCode::kConflict,
                      "event " + std::to_string(event_id) + " was already handled by " + step);
   }
+  AddCounter(rows.Text(0, 0), "done:" + step, 1);
   return OkStatus();
 }
 
 Status PgTx::RetryDelivery(std::int64_t event_id, const std::string& step, int attempts,
                            TimeMs next_at, const std::string& error, TimeMs now) {
+  OF_RETURN_IF_ERROR(FlushLog());
   OF_ASSIGN_OR_RETURN(
       Rows rows, conn_.Query("UPDATE deliveries SET attempts = $1, next_at = $2, last_error = $3, "
                              "updated_at = $4::bigint, started_at = CASE WHEN started_at = 0 "
@@ -258,6 +386,7 @@ Status PgTx::RetryDelivery(std::int64_t event_id, const std::string& step, int a
 
 Status PgTx::DeadLetterDelivery(std::int64_t event_id, const std::string& step, int attempts,
                                 const std::string& error, TimeMs now) {
+  OF_RETURN_IF_ERROR(FlushLog());
   OF_ASSIGN_OR_RETURN(
       Rows rows,
       conn_.Query("UPDATE deliveries SET state = 2, attempts = $1, last_error = $2, "
@@ -271,6 +400,7 @@ Status PgTx::DeadLetterDelivery(std::int64_t event_id, const std::string& step, 
 
 Status PgTx::RedriveDelivery(const std::string& store_id, std::int64_t event_id,
                              const std::string& step, TimeMs now) {
+  OF_RETURN_IF_ERROR(FlushLog());
   OF_ASSIGN_OR_RETURN(
       Rows rows, conn_.Query("UPDATE deliveries SET state = 0, attempts = 0, next_at = $1::bigint, "
                              "updated_at = $1::bigint, finished_at = 0, lease_until = 0 "

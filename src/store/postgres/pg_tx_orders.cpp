@@ -1,5 +1,8 @@
 // PgTx: orders and their history and counters, idempotency records,
 // notifications.
+#include <algorithm>
+#include <optional>
+
 #include "store/postgres/order_sql.hpp"
 #include "store/postgres/pg_rows.hpp"
 #include "store/postgres/pg_tx.hpp"
@@ -32,14 +35,20 @@ HistoryArrays ToArrays(const std::vector<domain::HistoryEntry>& entries) {
 
 Result<Order> PgTx::GetOrder(const std::string& store_id, const std::string& order_id) {
   if (const Order* cached = orders_.Find(store_id, order_id)) return *cached;
+  // Both statements go out together: one round trip in pipeline mode.
+  std::optional<Rows> found;
   OrderQuery q = GetOrderQuery(store_id, order_id);
-  OF_ASSIGN_OR_RETURN(Rows rows, conn_.Query(q.sql, q.params));
-  if (rows.empty()) return NotFound("order '" + order_id + "'");
-  OF_ASSIGN_OR_RETURN(Order order, ReadOrder(rows, 0));
+  OF_RETURN_IF_ERROR(conn_.Send(q.sql, q.params, [&found](Rows& rows) {
+    found.emplace(std::move(rows));
+    return OkStatus();
+  }));
   OF_ASSIGN_OR_RETURN(
       Rows h, conn_.Query("SELECT status, detail, at FROM order_history WHERE store_id = $1 "
                           "AND order_id = $2 ORDER BY idx",
                           {store_id, order_id}));
+  if (!found) return MakeError(ErrorCode::kInternal, "postgresql: the order query had no answer");
+  if (found->empty()) return NotFound("order '" + order_id + "'");
+  OF_ASSIGN_OR_RETURN(Order order, ReadOrder(*found, 0));
   for (int r = 0; r < h.size(); ++r) {
     order.history.push_back(domain::HistoryEntry{h.Text(r, 0), h.Int(r, 2), h.Text(r, 1)});
   }
@@ -69,10 +78,23 @@ Result<std::vector<StatusTotals>> PgTx::OrderTotals(const std::string& store_id,
                       conn_.Query("SELECT status, SUM(orders), SUM(amount) FROM order_stats "
                                   "WHERE store_id = $1 AND hour >= $2 GROUP BY status",
                                   {store_id, since / kHourMs}));
-  std::vector<StatusTotals> out;
+  // Plus the deltas FlushBatch has not written yet (a write unit's view).
+  std::map<std::string, StatsDelta> sums;
   for (int r = 0; r < rows.size(); ++r) {
-    auto status = domain::ParseOrderStatus(rows.Text(r, 0));
-    if (status) out.push_back(StatusTotals{*status, rows.Int(r, 1), rows.Int(r, 2)});
+    sums[rows.Text(r, 0)] = StatsDelta{rows.Int(r, 1), rows.Int(r, 2)};
+  }
+  for (const Deltas* d : {&batch_, &unit_}) {
+    for (const auto& [key, delta] : d->stats) {
+      if (std::get<0>(key) != store_id || std::get<1>(key) < since / kHourMs) continue;
+      StatsDelta& sum = sums[std::get<2>(key)];
+      sum.orders += delta.orders;
+      sum.amount += delta.amount;
+    }
+  }
+  std::vector<StatusTotals> out;
+  for (const auto& [name, sum] : sums) {
+    auto status = domain::ParseOrderStatus(name);
+    if (status) out.push_back(StatusTotals{*status, sum.orders, sum.amount});
   }
   return out;
 }
@@ -128,115 +150,221 @@ Result<std::int64_t> PgTx::CountUnreadNotifications(const std::string& store_id)
       Rows rows,
       conn_.Query("SELECT value FROM counters WHERE store_id = $1 AND name = 'unread_alerts'",
                   {store_id}));
-  return rows.empty() ? 0 : rows.Int(0, 0);
+  return (rows.empty() ? 0 : rows.Int(0, 0)) + PendingCounter(store_id, "unread_alerts");
 }
 
-Status PgTx::AddStats(const std::string& store_id, TimeMs created_at, domain::OrderStatus status,
-                      std::int64_t orders, domain::Cents amount) {
-  OF_ASSIGN_OR_RETURN(
-      Rows rows,
-      conn_.Query("INSERT INTO order_stats (store_id, hour, status, orders, amount) "
-                  "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (store_id, hour, status) DO UPDATE "
-                  "SET orders = order_stats.orders + excluded.orders, "
-                  "amount = order_stats.amount + excluded.amount",
-                  {store_id, created_at / kHourMs, domain::ToString(status), orders, amount}));
-  return OkStatus();
+void PgTx::AddStats(const std::string& store_id, TimeMs created_at, domain::OrderStatus status,
+                    std::int64_t orders, domain::Cents amount) {
+  StatsDelta& d =
+      unit_.stats[StatsKey{store_id, created_at / kHourMs, std::string(domain::ToString(status))}];
+  d.orders += orders;
+  d.amount += amount;
 }
 
-Status PgTx::AddCounter(const std::string& store_id, const char* name, std::int64_t delta) {
-  OF_ASSIGN_OR_RETURN(
-      Rows rows, conn_.Query("INSERT INTO counters (store_id, name, value) VALUES ($1, $2, $3) "
-                             "ON CONFLICT (store_id, name) DO UPDATE "
-                             "SET value = counters.value + excluded.value",
-                             {store_id, name, delta}));
+void PgTx::AddCounter(const std::string& store_id, const std::string& name, std::int64_t delta) {
+  unit_.counters[CounterKey{store_id, name}] += delta;
+}
+
+std::int64_t PgTx::PendingCounter(const std::string& store_id, const std::string& name) const {
+  std::int64_t pending = 0;
+  for (const Deltas* d : {&batch_, &unit_}) {
+    auto it = d->counters.find(CounterKey{store_id, name});
+    if (it != d->counters.end()) pending += it->second;
+  }
+  return pending;
+}
+
+void PgTx::BeginUnit() {
+  ++unit_seq_;
+  orders_.Clear();
+  events_.clear();
+  webhooks_changed_ = false;
+  unit_ = Deltas{};
+}
+
+void PgTx::ForgetReads() {
+  orders_.Clear();
+  products_.clear();
+  stores_.clear();
+}
+
+void PgTx::EndUnit(bool committed) {
+  ++unit_seq_;
+  if (!committed) ForgetReads();
+  if (committed) {
+    for (const auto& [key, d] : unit_.stock) {
+      StockDelta& sum = batch_.stock[key];
+      sum.stock += d.stock;
+      sum.reserved += d.reserved;
+      sum.at = std::max(sum.at, d.at);
+    }
+    for (const auto& [key, delta] : unit_.counters) batch_.counters[key] += delta;
+    for (const auto& [key, d] : unit_.stats) {
+      StatsDelta& sum = batch_.stats[key];
+      sum.orders += d.orders;
+      sum.amount += d.amount;
+    }
+  }
+  unit_ = Deltas{};
+}
+
+Status PgTx::FlushBatch() {
+  if (!batch_.stock.empty()) {
+    // Locks the products in key order first, so concurrent writers cannot
+    // deadlock on them, then moves them; a change the CHECK constraints
+    // refuse (another instance took the stock meanwhile) fails the batch.
+    std::vector<std::string> stores;
+    std::vector<std::string> products;
+    std::vector<std::int64_t> stock;
+    std::vector<std::int64_t> reserved;
+    std::vector<std::int64_t> at;
+    for (const auto& [key, d] : batch_.stock) {
+      stores.push_back(key.first);
+      products.push_back(key.second);
+      stock.push_back(d.stock);
+      reserved.push_back(d.reserved);
+      at.push_back(d.at);
+    }
+    OF_RETURN_IF_ERROR(
+        conn_.Send("SELECT 1 FROM products p JOIN unnest($1::text[], $2::text[]) AS k(s, id) "
+                   "ON p.store_id = k.s AND p.product_id = k.id "
+                   "ORDER BY p.store_id, p.product_id FOR UPDATE OF p",
+                   {TextArray(stores), TextArray(products)}));
+    OF_RETURN_IF_ERROR(conn_.Send(
+        "UPDATE products p SET stock = p.stock + d.ds, reserved = p.reserved + d.dr, "
+        "updated_at = d.at FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], "
+        "$5::bigint[]) AS d(s, id, ds, dr, at) WHERE p.store_id = d.s AND p.product_id = d.id",
+        {TextArray(stores), TextArray(products), IntArray(stock), IntArray(reserved),
+         IntArray(at)}));
+  }
+  std::vector<std::string> stores;
+  std::vector<std::string> names;
+  std::vector<std::int64_t> values;
+  for (const auto& [key, delta] : batch_.counters) {
+    if (delta == 0) continue;
+    stores.push_back(key.first);
+    names.push_back(key.second);
+    values.push_back(delta);
+  }
+  if (!stores.empty()) {
+    OF_RETURN_IF_ERROR(
+        conn_.Send("INSERT INTO counters (store_id, name, value) "
+                   "SELECT s, n, v FROM unnest($1::text[], $2::text[], $3::bigint[]) "
+                   "WITH ORDINALITY AS t(s, n, v, i) ORDER BY i "
+                   "ON CONFLICT (store_id, name) DO UPDATE SET value = counters.value + "
+                   "excluded.value",
+                   {TextArray(stores), TextArray(names), IntArray(values)}));
+  }
+  stores.clear();
+  std::vector<std::int64_t> hours;
+  std::vector<std::string> statuses;
+  std::vector<std::int64_t> orders;
+  std::vector<std::int64_t> amounts;
+  for (const auto& [key, d] : batch_.stats) {
+    if (d.orders == 0 && d.amount == 0) continue;
+    stores.push_back(std::get<0>(key));
+    hours.push_back(std::get<1>(key));
+    statuses.push_back(std::get<2>(key));
+    orders.push_back(d.orders);
+    amounts.push_back(d.amount);
+  }
+  if (!stores.empty()) {
+    OF_RETURN_IF_ERROR(
+        conn_.Send("INSERT INTO order_stats (store_id, hour, status, orders, amount) "
+                   "SELECT s, h, st, o, a FROM unnest($1::text[], $2::bigint[], $3::text[], "
+                   "$4::bigint[], $5::bigint[]) WITH ORDINALITY AS t(s, h, st, o, a, i) "
+                   "ORDER BY i ON CONFLICT (store_id, hour, status) DO UPDATE "
+                   "SET orders = order_stats.orders + excluded.orders, "
+                   "amount = order_stats.amount + excluded.amount",
+                   {TextArray(stores), IntArray(hours), TextArray(statuses), IntArray(orders),
+                    IntArray(amounts)}));
+  }
+  batch_ = Deltas{};
   return OkStatus();
 }
 
 Status PgTx::InsertOrder(const Order& o) {
-  // One statement: the order, its history (array parameters) and the hourly
-  // counter; the history and counter follow only when the order was new.
+  // One statement: the order and its history (array parameters); the
+  // history follows only when the order was new. The hourly counter is a
+  // delta written by FlushBatch.
   HistoryArrays h = ToArrays(o.history);
-  OF_ASSIGN_OR_RETURN(
-      Rows rows,
-      conn_.Query(
-          "WITH o AS (INSERT INTO orders (order_id, store_id, customer_name, customer_email, "
-          "customer_key, items, total, currency, status, payment_status, fulfillment_status, "
-          "failure_reason, tracking_number, carrier, payment_token, request_hash, created_at, "
-          "updated_at, email_key) VALUES ($1::text, $2::text, $3, $4, $5, $6, $7::bigint, $8, "
-          "$9::text, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) "
-          "ON CONFLICT DO NOTHING RETURNING order_id), "
-          "h AS (INSERT INTO order_history (store_id, order_id, idx, status, detail, at) "
-          "SELECT $2::text, o.order_id, t.i - 1, t.status, t.detail, t.at FROM o, "
-          "unnest($20::text[], $21::text[], $22::bigint[]) WITH ORDINALITY AS t(status, detail, "
-          "at, i)), "
-          "s AS (INSERT INTO order_stats (store_id, hour, status, orders, amount) "
-          "SELECT $2::text, $23::bigint, $9::text, 1, $7::bigint FROM o "
-          "ON CONFLICT (store_id, hour, status) DO UPDATE "
-          "SET orders = order_stats.orders + excluded.orders, "
-          "amount = order_stats.amount + excluded.amount) "
-          "SELECT COUNT(*) FROM o",
-          {o.order_id,
-           o.store_id,
-           o.customer_name,
-           o.customer_email,
-           CustomerKey(o.customer_name),
-           EncodeItems(o.items),
-           o.total,
-           o.currency,
-           domain::ToString(o.status),
-           o.payment_status,
-           o.fulfillment_status,
-           o.failure_reason,
-           o.tracking_number,
-           o.carrier,
-           o.payment_token,
-           o.request_hash,
-           o.created_at,
-           o.updated_at,
-           CustomerKey(o.customer_email),
-           h.status,
-           h.detail,
-           h.at,
-           o.created_at / kHourMs}));
-  if (rows.Int(0, 0) == 0) {
-    return MakeError(ErrorCode::kConflict, "order '" + o.order_id + "' already exists", "orderId");
-  }
+  OF_RETURN_IF_ERROR(conn_.Send(
+      "WITH o AS (INSERT INTO orders (order_id, store_id, customer_name, customer_email, "
+      "customer_key, items, total, currency, status, payment_status, fulfillment_status, "
+      "failure_reason, tracking_number, carrier, payment_token, request_hash, created_at, "
+      "updated_at, email_key) VALUES ($1::text, $2::text, $3, $4, $5, $6, $7::bigint, $8, "
+      "$9::text, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) "
+      "ON CONFLICT DO NOTHING RETURNING order_id), "
+      "h AS (INSERT INTO order_history (store_id, order_id, idx, status, detail, at) "
+      "SELECT $2::text, o.order_id, t.i - 1, t.status, t.detail, t.at FROM o, "
+      "unnest($20::text[], $21::text[], $22::bigint[]) WITH ORDINALITY AS t(status, detail, "
+      "at, i)) "
+      "SELECT COUNT(*) FROM o",
+      {o.order_id,
+       o.store_id,
+       o.customer_name,
+       o.customer_email,
+       CustomerKey(o.customer_name),
+       EncodeItems(o.items),
+       o.total,
+       o.currency,
+       domain::ToString(o.status),
+       o.payment_status,
+       o.fulfillment_status,
+       o.failure_reason,
+       o.tracking_number,
+       o.carrier,
+       o.payment_token,
+       o.request_hash,
+       o.created_at,
+       o.updated_at,
+       CustomerKey(o.customer_email),
+       h.status,
+       h.detail,
+       h.at},
+      [order_id = o.order_id](Rows& rows) -> Status {
+        if (rows.Int(0, 0) == 0) {
+          return MakeError(ErrorCode::kConflict, "order '" + order_id + "' already exists",
+                           "orderId");
+        }
+        return OkStatus();
+      }));
+  AddStats(o.store_id, o.created_at, o.status, 1, o.total);
   return OkStatus();
 }
 
 Status PgTx::UpdateOrder(const Order& o, domain::OrderStatus previous,
                          const std::vector<domain::HistoryEntry>& new_history) {
-  // One statement: the guarded update, the appended history and, when the
-  // status moved, the two hourly counters.
+  // One statement: the guarded update and the appended history; when the
+  // status moved, the two hourly counters are deltas written by FlushBatch.
   HistoryArrays h = ToArrays(new_history);
-  OF_ASSIGN_OR_RETURN(
-      Rows rows,
-      conn_.Query(
-          "WITH u AS (UPDATE orders SET status = $1::text, payment_status = $2::text, "
-          "fulfillment_status = $3, failure_reason = $4, tracking_number = $5, carrier = $6, "
-          "updated_at = $7::bigint, payment_failed_at = CASE WHEN $2::text = 'failed' "
-          "THEN COALESCE(payment_failed_at, $7::bigint) ELSE payment_failed_at END "
-          "WHERE order_id = $8::text AND store_id = $9::text AND status = $10::text "
-          "RETURNING order_id), "
-          "h AS (INSERT INTO order_history (store_id, order_id, idx, status, detail, at) "
-          "SELECT $9::text, u.order_id, (SELECT COUNT(*) FROM order_history "
-          "WHERE store_id = $9::text AND order_id = $8::text) "
-          "+ t.i - 1, t.status, t.detail, t.at FROM u, "
-          "unnest($11::text[], $12::text[], $13::bigint[]) WITH ORDINALITY AS t(status, detail, "
-          "at, i)), "
-          "s AS (INSERT INTO order_stats (store_id, hour, status, orders, amount) "
-          "SELECT $9::text, $14::bigint, v.status, v.n, v.n * $15::bigint FROM u, "
-          "(VALUES ($10::text, -1), ($1::text, 1)) AS v(status, n) WHERE $10::text <> $1::text "
-          "ON CONFLICT (store_id, hour, status) DO UPDATE "
-          "SET orders = order_stats.orders + excluded.orders, "
-          "amount = order_stats.amount + excluded.amount) "
-          "SELECT COUNT(*) FROM u",
-          {domain::ToString(o.status), o.payment_status, o.fulfillment_status, o.failure_reason,
-           o.tracking_number, o.carrier, o.updated_at, o.order_id, o.store_id,
-           domain::ToString(previous), h.status, h.detail, h.at, o.created_at / kHourMs, o.total}));
-  if (rows.Int(0, 0) == 0) {
-    return MakeError(ErrorCode::kConflict, "order '" + o.order_id + "' is no longer " +
-                                               std::string(domain::ToString(previous)));
+  OF_RETURN_IF_ERROR(conn_.Send(
+      "WITH u AS (UPDATE orders SET status = $1::text, payment_status = $2::text, "
+      "fulfillment_status = $3, failure_reason = $4, tracking_number = $5, carrier = $6, "
+      "updated_at = $7::bigint, payment_failed_at = CASE WHEN $2::text = 'failed' "
+      "THEN COALESCE(payment_failed_at, $7::bigint) ELSE payment_failed_at END "
+      "WHERE order_id = $8::text AND store_id = $9::text AND status = $10::text "
+      "RETURNING order_id), "
+      "h AS (INSERT INTO order_history (store_id, order_id, idx, status, detail, at) "
+      "SELECT $9::text, u.order_id, (SELECT COUNT(*) FROM order_history "
+      "WHERE store_id = $9::text AND order_id = $8::text) "
+      "+ t.i - 1, t.status, t.detail, t.at FROM u, "
+      "unnest($11::text[], $12::text[], $13::bigint[]) WITH ORDINALITY AS t(status, detail, "
+      "at, i)) "
+      "SELECT COUNT(*) FROM u",
+      {domain::ToString(o.status), o.payment_status, o.fulfillment_status, o.failure_reason,
+       o.tracking_number, o.carrier, o.updated_at, o.order_id, o.store_id,
+       domain::ToString(previous), h.status, h.detail, h.at},
+      [order_id = o.order_id, previous](Rows& rows) -> Status {
+        if (rows.Int(0, 0) == 0) {
+          return MakeError(ErrorCode::kConflict, "order '" + order_id + "' is no longer " +
+                                                     std::string(domain::ToString(previous)));
+        }
+        return OkStatus();
+      }));
+  if (o.status != previous) {
+    AddStats(o.store_id, o.created_at, previous, -1, -o.total);
+    AddStats(o.store_id, o.created_at, o.status, 1, o.total);
   }
   orders_.Updated(o, new_history);
   return OkStatus();
@@ -244,15 +372,16 @@ Status PgTx::UpdateOrder(const Order& o, domain::OrderStatus previous,
 
 Status PgTx::PutIdempotency(const std::string& store_id, const std::string& key,
                             const IdempotencyRecord& r) {
-  OF_ASSIGN_OR_RETURN(
-      Rows rows,
-      conn_.Query("INSERT INTO idempotency_keys (store_id, key, request_hash, status_code, body, "
-                  "created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-                  {store_id, key, r.request_hash, r.status_code, r.body, r.created_at}));
-  if (rows.Affected() == 0) {
-    return MakeError(ErrorCode::kConflict, "idempotency key '" + key + "' already exists");
-  }
-  return OkStatus();
+  return conn_.Send(
+      "INSERT INTO idempotency_keys (store_id, key, request_hash, status_code, body, "
+      "created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+      {store_id, key, r.request_hash, r.status_code, r.body, r.created_at},
+      [key](Rows& rows) -> Status {
+        if (rows.Affected() == 0) {
+          return MakeError(ErrorCode::kConflict, "idempotency key '" + key + "' already exists");
+        }
+        return OkStatus();
+      });
 }
 
 Status PgTx::CompleteIdempotency(const std::string& store_id, const std::string& key,
@@ -267,17 +396,19 @@ Status PgTx::CompleteIdempotency(const std::string& store_id, const std::string&
 }
 
 Status PgTx::InsertNotification(const domain::Notification& n) {
-  OF_ASSIGN_OR_RETURN(
-      Rows rows,
-      conn_.Query("INSERT INTO notifications (notification_id, store_id, order_id, type, title, "
-                  "message, read, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
-                  "ON CONFLICT DO NOTHING",
-                  {n.notification_id, n.store_id, n.order_id, domain::ToString(n.type), n.title,
-                   n.message, n.read ? 1 : 0, n.created_at}));
-  if (rows.Affected() == 0) {
-    return MakeError(ErrorCode::kConflict, "alert '" + n.notification_id + "' already exists");
-  }
-  if (!n.read) return AddCounter(n.store_id, "unread_alerts", 1);
+  OF_RETURN_IF_ERROR(
+      conn_.Send("INSERT INTO notifications (notification_id, store_id, order_id, type, title, "
+                 "message, read, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+                 "ON CONFLICT DO NOTHING",
+                 {n.notification_id, n.store_id, n.order_id, domain::ToString(n.type), n.title,
+                  n.message, n.read ? 1 : 0, n.created_at},
+                 [id = n.notification_id](Rows& rows) -> Status {
+                   if (rows.Affected() == 0) {
+                     return MakeError(ErrorCode::kConflict, "alert '" + id + "' already exists");
+                   }
+                   return OkStatus();
+                 }));
+  if (!n.read) AddCounter(n.store_id, "unread_alerts", 1);
   return OkStatus();
 }
 
@@ -286,7 +417,10 @@ Status PgTx::MarkNotificationRead(const std::string& store_id, const std::string
                       conn_.Query("UPDATE notifications SET read = 1 WHERE store_id = $1 "
                                   "AND notification_id = $2 AND read = 0",
                                   {store_id, id}));
-  if (rows.Affected() > 0) return AddCounter(store_id, "unread_alerts", -1);
+  if (rows.Affected() > 0) {
+    AddCounter(store_id, "unread_alerts", -1);
+    return OkStatus();
+  }
   OF_ASSIGN_OR_RETURN(Rows exists, conn_.Query("SELECT 1 FROM notifications WHERE store_id = $1 "
                                                "AND notification_id = $2",
                                                {store_id, id}));
@@ -303,6 +437,8 @@ Result<std::int64_t> PgTx::MarkAllNotificationsRead(const std::string& store_id)
                                   "VALUES ($1, 'unread_alerts', 0) "
                                   "ON CONFLICT (store_id, name) DO UPDATE SET value = 0",
                                   {store_id}));
+  // The row is 0 now; the deltas still pending would move it again.
+  AddCounter(store_id, "unread_alerts", -PendingCounter(store_id, "unread_alerts"));
   return rows.Affected();
 }
 

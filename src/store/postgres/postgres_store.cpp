@@ -166,6 +166,13 @@ struct PostgresStore::Impl {
   WebhookTopicCache webhook_topics{clock, 1000};
   // Why the current batch could not be committed (writer thread only).
   Status batch_failure;
+  // Events the last batch inserted: the next one reserves as many ids.
+  int event_ids_hint = 16;
+  // What the writer's commits cost, logged at shutdown (writer thread only).
+  std::int64_t writer_round_trips = 0;
+  std::int64_t writer_batches = 0;
+  std::int64_t writer_units = 0;
+  std::int64_t writer_replays = 0;  // pipelined attempts run again statement by statement
 
   std::thread listen_thread;
   int stop_pipe[2] = {-1, -1};  // written by the destructor to wake the listener
@@ -175,6 +182,15 @@ struct PostgresStore::Impl {
   // One attempt at the batch on `conn`. Returns false when the batch must be
   // re-run (deadlock or serialization failure); `results` then is stale.
   bool TryBatch(Connection& conn, std::vector<WriteUnit>& batch, std::vector<Status>& results);
+  // The same batch in libpq pipeline mode: writes whose answer no unit
+  // waits for are queued, so a unit costs its reads' round trips and the
+  // batch one more for the COMMIT. Any failure of a queued statement, or
+  // any database error at all, abandons the attempt (nothing is written)
+  // and returns false: the batch then runs again with TryBatch, statement
+  // by statement, where every error fails exactly its own unit or nested
+  // part.
+  bool TryPipelinedBatch(Connection& conn, std::vector<WriteUnit>& batch,
+                         std::vector<Status>& results);
   // Records the outcome of a batch for readiness; logs failures (rate
   // limited) and the first success after them.
   void NoteOutcome(const Status& outcome);
@@ -233,8 +249,11 @@ bool PostgresStore::Impl::TryBatch(Connection& conn, std::vector<WriteUnit>& bat
         results[i] = back;
         break;
       }
+      tx.EndUnit(false);
       tx.BeginUnit();
     }
+    // The unit's events, their pending deliveries and handled marks.
+    if (results[i].ok()) results[i] = tx.FlushLog();
     if (conn.SawRetryable()) {
       (void)conn.Exec("ROLLBACK");
       return false;
@@ -249,6 +268,7 @@ bool PostgresStore::Impl::TryBatch(Connection& conn, std::vector<WriteUnit>& bat
       results[i] = MakeError(ErrorCode::kInternal, "write unit ignored a database error");
     }
     if (!results[i].ok() && tx.webhooks_changed()) webhook_topics.Clear();
+    tx.EndUnit(results[i].ok());
     Status sp = conn.Exec(results[i].ok() ? "RELEASE SAVEPOINT unit; SAVEPOINT unit"
                                           : "ROLLBACK TO SAVEPOINT unit");
     if (!sp.ok()) {
@@ -257,6 +277,21 @@ bool PostgresStore::Impl::TryBatch(Connection& conn, std::vector<WriteUnit>& bat
       fail_all(MakeError(ErrorCode::kUnavailable, sp.error().message));
       return true;
     }
+  }
+  // The hot counter rows are locked only from here to the COMMIT.
+  if (Status flushed = tx.FlushBatch(); !flushed.ok()) {
+    if (conn.SawRetryable()) {
+      (void)conn.Exec("ROLLBACK");
+      return false;
+    }
+    if (conn.Broken()) {
+      fail_all(Unreachable(conn.LastError()));
+      return true;
+    }
+    (void)conn.Exec("ROLLBACK");
+    fail_all(MakeError(ErrorCode::kUnavailable, "counter flush failed (" + flushed.error().message +
+                                                    "); nothing was written"));
+    return true;
   }
   std::string commit = "RELEASE SAVEPOINT unit; ";
   if (tx.inserted_events()) commit += "NOTIFY " + channel + "; ";
@@ -278,12 +313,82 @@ bool PostgresStore::Impl::TryBatch(Connection& conn, std::vector<WriteUnit>& bat
   return true;
 }
 
+bool PostgresStore::Impl::TryPipelinedBatch(Connection& conn, std::vector<WriteUnit>& batch,
+                                            std::vector<Status>& results) {
+  conn.ClearRetryable();
+  if (!conn.EnterPipeline().ok()) return false;
+  // Ends the attempt: nothing of it commits. The topic cache may hold what
+  // its units wrote.
+  auto abandon = [this, &conn]() {
+    (void)conn.ExitPipeline();
+    if (!conn.Broken()) (void)conn.Exec("ROLLBACK");
+    webhook_topics.Clear();
+    return false;
+  };
+  (void)conn.Exec("BEGIN; SAVEPOINT unit");
+  PgTx tx(conn, config.secret_key, &webhook_topics);
+  tx.ReserveEventIds(event_ids_hint);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    tx.BeginUnit();
+    for (int run = 1;; ++run) {
+      try {
+        results[i] = batch[i].fn(tx);
+      } catch (const std::exception& e) {
+        spdlog::error("write unit threw: {}", e.what());
+        results[i] = MakeError(ErrorCode::kInternal, "internal error");
+      }
+      if (results[i].ok()) results[i] = tx.FlushLog();
+      // A failed run's queued answers arrive before it is rolled back, so
+      // what they add to its counters is dropped with it.
+      if (!results[i].ok()) (void)conn.Await();
+      if (conn.PipelineFailed()) return abandon();
+      if (results[i].ok() || results[i].code() != ErrorCode::kRetryUnit) break;
+      if (run >= kMaxUnitRuns) {
+        results[i] = MakeError(ErrorCode::kInternal, "write unit asked to run again too often");
+        break;
+      }
+      // kRetryUnit: the run's writes are undone (queued behind them) and
+      // the unit runs again from the same savepoint, like TryBatch does.
+      if (tx.webhooks_changed()) webhook_topics.Clear();
+      tx.EndUnit(false);
+      (void)conn.Exec("ROLLBACK TO SAVEPOINT unit");
+      tx.BeginUnit();
+    }
+    if (!results[i].ok() && tx.webhooks_changed()) webhook_topics.Clear();
+    tx.EndUnit(results[i].ok());
+    (void)conn.Exec(results[i].ok() ? "RELEASE SAVEPOINT unit; SAVEPOINT unit"
+                                    : "ROLLBACK TO SAVEPOINT unit");
+  }
+  // Every queued statement's check must have passed before COMMIT is
+  // queued; the counter rows are then locked for the last round trip only.
+  if (!conn.Await().ok()) return abandon();
+  (void)tx.FlushBatch();
+  std::string commit = "RELEASE SAVEPOINT unit; ";
+  if (tx.inserted_events()) commit += "NOTIFY " + channel + "; ";
+  (void)conn.Exec(commit + "COMMIT");
+  Status committed = conn.ExitPipeline();
+  event_ids_hint = std::max(16, tx.event_ids_used());
+  if (committed.ok()) return true;
+  webhook_topics.Clear();
+  if (conn.Broken()) {
+    // The COMMIT may or may not have happened; the client retries and the
+    // idempotency keys (orderId replay) make that safe.
+    std::fill(results.begin(), results.end(),
+              Unreachable("commit outcome unknown: " + conn.LastError()));
+    batch_failure = results.front();
+    return true;
+  }
+  (void)conn.Exec("ROLLBACK");
+  return false;
+}
+
 void PostgresStore::Impl::NoteOutcome(const Status& outcome) { health.RecordAndLog(outcome, log); }
 
 void PostgresStore::Impl::CommitBatch(std::vector<WriteUnit>& batch) {
   std::vector<Status> results(batch.size());
   bool finished = false;
   batch_failure = OkStatus();
+  bool pipelined = true;
   for (int attempt = 0; attempt < kMaxBatchAttempts && !finished; ++attempt) {
     std::fill(results.begin(), results.end(), OkStatus());
     if (!writer_conn) {
@@ -298,7 +403,21 @@ void PostgresStore::Impl::CommitBatch(std::vector<WriteUnit>& batch) {
       (*writer_conn)->CountInto(&writer_statements);
       writer_pid.store((*writer_conn)->BackendPid(), std::memory_order_relaxed);
     }
-    finished = TryBatch(**writer_conn, batch, results);
+    const std::int64_t before = (*writer_conn)->round_trips();
+    if (pipelined) {
+      finished = TryPipelinedBatch(**writer_conn, batch, results);
+      pipelined = false;
+      if (!finished) {
+        ++writer_replays;
+        writer_round_trips += (*writer_conn)->round_trips() - before;
+        if ((*writer_conn)->Broken()) writer_conn.reset();
+        --attempt;  // the statement-by-statement run follows at once
+        continue;
+      }
+    } else {
+      finished = TryBatch(**writer_conn, batch, results);
+    }
+    writer_round_trips += (*writer_conn)->round_trips() - before;
     // Entries may have been loaded from writes that did not commit.
     if (!finished || !batch_failure.ok()) webhook_topics.Clear();
     // A dead session goes back to the pool, which reconnects it.
@@ -316,7 +435,11 @@ void PostgresStore::Impl::CommitBatch(std::vector<WriteUnit>& batch) {
     }
   }
   bool any_committed = false;
-  for (const auto& r : results) any_committed = any_committed || r.ok();
+  for (const auto& r : results) {
+    any_committed = any_committed || r.ok();
+    writer_units += r.ok() ? 1 : 0;
+  }
+  ++writer_batches;
   // Lost write races say nothing about the database's health.
   if (!batch_failure.ok()) {
     NoteOutcome(batch_failure);
@@ -367,6 +490,13 @@ PostgresStore::~PostgresStore() {
   impl_->queue.Close();
   if (impl_->writer_thread.joinable()) impl_->writer_thread.join();
   impl_->writer_conn.reset();
+  if (impl_->writer_batches > 0) {
+    spdlog::info(
+        "postgresql writer: {} units committed in {} batches ({} run again statement by "
+        "statement), {} round trips ({} on the other connections)",
+        impl_->writer_units, impl_->writer_batches, impl_->writer_replays,
+        impl_->writer_round_trips, impl_->pool_statements.Snapshot().round_trips);
+  }
   if (impl_->listen_thread.joinable()) {
     char byte = 1;
     (void)!::write(impl_->stop_pipe[1], &byte, 1);
