@@ -22,15 +22,19 @@ void OrderCache::Updated(const domain::Order& order,
                          const std::vector<domain::HistoryEntry>& new_history) {
   auto it = orders_.find(Key(order.store_id, order.order_id));
   if (it == orders_.end()) return;
-  domain::Order& cached = it->second;
-  cached.status = order.status;
-  cached.payment_status = order.payment_status;
-  cached.fulfillment_status = order.fulfillment_status;
-  cached.failure_reason = order.failure_reason;
-  cached.tracking_number = order.tracking_number;
-  cached.carrier = order.carrier;
-  cached.updated_at = order.updated_at;
-  cached.history.insert(cached.history.end(), new_history.begin(), new_history.end());
+  ApplyOrderUpdate(order, new_history, it->second);
+}
+
+void ApplyOrderUpdate(const domain::Order& changed,
+                      const std::vector<domain::HistoryEntry>& new_history, domain::Order& into) {
+  into.status = changed.status;
+  into.payment_status = changed.payment_status;
+  into.fulfillment_status = changed.fulfillment_status;
+  into.failure_reason = changed.failure_reason;
+  into.tracking_number = changed.tracking_number;
+  into.carrier = changed.carrier;
+  into.updated_at = changed.updated_at;
+  into.history.insert(into.history.end(), new_history.begin(), new_history.end());
 }
 
 std::optional<std::size_t> OrderCache::HistorySize(const std::string& store_id,

@@ -16,6 +16,12 @@
 
 namespace orderflow::store {
 
+// Copies what UpdateOrder persists (status, sub-statuses, failure reason,
+// tracking, carrier, updated_at) from `changed` into `into`, and appends
+// `new_history`.
+void ApplyOrderUpdate(const domain::Order& changed,
+                      const std::vector<domain::HistoryEntry>& new_history, domain::Order& into);
+
 class OrderCache {
  public:
   const domain::Order* Find(const std::string& store_id, const std::string& order_id) const;

@@ -191,14 +191,18 @@ Status Connection::QueueSent(int sent, Check check, std::string prepared_name) {
   }
   pending_.push_back(Pending{std::move(check), std::move(prepared_name), false});
   if (pending_.size() >= kMaxPending) {
-    CountRoundTrip();
-    if (PQsendFlushRequest(conn_) == 0 || PQflush(conn_) != 0) {
-      PipelineFailure(MakeError(ErrorCode::kUnavailable, "database unreachable: " + LastError()));
-    }
-    Drain();
+    FlushAndDrain();
   }
   if (pipeline_error_) return *pipeline_error_;
   return OkStatus();
+}
+
+void Connection::FlushAndDrain() {
+  CountRoundTrip();
+  if (PQsendFlushRequest(conn_) == 0 || PQflush(conn_) != 0) {
+    PipelineFailure(MakeError(ErrorCode::kUnavailable, "database unreachable: " + LastError()));
+  }
+  Drain();
 }
 
 void Connection::Drain() {
@@ -313,11 +317,7 @@ Status Connection::Exec(const std::string& sql) {
 Status Connection::Await() {
   if (!pipeline_) return OkStatus();
   if (!pending_.empty() && !pipeline_error_) {
-    CountRoundTrip();
-    if (PQsendFlushRequest(conn_) == 0 || PQflush(conn_) != 0) {
-      PipelineFailure(MakeError(ErrorCode::kUnavailable, "database unreachable: " + LastError()));
-    }
-    Drain();
+    FlushAndDrain();
   }
   if (pipeline_error_) return *pipeline_error_;
   return OkStatus();

@@ -151,6 +151,8 @@ class Connection {
   Status QueueSent(int sent, Check check, std::string prepared_name = {});
   // Reads the answers of everything queued (pipeline mode).
   void Drain();
+  // Asks the server for the answers so far (one round trip) and reads them.
+  void FlushAndDrain();
   void PipelineFailure(Error error);
 
   // A queued statement of the pipeline whose answer is still to be read.

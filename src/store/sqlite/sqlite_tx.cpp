@@ -577,15 +577,7 @@ Status SqliteTx::UpdateOrder(const Order& o, domain::OrderStatus previous,
     return MakeError(ErrorCode::kConflict, "order '" + o.order_id + "' is no longer " +
                                                std::string(domain::ToString(previous)));
   }
-  Order& current = w->order;
-  current.status = o.status;
-  current.payment_status = o.payment_status;
-  current.fulfillment_status = o.fulfillment_status;
-  current.failure_reason = o.failure_reason;
-  current.tracking_number = o.tracking_number;
-  current.carrier = o.carrier;
-  current.updated_at = o.updated_at;
-  current.history.insert(current.history.end(), new_history.begin(), new_history.end());
+  ApplyOrderUpdate(o, new_history, w->order);
   orders_.Updated(o, new_history);
   if (previous != o.status) {
     OF_RETURN_IF_ERROR(AddStats(o.store_id, o.created_at, previous, -1, -o.total));
