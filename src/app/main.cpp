@@ -173,6 +173,12 @@ int main(int argc, char** argv) {
   load->add_flag("--end-to-end", load_options.end_to_end,
                  "Wait for every order to finish and report created -> delivered")
       ->envname("ORDERFLOW_LOAD_END_TO_END");
+  load->add_option("--e2e-total", load_options.e2e_total,
+                   "With --end-to-end: orders to wait for in the whole store (several clients "
+                   "loading one store each pass their sum); 0: this client's own")
+      ->envname("ORDERFLOW_LOAD_E2E_TOTAL")
+      ->check(Between(0, kMaxCount))
+      ->capture_default_str();
 
   try {
     app.parse(argc, argv);

@@ -269,7 +269,7 @@ LoadReport RunLoad(const LoadOptions& options,
       std::int64_t terminal = TerminalCount(options, delivered, failed) - terminal0;
       report.e2e_delivered = delivered - delivered0;
       report.e2e_failed = failed - failed0;
-      if (terminal >= report.created) {
+      if (terminal >= std::max(report.created, options.e2e_total)) {
         report.e2e_complete = true;
         break;
       }

@@ -30,6 +30,10 @@ struct LoadOptions {
   double decline_fraction = 0;  // share of orders with tok_chargeDeclined
   bool end_to_end = false;      // wait for terminal states and report e2e
   double e2e_timeout_s = 300;
+  // With end_to_end: the store-wide number of orders to wait for. The
+  // counts are the store's, so when several clients load one store (one per
+  // instance), each must wait for all of them: 0 means this client's own.
+  std::int64_t e2e_total = 0;
 };
 
 struct LoadReport {
