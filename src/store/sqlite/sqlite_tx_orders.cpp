@@ -1,0 +1,166 @@
+// The order side of SqliteTx's unit of work: orders the unit inserts or
+// changes are kept in the unit and written once at its end (FlushOrders),
+// one statement an order and their new history rows in one multi-row
+// insert, however many chained steps moved them.
+
+#include <algorithm>
+
+#include "store/codec.hpp"
+#include "store/sqlite/order_sql.hpp"
+#include "store/sqlite/sqlite_tx.hpp"
+
+namespace orderflow::store::sqlite {
+
+using domain::Order;
+
+SqliteTx::OrderWrite* SqliteTx::FindOrderWrite(const std::string& store_id,
+                                               const std::string& order_id) {
+  for (auto& w : order_writes_) {
+    if (w.order.order_id == order_id && w.order.store_id == store_id) return &w;
+  }
+  return nullptr;
+}
+
+Result<std::int64_t> SqliteTx::NextOrderSeq() {
+  // Like event ids: this writer alone inserts orders into the file.
+  if (next_order_seq_ == 0) {
+    auto s = conn_.Prepare("SELECT COALESCE(MAX(seq), 0) + 1 FROM orders");
+    OF_ASSIGN_OR_RETURN(bool row, s.Step());
+    next_order_seq_ = row ? s.Int(0) : 1;
+  }
+  return next_order_seq_++;
+}
+
+Status SqliteTx::InsertOrder(const Order& o) {
+  // A taken id fails the unit when the row is written (FlushOrders): the
+  // same kConflict, at the end of the unit instead of here.
+  if (FindOrderWrite(o.store_id, o.order_id) != nullptr) {
+    return MakeError(ErrorCode::kConflict, "order '" + o.order_id + "' already exists", "orderId");
+  }
+  OrderWrite w;
+  w.order = o;
+  OF_ASSIGN_OR_RETURN(w.order.seq, NextOrderSeq());
+  w.insert = true;
+  order_writes_.push_back(std::move(w));
+  return AddStats(o.store_id, o.created_at, o.status, 1, o.total);
+}
+
+Status SqliteTx::UpdateOrder(const Order& o, domain::OrderStatus previous,
+                             const std::vector<domain::HistoryEntry>& new_history) {
+  OrderWrite* w = FindOrderWrite(o.store_id, o.order_id);
+  if (w == nullptr) {
+    // What the database holds (one process writes the file, so the unit's
+    // read is still current).
+    Result<Order> read = GetOrder(o.store_id, o.order_id);
+    if (!read.ok() && read.code() == ErrorCode::kNotFound) {
+      return MakeError(ErrorCode::kConflict,
+                       "order '" + o.order_id + "' is not in store '" + o.store_id + "'");
+    }
+    OF_ASSIGN_OR_RETURN(Order stored, std::move(read));
+    OrderWrite fresh;
+    fresh.stored_status = std::string(domain::ToString(stored.status));
+    fresh.stored_payment = stored.payment_status;
+    fresh.stored_fulfillment = stored.fulfillment_status;
+    fresh.stored_history = stored.history.size();
+    fresh.order = std::move(stored);
+    w = &order_writes_.emplace_back(std::move(fresh));
+  }
+  if (w->order.status != previous) {
+    return MakeError(ErrorCode::kConflict, "order '" + o.order_id + "' is no longer " +
+                                               std::string(domain::ToString(previous)));
+  }
+  ApplyOrderUpdate(o, new_history, w->order);
+  orders_.Updated(o, new_history);
+  if (previous != o.status) {
+    OF_RETURN_IF_ERROR(AddStats(o.store_id, o.created_at, previous, -1, -o.total));
+    OF_RETURN_IF_ERROR(AddStats(o.store_id, o.created_at, o.status, 1, o.total));
+  }
+  return OkStatus();
+}
+
+namespace {
+
+// Rows per multi-row history insert (the statement cache holds every shape).
+constexpr std::size_t kHistoryRowsPerInsert = 32;
+
+struct HistoryRow {
+  const Order* order;
+  std::size_t index;
+};
+
+std::string HistoryInsertSql(std::size_t rows) {
+  std::string sql =
+      "INSERT INTO order_history (store_id, order_id, idx, status, detail, at) VALUES ";
+  for (std::size_t r = 0; r < rows; ++r)
+    sql += r == 0 ? "(?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?)";
+  return sql;
+}
+
+}  // namespace
+
+Status SqliteTx::FlushOrders() {
+  if (order_writes_.empty()) return OkStatus();
+  std::vector<HistoryRow> history;
+  for (const OrderWrite& w : order_writes_) {
+    const Order& o = w.order;
+    if (w.insert) {
+      auto s = conn_.Prepare(
+          "INSERT INTO orders (seq, order_id, store_id, customer_name, customer_email, "
+          "customer_key, items, total, currency, status, payment_status, fulfillment_status, "
+          "failure_reason, tracking_number, carrier, payment_token, request_hash, created_at, "
+          "updated_at, email_key, payment_failed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+          "?, ?, ?, ?, ?, ?, ?, ?, CASE WHEN ?11 = 'failed' THEN ?19 END)");
+      s.Bind(1, o.seq).Bind(2, o.order_id).Bind(3, o.store_id).Bind(4, o.customer_name);
+      s.Bind(5, o.customer_email).Bind(6, CustomerKey(o.customer_name));
+      s.Bind(7, EncodeItems(o.items)).Bind(8, o.total).Bind(9, o.currency);
+      s.Bind(10, std::string(domain::ToString(o.status))).Bind(11, o.payment_status);
+      s.Bind(12, o.fulfillment_status).Bind(13, o.failure_reason).Bind(14, o.tracking_number);
+      s.Bind(15, o.carrier).Bind(16, o.payment_token).Bind(17, o.request_hash);
+      s.Bind(18, o.created_at).Bind(19, o.updated_at).Bind(20, CustomerKey(o.customer_email));
+      Status r = s.Run();
+      if (!r.ok() && r.code() == ErrorCode::kConflict) {
+        return MakeError(ErrorCode::kConflict, "order '" + o.order_id + "' already exists",
+                         "orderId");
+      }
+      OF_RETURN_IF_ERROR(r);
+    } else {
+      const std::string status(domain::ToString(o.status));
+      const bool payment =
+          w.stored_payment != o.payment_status || o.payment_status == domain::kPaymentFailed;
+      auto s = conn_.Prepare(UpdateOrderSql(w.stored_status != status, payment,
+                                            w.stored_fulfillment != o.fulfillment_status));
+      s.BindName(":status", status);
+      s.BindName(":payment", o.payment_status).BindName(":fulfillment", o.fulfillment_status);
+      s.BindName(":failure", o.failure_reason).BindName(":tracking", o.tracking_number);
+      s.BindName(":carrier", o.carrier).BindName(":updated", o.updated_at);
+      s.BindName(":order", o.order_id).BindName(":store", o.store_id);
+      s.BindName(":previous", w.stored_status);
+      OF_RETURN_IF_ERROR(s.Run());
+      if (conn_.Changes() == 0) {
+        return MakeError(ErrorCode::kConflict,
+                         "order '" + o.order_id + "' is no longer " + w.stored_status);
+      }
+    }
+    for (std::size_t i = w.insert ? 0 : w.stored_history; i < o.history.size(); ++i) {
+      history.push_back({&o, i});
+    }
+  }
+  for (std::size_t first = 0; first < history.size(); first += kHistoryRowsPerInsert) {
+    const std::size_t n = std::min(kHistoryRowsPerInsert, history.size() - first);
+    auto s = conn_.Prepare(HistoryInsertSql(n));
+    int at = 1;
+    for (std::size_t i = first; i < first + n; ++i) {
+      const Order& o = *history[i].order;
+      const domain::HistoryEntry& h = o.history[history[i].index];
+      s.Bind(at++, o.store_id).Bind(at++, o.order_id);
+      s.Bind(at++, static_cast<std::int64_t>(history[i].index));
+      s.Bind(at++, h.status).Bind(at++, h.detail).Bind(at++, h.at);
+    }
+    OF_RETURN_IF_ERROR(s.Run());
+  }
+  for (const OrderWrite& w : order_writes_) orders_.Put(w.order);
+  order_writes_.clear();
+  return OkStatus();
+}
+
+}  // namespace orderflow::store::sqlite
