@@ -15,7 +15,7 @@ constexpr int kLockSpace = 0x4f46;
 // Second key of the lock that serialises delivery claims.
 constexpr int kClaimLock = 1;
 
-const char* kEventColumns = "id, store_id, order_id, topic, payload, created_at, due_at";
+constexpr const char* kEventColumns = "id, store_id, order_id, topic, payload, created_at, due_at";
 
 Event ReadEvent(const Rows& rows, int r) {
   return Event{rows.Int(r, 0),  rows.Text(r, 1), rows.Text(r, 2), rows.Text(r, 3),

@@ -83,11 +83,11 @@ Status SqliteTx::FlushLog() {
 
 namespace {
 
-const char* kDeliveryColumns =
+constexpr const char* kDeliveryColumns =
     "e.id, e.store_id, e.order_id, e.topic, e.payload, e.created_at, e.due_at, d.step, d.state, "
     "d.attempts, d.next_at, d.last_error, d.updated_at, d.started_at, d.finished_at";
 
-const char* kEventColumns = "id, store_id, order_id, topic, payload, created_at, due_at";
+constexpr const char* kEventColumns = "id, store_id, order_id, topic, payload, created_at, due_at";
 
 Event ReadEvent(const Statement& s) {
   return Event{s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4), s.Int(5), s.Int(6)};

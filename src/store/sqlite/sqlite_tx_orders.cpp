@@ -117,12 +117,11 @@ Status SqliteTx::FlushOrders() {
       s.Bind(12, o.fulfillment_status).Bind(13, o.failure_reason).Bind(14, o.tracking_number);
       s.Bind(15, o.carrier).Bind(16, o.payment_token).Bind(17, o.request_hash);
       s.Bind(18, o.created_at).Bind(19, o.updated_at).Bind(20, CustomerKey(o.customer_email));
-      Status r = s.Run();
-      if (!r.ok() && r.code() == ErrorCode::kConflict) {
+      if (Status r = s.Run(); !r.ok()) {
+        if (r.code() != ErrorCode::kConflict) return r;
         return MakeError(ErrorCode::kConflict, "order '" + o.order_id + "' already exists",
                          "orderId");
       }
-      OF_RETURN_IF_ERROR(r);
     } else {
       const std::string status(domain::ToString(o.status));
       const bool payment =
