@@ -460,6 +460,7 @@ void SqliteTx::Deltas::Add(const Deltas& other) {
 void SqliteTx::BeginUnit() {
   orders_.Clear();
   order_writes_.clear();
+  order_write_index_.clear();
   webhooks_changed_ = false;
   unit_deltas_ = {};
   batch_before_flush_.reset();

@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <tuple>
+#include <unordered_map>
 #include <utility>
 
 #include "store/order_cache.hpp"
@@ -200,6 +201,9 @@ class SqliteTx final : public WriteTx {
     std::size_t stored_history = 0;  // history entries in the database
   };
   std::vector<OrderWrite> order_writes_;
+  // Store id + '\n' + order id -> index in order_writes_ (a unit may write
+  // thousands: `orderflow seed`).
+  std::unordered_map<std::string, std::size_t> order_write_index_;
   std::int64_t next_order_seq_ = 0;  // 0: read MAX(seq) first
   std::vector<BufferedEvent> events_;
   std::vector<BufferedDelivery> deliveries_;

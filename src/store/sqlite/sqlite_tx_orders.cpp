@@ -15,10 +15,8 @@ using domain::Order;
 
 SqliteTx::OrderWrite* SqliteTx::FindOrderWrite(const std::string& store_id,
                                                const std::string& order_id) {
-  for (auto& w : order_writes_) {
-    if (w.order.order_id == order_id && w.order.store_id == store_id) return &w;
-  }
-  return nullptr;
+  auto it = order_write_index_.find(store_id + '\n' + order_id);
+  return it == order_write_index_.end() ? nullptr : &order_writes_[it->second];
 }
 
 Result<std::int64_t> SqliteTx::NextOrderSeq() {
@@ -41,6 +39,7 @@ Status SqliteTx::InsertOrder(const Order& o) {
   w.order = o;
   OF_ASSIGN_OR_RETURN(w.order.seq, NextOrderSeq());
   w.insert = true;
+  order_write_index_[o.store_id + '\n' + o.order_id] = order_writes_.size();
   order_writes_.push_back(std::move(w));
   return AddStats(o.store_id, o.created_at, o.status, 1, o.total);
 }
@@ -63,6 +62,7 @@ Status SqliteTx::UpdateOrder(const Order& o, domain::OrderStatus previous,
     fresh.stored_fulfillment = stored.fulfillment_status;
     fresh.stored_history = stored.history.size();
     fresh.order = std::move(stored);
+    order_write_index_[o.store_id + '\n' + o.order_id] = order_writes_.size();
     w = &order_writes_.emplace_back(std::move(fresh));
   }
   if (w->order.status != previous) {
@@ -159,6 +159,7 @@ Status SqliteTx::FlushOrders() {
   }
   for (const OrderWrite& w : order_writes_) orders_.Put(w.order);
   order_writes_.clear();
+  order_write_index_.clear();
   return OkStatus();
 }
 
