@@ -14,7 +14,7 @@
 
 #include "common/log_limiter.hpp"
 #include "store/commit_health.hpp"
-#include "store/migrations.hpp"
+#include "store/postgres/migrate.hpp"
 #include "store/postgres/pg_tx.hpp"
 #include "store/postgres/pool.hpp"
 #include "store/statement_tally.hpp"
@@ -41,56 +41,6 @@ Error Unreachable(const std::string& why) {
   return MakeError(ErrorCode::kUnavailable, "database unreachable, reconnecting: " + why);
 }
 
-// Runs the pending migrations in one transaction that holds an advisory lock
-// (per schema), so instances starting together migrate once.
-Result<int> ApplyMigrations(Connection& conn, std::string_view secret_key = {}) {
-  OF_RETURN_IF_ERROR(conn.Exec("BEGIN"));
-  auto applied = [&conn, secret_key]() -> Result<int> {
-    OF_ASSIGN_OR_RETURN(
-        pg::Rows locked,
-        conn.Query(
-            "SELECT pg_advisory_xact_lock(20294, hashtext('migrate:' || current_schema()))"));
-    OF_RETURN_IF_ERROR(
-        conn.Exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
-                  "name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"));
-    OF_ASSIGN_OR_RETURN(pg::Rows rows,
-                        conn.Query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
-    int version = static_cast<int>(rows.Int(0, 0));
-    for (const Migration& m : Migrations("postgres")) {
-      if (m.version <= version) continue;
-      Status done = conn.Exec(m.sql);
-      if (!done.ok()) {
-        return MakeError(done.code(),
-                         "migration " + std::string(m.name) + " failed: " + done.error().message);
-      }
-      OF_ASSIGN_OR_RETURN(
-          pg::Rows ins, conn.Query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
-                                   {m.version, m.name}));
-      spdlog::info("applied migration {}", m.name);
-      version = m.version;
-    }
-    OF_RETURN_IF_ERROR(pg::SealWebhookSecrets(conn, secret_key));
-    return version;
-  }();
-  if (!applied.ok()) {
-    (void)conn.Exec("ROLLBACK");
-    return applied;
-  }
-  OF_RETURN_IF_ERROR(conn.Exec("COMMIT"));
-  return applied;
-}
-
-// The applied version without creating anything: 0 when the schema has no
-// schema_migrations table.
-Result<int> ReadVersion(Connection& conn) {
-  OF_ASSIGN_OR_RETURN(pg::Rows table,
-                      conn.Query("SELECT (to_regclass('schema_migrations') IS NOT NULL)::int"));
-  if (table.Int(0, 0) == 0) return 0;
-  OF_ASSIGN_OR_RETURN(pg::Rows rows,
-                      conn.Query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
-  return static_cast<int>(rows.Int(0, 0));
-}
-
 // Connects once, retrying an unreachable server until `wait` has passed.
 Result<std::unique_ptr<Connection>> ConnectPatiently(const PostgresConfig& config) {
   auto deadline = std::chrono::steady_clock::now() + config.startup_wait;
@@ -104,42 +54,6 @@ Result<std::unique_ptr<Connection>> ConnectPatiently(const PostgresConfig& confi
 }
 
 }  // namespace
-
-Result<PostgresConfig> ParsePostgresUrl(const std::string& url) {
-  PostgresConfig config;
-  if (url.rfind("postgresql://", 0) != 0 && url.rfind("postgres://", 0) != 0) {
-    return MakeError(ErrorCode::kValidation, "expected a postgresql:// URL");
-  }
-  std::string base = url;
-  std::string query;
-  if (auto q = url.find('?'); q != std::string::npos) {
-    base = url.substr(0, q);
-    query = url.substr(q + 1);
-  }
-  std::string kept;
-  bool has_timeout = false;
-  std::size_t start = 0;
-  while (start <= query.size() && !query.empty()) {
-    std::size_t end = query.find('&', start);
-    if (end == std::string::npos) end = query.size();
-    std::string param = query.substr(start, end - start);
-    if (param.rfind("pool=", 0) == 0) {
-      std::string n = param.substr(5);
-      if (n.empty() || n.size() > 3 || n.find_first_not_of("0123456789") != std::string::npos ||
-          std::stoi(n) < 1 || std::stoi(n) > 256) {
-        return MakeError(ErrorCode::kValidation, "pool must be a number from 1 to 256");
-      }
-      config.pool = std::stoi(n);
-    } else if (!param.empty()) {
-      if (param.rfind("connect_timeout=", 0) == 0) has_timeout = true;
-      kept += (kept.empty() ? "" : "&") + param;
-    }
-    start = end + 1;
-  }
-  if (!has_timeout) kept += std::string(kept.empty() ? "" : "&") + "connect_timeout=5";
-  config.conninfo = base + "?" + kept;
-  return config;
-}
 
 struct PostgresStore::Impl {
   PostgresConfig config;
@@ -513,8 +427,8 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const PostgresConfig&
   {
     OF_ASSIGN_OR_RETURN(auto first, ConnectPatiently(config));
     OF_ASSIGN_OR_RETURN(impl->schema_version, config.read_only
-                                                  ? ReadVersion(*first)
-                                                  : ApplyMigrations(*first, config.secret_key));
+                                                  ? pg::ReadVersion(*first)
+                                                  : pg::ApplyMigrations(*first, config.secret_key));
     OF_ASSIGN_OR_RETURN(pg::Rows schema, first->Query("SELECT current_schema()"));
     impl->channel = ChannelFor(schema.empty() ? std::string() : schema.Text(0, 0));
   }
@@ -651,7 +565,7 @@ int PostgresStore::SchemaVersion() const { return impl_->schema_version; }
 
 Result<int> MigratePostgres(const PostgresConfig& config) {
   OF_ASSIGN_OR_RETURN(auto conn, ConnectPatiently(config));
-  return ApplyMigrations(*conn);
+  return pg::ApplyMigrations(*conn);
 }
 
 }  // namespace orderflow::store

@@ -469,7 +469,7 @@ void SqliteTx::BeginUnit() {
 }
 
 Status SqliteTx::EndUnit() {
-  OF_RETURN_IF_ERROR(FlushOrders());
+  OF_RETURN_IF_ERROR(FlushOrders(/*unit_ends=*/true));
   OF_RETURN_IF_ERROR(FlushLog());
   batch_deltas_.Add(unit_deltas_);
   unit_deltas_ = {};

@@ -139,7 +139,9 @@ class SqliteTx final : public WriteTx {
   // Writes the orders the unit inserted or changed: one statement an order,
   // whatever the number of steps that changed it, and their new history
   // entries in one multi-row insert.
-  Status FlushOrders();
+  // `unit_ends`: nothing reads the orders again, so they are not kept in
+  // the unit's order cache.
+  Status FlushOrders(bool unit_ends = false);
   struct OrderWrite;
   OrderWrite* FindOrderWrite(const std::string& store_id, const std::string& order_id);
   Result<std::int64_t> NextOrderSeq();

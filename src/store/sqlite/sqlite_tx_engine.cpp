@@ -55,12 +55,12 @@ Status SqliteTx::FlushLog() {
         "INSERT INTO events (id, store_id, order_id, topic, payload, created_at, due_at, "
         "handled)",
         8, n));
-    int at = 1;
     for (std::size_t i = first; i < first + n; ++i) {
       const Event& e = events_[i].event;
-      s.Bind(at++, e.id).Bind(at++, e.store_id).Bind(at++, e.order_id).Bind(at++, e.topic);
-      s.Bind(at++, e.payload).Bind(at++, e.created_at).Bind(at++, e.due_at);
-      s.Bind(at++, events_[i].handled);
+      const int at = static_cast<int>(i - first) * 8;  // the row's parameters follow
+      s.Bind(at + 1, e.id).Bind(at + 2, e.store_id).Bind(at + 3, e.order_id).Bind(at + 4, e.topic);
+      s.Bind(at + 5, e.payload).Bind(at + 6, e.created_at).Bind(at + 7, e.due_at);
+      s.Bind(at + 8, events_[i].handled);
     }
     OF_RETURN_IF_ERROR(s.Run());
   }
@@ -69,11 +69,11 @@ Status SqliteTx::FlushLog() {
     const std::size_t n = std::min(kRowsPerInsert, deliveries_.size() - first);
     auto s = conn_.Prepare(MultiRowInsert(
         "INSERT INTO deliveries (event_id, step, state, attempts, next_at, updated_at)", 6, n));
-    int at = 1;
     for (std::size_t i = first; i < first + n; ++i) {
       const BufferedDelivery& d = deliveries_[i];
-      s.Bind(at++, d.event_id).Bind(at++, d.step).Bind(at++, 0).Bind(at++, 0);
-      s.Bind(at++, d.next_at).Bind(at++, d.updated_at);
+      const int at = static_cast<int>(i - first) * 6;
+      s.Bind(at + 1, d.event_id).Bind(at + 2, d.step).Bind(at + 3, 0).Bind(at + 4, 0);
+      s.Bind(at + 5, d.next_at).Bind(at + 6, d.updated_at);
     }
     OF_RETURN_IF_ERROR(s.Run());
   }
@@ -142,7 +142,10 @@ Result<std::vector<Delivery>> SqliteTx::ListDueDeliveries(TimeMs now, int limit,
                          skipped + " ORDER BY d.next_at, d.event_id LIMIT ?");
   int at = 1;
   s.Bind(at++, now);
-  for (const auto& k : skip) s.Bind(at++, k.step).Bind(at++, k.store_id).Bind(at++, k.store_id);
+  for (const auto& k : skip) {
+    s.Bind(at, k.step).Bind(at + 1, k.store_id).Bind(at + 2, k.store_id);
+    at += 3;
+  }
   s.Bind(at, limit);
   return QueryDeliveries(s);
 }

@@ -98,7 +98,7 @@ std::string HistoryInsertSql(std::size_t rows) {
 
 }  // namespace
 
-Status SqliteTx::FlushOrders() {
+Status SqliteTx::FlushOrders(bool unit_ends) {
   if (order_writes_.empty()) return OkStatus();
   std::vector<HistoryRow> history;
   for (const OrderWrite& w : order_writes_) {
@@ -147,17 +147,19 @@ Status SqliteTx::FlushOrders() {
   for (std::size_t first = 0; first < history.size(); first += kHistoryRowsPerInsert) {
     const std::size_t n = std::min(kHistoryRowsPerInsert, history.size() - first);
     auto s = conn_.Prepare(HistoryInsertSql(n));
-    int at = 1;
     for (std::size_t i = first; i < first + n; ++i) {
       const Order& o = *history[i].order;
       const domain::HistoryEntry& h = o.history[history[i].index];
-      s.Bind(at++, o.store_id).Bind(at++, o.order_id);
-      s.Bind(at++, static_cast<std::int64_t>(history[i].index));
-      s.Bind(at++, h.status).Bind(at++, h.detail).Bind(at++, h.at);
+      const int at = static_cast<int>(i - first) * 6;  // the row's parameters follow
+      s.Bind(at + 1, o.store_id).Bind(at + 2, o.order_id);
+      s.Bind(at + 3, static_cast<std::int64_t>(history[i].index));
+      s.Bind(at + 4, h.status).Bind(at + 5, h.detail).Bind(at + 6, h.at);
     }
     OF_RETURN_IF_ERROR(s.Run());
   }
-  for (const OrderWrite& w : order_writes_) orders_.Put(w.order);
+  if (!unit_ends) {
+    for (const OrderWrite& w : order_writes_) orders_.Put(w.order);
+  }
   order_writes_.clear();
   order_write_index_.clear();
   return OkStatus();
