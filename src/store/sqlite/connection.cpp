@@ -102,7 +102,21 @@ std::string Statement::Text(int col) const {
                      static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)));
 }
 
+namespace {
+
+// Library-wide settings, applied before SQLite initialises (later calls are
+// refused with SQLITE_MISUSE and change nothing). Memory statistics take a
+// process-wide mutex around every sqlite3_malloc: the writer and the readers
+// contended on it (4% of the writer's time), and nothing reads the figures.
+void ConfigureLibrary() {
+  static const int configured = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  (void)configured;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, bool read_only) {
+  ConfigureLibrary();
   sqlite3* db = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
   if (!read_only) flags |= SQLITE_OPEN_CREATE;

@@ -138,8 +138,12 @@ struct SqliteStore::Impl {
   LogLimiter log{clock};
   CommitHealth health{clock};
   std::unique_ptr<WalCheckpointer> checkpointer;  // used by the writer thread only
-  // One process owns the file, so entries never age.
+  // Entries never age: the writer owns the file's writes, and a batch that
+  // finds the file changed by another process (an `orderflow store` command
+  // run beside the server) starts with empty caches (SeeOtherWriters).
   store::WebhookTopicCache webhook_topics{clock, 0};
+  store::StoreInfoCache store_infos{clock, 0};
+  std::int64_t data_version = -1;  // used by the writer thread only
 
   std::mutex readers_mu;
   std::condition_variable readers_cv;
@@ -148,6 +152,10 @@ struct SqliteStore::Impl {
   void WriterLoop();
   // True when the batch committed.
   bool CommitBatch(std::vector<WriteUnit>& batch);
+  // Clears the caches when another connection committed to the file since
+  // the writer last looked (PRAGMA data_version); runs inside the batch's
+  // write transaction, so nothing else can commit until it ends.
+  Status SeeOtherWriters();
   // Records the outcome of a batch for readiness; logs failures (rate
   // limited) and the first success after them.
   void NoteOutcome(const Status& outcome);
@@ -176,11 +184,28 @@ void SqliteStore::Impl::WriterLoop() {
   }
 }
 
+Status SqliteStore::Impl::SeeOtherWriters() {
+  auto s = writer->Prepare("PRAGMA data_version");
+  OF_ASSIGN_OR_RETURN(bool row, s.Step());
+  const std::int64_t version = row ? s.Int(0) : -1;
+  OF_RETURN_IF_ERROR(s.Run());
+  if (version != data_version) {
+    webhook_topics.Clear();
+    store_infos.Clear();
+    data_version = version;
+  }
+  return OkStatus();
+}
+
 void SqliteStore::Impl::NoteOutcome(const Status& outcome) { health.RecordAndLog(outcome, log); }
 
 bool SqliteStore::Impl::CommitBatch(std::vector<WriteUnit>& batch) {
   std::vector<Status> results(batch.size());
   Status begun = writer->Prepare("BEGIN IMMEDIATE").Run();
+  if (begun.ok()) {
+    begun = SeeOtherWriters();
+    if (!begun.ok()) (void)writer->Exec("ROLLBACK");
+  }
   if (!begun.ok()) {
     NoteOutcome(
         MakeError(ErrorCode::kUnavailable, "cannot begin a write: " + begun.error().message));
@@ -192,7 +217,7 @@ bool SqliteStore::Impl::CommitBatch(std::vector<WriteUnit>& batch) {
   // commit that wrote nothing proves nothing about the disk.
   Status storage;
   bool wrote = false;
-  SqliteTx tx(*writer, config.secret_key, &webhook_topics);
+  SqliteTx tx(*writer, config.secret_key, &webhook_topics, &store_infos);
   // Each unit runs in its own savepoint so that a failing unit rolls back
   // alone. The statements are prepared once (sqlite3_exec would re-parse).
   for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -243,6 +268,7 @@ bool SqliteStore::Impl::CommitBatch(std::vector<WriteUnit>& batch) {
     const std::string why = sqlite3_errmsg(writer->raw());
     (void)writer->Exec("ROLLBACK");
     webhook_topics.Clear();
+    store_infos.Clear();
     for (auto& r : results) {
       if (r.ok()) {
         r = MakeError(ErrorCode::kUnavailable, "commit failed (" + why + "); nothing was written");

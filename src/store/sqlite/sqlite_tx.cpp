@@ -98,12 +98,22 @@ domain::Notification ReadNotification(const Statement& s) {
 }  // namespace
 
 Result<domain::StoreInfo> SqliteTx::GetStore(const std::string& store_id) {
+  if (store_infos_ != nullptr) {
+    if (auto cached = store_infos_->Find(store_id)) return std::move(*cached);
+  }
   auto s =
       conn_.Prepare(std::string("SELECT ") + kStoreColumns + " FROM stores WHERE store_id = ?");
   s.Bind(1, store_id);
   OF_ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return NotFound("store '" + store_id + "'");
-  return ReadStore(s);
+  domain::StoreInfo store = ReadStore(s);
+  if (store_infos_ != nullptr) store_infos_->Put(store_id, store);
+  return store;
+}
+
+void SqliteTx::StoreChanged(const std::string& store_id) {
+  stores_changed_ = true;
+  if (store_infos_ != nullptr) store_infos_->Forget(store_id);
 }
 
 Result<std::vector<domain::StoreInfo>> SqliteTx::ListStores() {
@@ -322,6 +332,7 @@ Result<std::int64_t> SqliteTx::CountUnreadNotifications(const std::string& store
 }
 
 Status SqliteTx::InsertStore(const domain::StoreInfo& st) {
+  StoreChanged(st.store_id);
   auto s = conn_.Prepare(std::string("INSERT INTO stores (") + kStoreColumns +
                          ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
   s.Bind(1, st.store_id).Bind(2, st.name).Bind(3, st.color).Bind(4, st.currency);
@@ -335,6 +346,7 @@ Status SqliteTx::InsertStore(const domain::StoreInfo& st) {
 }
 
 Status SqliteTx::UpdateStore(const domain::StoreInfo& st) {
+  StoreChanged(st.store_id);
   auto s = conn_.Prepare(
       "UPDATE stores SET name = ?, color = ?, currency = ?, api_key_hash = ?, rate_limit = ?, "
       "burst = ?, settings = ? WHERE store_id = ?");
@@ -462,6 +474,7 @@ void SqliteTx::BeginUnit() {
   order_writes_.clear();
   order_write_index_.clear();
   webhooks_changed_ = false;
+  stores_changed_ = false;
   unit_deltas_ = {};
   batch_before_flush_.reset();
   events_.clear();
@@ -481,6 +494,7 @@ void SqliteTx::AbortUnit() {
   // The savepoint's rollback undoes what FlushDeltas wrote early.
   if (batch_before_flush_) batch_deltas_ = std::move(*batch_before_flush_);
   if (webhooks_changed_ && webhook_topics_ != nullptr) webhook_topics_->Clear();
+  if (stores_changed_ && store_infos_ != nullptr) store_infos_->Clear();
   BeginUnit();
 }
 

@@ -19,10 +19,14 @@ class SqliteTx final : public WriteTx {
  public:
   // `secret_key` seals webhook secrets (empty: kept as given); it must
   // outlive the transaction.
-  // `webhook_topics` (may be null: no cache) must outlive the transaction.
+  // The caches (may be null: none) must outlive the transaction.
   explicit SqliteTx(Connection& conn, std::string_view secret_key = {},
-                    WebhookTopicCache* webhook_topics = nullptr)
-      : conn_(conn), secret_key_(secret_key), webhook_topics_(webhook_topics) {}
+                    WebhookTopicCache* webhook_topics = nullptr,
+                    StoreInfoCache* store_infos = nullptr)
+      : conn_(conn),
+        secret_key_(secret_key),
+        webhook_topics_(webhook_topics),
+        store_infos_(store_infos) {}
 
   Result<domain::StoreInfo> GetStore(const std::string& store_id) override;
   Result<std::vector<domain::StoreInfo>> ListStores() override;
@@ -128,6 +132,9 @@ class SqliteTx final : public WriteTx {
   Status EndBatch();
 
  private:
+  // A unit wrote the store's row: the cached copy goes now, and everything
+  // cached goes if the unit rolls back.
+  void StoreChanged(const std::string& store_id);
   Status AddStats(const std::string& store_id, TimeMs created_at, domain::OrderStatus status,
                   std::int64_t orders, domain::Cents amount);
   Status AddCounter(const std::string& store_id, const std::string& name, std::int64_t delta);
@@ -158,6 +165,8 @@ class SqliteTx final : public WriteTx {
   std::string_view secret_key_;
   WebhookTopicCache* webhook_topics_;
   bool webhooks_changed_ = false;  // in this unit
+  StoreInfoCache* store_infos_;
+  bool stores_changed_ = false;  // in this unit
   OrderCache orders_;
   // Counter and hourly-stats changes of the unit, written once at its end: a
   // unit that chains steps moves the same few rows many times.

@@ -80,6 +80,37 @@ TYPED_TEST(CatalogueConformance, StoreInsertConflictsAndUpdateAndNotFound) {
       ErrorCode::kNotFound);
 }
 
+// The writer keeps stores in memory (SqliteTx, StoreInfoCache): what its
+// units read must still follow every committed change, including one made
+// by another connection (the CLI beside a server), and never a rolled-back
+// one.
+TYPED_TEST(CatalogueConformance, WriteUnitsReadCommittedStoreChangesOnly) {
+  auto name_in_unit = [this] {
+    auto a = WriteValue(this->store(), [](WriteTx& tx) { return tx.GetStore("A"); });
+    return a.ok() ? a->name : "error: " + a.error().message;
+  };
+  EXPECT_EQ(name_in_unit(), "Store A");
+  StoreInfo renamed = MakeStore("A");
+  renamed.name = "Renamed";
+  ASSERT_TRUE(WriteSync(this->store(), [&](WriteTx& tx) { return tx.UpdateStore(renamed); }).ok());
+  EXPECT_EQ(name_in_unit(), "Renamed");
+
+  Status failed = WriteSync(this->store(), [&](WriteTx& tx) -> Status {
+    StoreInfo doomed = renamed;
+    doomed.name = "Rolled back";
+    OF_RETURN_IF_ERROR(tx.UpdateStore(doomed));
+    OF_ASSIGN_OR_RETURN(StoreInfo inside, tx.GetStore("A"));
+    EXPECT_EQ(inside.name, "Rolled back") << "a unit reads its own change";
+    return MakeError(ErrorCode::kConflict, "the unit fails after the change");
+  });
+  EXPECT_EQ(failed.code(), ErrorCode::kConflict);
+  EXPECT_EQ(name_in_unit(), "Renamed");
+
+  EXPECT_EQ(this->QueryInt("UPDATE stores SET name = 'Elsewhere' WHERE store_id = 'A' RETURNING 1"),
+            1);
+  EXPECT_EQ(name_in_unit(), "Elsewhere");
+}
+
 // --- products --------------------------------------------------------------
 
 TYPED_TEST(CatalogueConformance, InitialStockIsRecordedAsARestockMovement) {
