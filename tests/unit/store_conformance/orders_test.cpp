@@ -391,5 +391,45 @@ TYPED_TEST(OrdersConformance, CountCustomerFailedPaymentsUsesTheFailureTime) {
   EXPECT_EQ(count("Nobody", 0), 0);
 }
 
+// The fraud guard counts inside the intake's unit: the unit's own new and
+// changed orders count as if already written.
+TYPED_TEST(OrdersConformance, CustomerCountsInsideAUnitIncludeItsOwnWrites) {
+  this->AddOrder(MakeOrder("A", OrderId(1), "Eve", kNow - 2 * kHour));
+  this->AddOrder(MakeOrder("A", OrderId(2), "Eve", kNow - 10));
+  Order stored = this->GetOrder("A", OrderId(2));
+  std::vector<std::int64_t> seen;
+  Status s = WriteSync(this->store(), [&](WriteTx& tx) -> Status {
+    auto note = [&]() -> Status {
+      OF_ASSIGN_OR_RETURN(std::int64_t orders, tx.CountCustomerOrders("A", "eve", kNow - kHour));
+      OF_ASSIGN_OR_RETURN(std::int64_t failed,
+                          tx.CountCustomerFailedPayments("A", "EVE", kNow - kDay));
+      seen.push_back(orders);
+      seen.push_back(failed);
+      return OkStatus();
+    };
+    OF_RETURN_IF_ERROR(note());
+    OF_RETURN_IF_ERROR(tx.InsertOrder(MakeOrder("A", OrderId(3), "Eve", kNow)));
+    OF_RETURN_IF_ERROR(tx.InsertOrder(MakeOrder("A", OrderId(4), "Bob", kNow)));
+    OF_RETURN_IF_ERROR(tx.InsertOrder(MakeOrder("B", OrderId(5), "Eve", kNow)));
+    Order failed_new = MakeOrder("A", OrderId(6), "Eve", kNow - 2 * kHour);
+    failed_new.status = OrderStatus::kFailed;
+    failed_new.payment_status = "failed";
+    failed_new.updated_at = kNow;
+    OF_RETURN_IF_ERROR(tx.InsertOrder(failed_new));
+    OF_RETURN_IF_ERROR(note());
+    Order failing = stored;
+    failing.status = OrderStatus::kFailed;
+    failing.payment_status = "failed";
+    failing.updated_at = kNow;
+    OF_RETURN_IF_ERROR(tx.UpdateOrder(failing, OrderStatus::kPending,
+                                      {HistoryEntry{"PAYMENT_FAILED", kNow, "declined"}}));
+    return note();
+  });
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  // Before: orders 1 (too old) and 2; no failures. Then 3 joins the hour
+  // and 6 (created earlier) counts as a failure; then 2's failure too.
+  EXPECT_EQ(seen, (std::vector<std::int64_t>{1, 0, 2, 1, 2, 2}));
+}
+
 }  // namespace
 }  // namespace orderflow::store::conformance
