@@ -70,8 +70,8 @@ Status IntakeOrder(store::WriteTx& tx, const engine::Flow& flow, const domain::O
                          "order '" + order_id + "' exists with a different request", "orderId");
       }
       out.status = 200;
+      out.replay = true;
       out.order = std::move(existing).value();
-      out.body = render(out.order, true);
       return OkStatus();
     }
     if (existing.code() != ErrorCode::kNotFound) return existing.error();
@@ -104,9 +104,9 @@ Status IntakeOrder(store::WriteTx& tx, const engine::Flow& flow, const domain::O
   out.emitted = st.TakeEmitted();
 
   out.status = 201;
-  out.body = render(order, false);
   out.created = true;
   if (!idempotency_key.empty()) {
+    out.body = render(order, false);
     OF_RETURN_IF_ERROR(tx.PutIdempotency(
         store_id, idempotency_key, store::IdempotencyRecord{request_hash, 201, out.body, now}));
   }

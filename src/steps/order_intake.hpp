@@ -18,14 +18,19 @@ namespace orderflow::steps {
 
 struct IntakeOutcome {
   int status = 201;  // 201 created, 200 replay of an existing orderId, or a stored status
-  std::string body;  // response body
+  // The response body when the unit had to render it (a stored
+  // Idempotency-Key response); empty otherwise: the caller renders `order`
+  // after the commit, off the writer thread.
+  std::string body;
+  bool replay = false;  // `order` existed already (200)
   bool created = false;
   domain::Order order;  // the created or existing order (empty for an Idempotency-Key replay)
   std::vector<engine::EmittedEvent> emitted;  // order.created, when created
   std::vector<store::Delivery> chained;       // deliveries the caller chained into the unit
 };
 
-// Renders the response body for an order; `replay` is true for 200.
+// Renders the response body for an order; `replay` is true for 200. Called
+// inside the unit only for an Idempotency-Key, whose response is stored.
 using RenderOrder = std::function<std::string(const domain::Order& order, bool replay)>;
 
 // Runs inside a write unit. Errors: kConflict (orderId or Idempotency-Key

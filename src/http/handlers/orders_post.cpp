@@ -62,6 +62,7 @@ void HandleOrderPost(Services& services, Request& request, Respond respond) {
       },
       [&services, respond = std::move(respond), outcome, store_id](Status s) mutable {
         if (!s.ok()) return RespondError(respond, s.error());
+        if (outcome->body.empty()) outcome->body = RenderOrder(outcome->order, outcome->replay);
         if (services.engine != nullptr) services.engine->ReportChained(outcome->chained);
         if (outcome->created) {
           const domain::Order& o = outcome->order;
