@@ -163,6 +163,7 @@ Result<std::vector<Product>> SqliteTx::ListProducts(const std::string& store_id)
 Result<std::vector<StockMovement>> SqliteTx::ListMovements(const std::string& store_id,
                                                            const std::string& product_id,
                                                            int limit) {
+  OF_RETURN_IF_ERROR(FlushBatchRows());
   auto s = conn_.Prepare(
       "SELECT id, store_id, product_id, kind, stock_delta, reserved_delta, order_id, note, at "
       "FROM stock_movements WHERE store_id = ? AND product_id = ? ORDER BY id DESC LIMIT ?");
@@ -191,6 +192,7 @@ Result<std::vector<StockMovement>> SqliteTx::ListMovements(const std::string& st
 
 Result<std::pair<std::int64_t, std::int64_t>> SqliteTx::LedgerTotals(
     const std::string& store_id, const std::string& product_id) {
+  OF_RETURN_IF_ERROR(FlushBatchRows());
   auto s = conn_.Prepare(
       "SELECT COALESCE(SUM(stock_delta), 0), COALESCE(SUM(reserved_delta), 0) "
       "FROM stock_movements WHERE store_id = ? AND product_id = ?");
@@ -332,6 +334,7 @@ Result<std::optional<IdempotencyRecord>> SqliteTx::GetIdempotency(const std::str
 }
 
 Result<NotificationPage> SqliteTx::ListNotifications(const NotificationFilter& f) {
+  OF_RETURN_IF_ERROR(FlushBatchRows());
   std::string sql =
       std::string("SELECT ") + kNotificationColumns + " FROM notifications WHERE store_id = :store";
   if (f.unread_only) sql += " AND read = 0";
@@ -467,14 +470,8 @@ Result<Product> SqliteTx::ApplyMovement(const StockMovement& m) {
             p.product_name + "': stock " + std::to_string(p.stock) + ", reserved " +
             std::to_string(p.reserved));
   }
-  auto ins = conn_.Prepare(
-      "INSERT INTO stock_movements (store_id, product_id, kind, stock_delta, reserved_delta, "
-      "order_id, note, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-  ins.Bind(1, m.store_id).Bind(2, m.product_id).Bind(3, ToString(m.kind)).Bind(4, m.stock_delta);
-  ins.Bind(5, m.reserved_delta).Bind(6, m.order_id).Bind(7, m.note).Bind(8, m.at);
-  Product after = ReadProduct(s);
-  OF_RETURN_IF_ERROR(ins.Run());
-  return after;
+  movements_.Add(m);
+  return ReadProduct(s);
 }
 
 Status SqliteTx::AddStats(const std::string& store_id, TimeMs created_at,
@@ -511,6 +508,8 @@ void SqliteTx::BeginUnit() {
   batch_before_flush_.reset();
   events_.clear();
   deliveries_.clear();
+  notifications_.BeginUnit();
+  movements_.BeginUnit();
 }
 
 Status SqliteTx::EndUnit() {
@@ -519,6 +518,8 @@ Status SqliteTx::EndUnit() {
   batch_deltas_.Add(unit_deltas_);
   unit_deltas_ = {};
   batch_before_flush_.reset();
+  notifications_.EndUnit();
+  movements_.EndUnit();
   return OkStatus();
 }
 
@@ -527,10 +528,13 @@ void SqliteTx::AbortUnit() {
   if (batch_before_flush_) batch_deltas_ = std::move(*batch_before_flush_);
   if (webhooks_changed_ && webhook_topics_ != nullptr) webhook_topics_->Clear();
   if (stores_changed_ && store_infos_ != nullptr) store_infos_->Clear();
+  notifications_.AbortUnit();
+  movements_.AbortUnit();
   BeginUnit();
 }
 
 Status SqliteTx::EndBatch() {
+  OF_RETURN_IF_ERROR(FlushBatchRows());
   Status s = WriteDeltas();
   batch_deltas_ = {};
   return s;
@@ -590,18 +594,13 @@ Status SqliteTx::CompleteIdempotency(const std::string& store_id, const std::str
 }
 
 Status SqliteTx::InsertNotification(const domain::Notification& n) {
-  auto s = conn_.Prepare(
-      "INSERT INTO notifications (notification_id, store_id, order_id, type, title, message, "
-      "read, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-  s.Bind(1, n.notification_id).Bind(2, n.store_id).Bind(3, n.order_id);
-  s.Bind(4, domain::ToString(n.type)).Bind(5, n.title).Bind(6, n.message);
-  s.Bind(7, n.read ? 1 : 0).Bind(8, n.created_at);
-  OF_RETURN_IF_ERROR(s.Run());
+  notifications_.Add(n);
   if (!n.read) return AddCounter(n.store_id, "unread_alerts", 1);
   return OkStatus();
 }
 
 Status SqliteTx::MarkNotificationRead(const std::string& store_id, const std::string& id) {
+  OF_RETURN_IF_ERROR(FlushBatchRows());
   auto s = conn_.Prepare(
       "UPDATE notifications SET read = 1 WHERE store_id = ? AND notification_id = ? AND read = 0");
   s.Bind(1, store_id).Bind(2, id);
@@ -615,6 +614,7 @@ Status SqliteTx::MarkNotificationRead(const std::string& store_id, const std::st
 }
 
 Result<std::int64_t> SqliteTx::MarkAllNotificationsRead(const std::string& store_id) {
+  OF_RETURN_IF_ERROR(FlushBatchRows());
   OF_RETURN_IF_ERROR(FlushDeltas());
   auto s = conn_.Prepare("UPDATE notifications SET read = 1 WHERE store_id = ? AND read = 0");
   s.Bind(1, store_id);

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "store/order_cache.hpp"
+#include "store/sqlite/batch_rows.hpp"
 #include "store/sqlite/connection.hpp"
 #include "store/store.hpp"
 #include "store/webhook_topic_cache.hpp"
@@ -143,6 +144,9 @@ class SqliteTx final : public WriteTx {
   Status WriteDeltas();
   // Writes the unit's buffered events and deliveries (multi-row inserts).
   Status FlushLog();
+  // Writes the batch's buffered notifications and stock movements
+  // (multi-row inserts); before any statement that reads those tables.
+  Status FlushBatchRows();
   // Writes the orders the unit inserted or changed: one statement an order,
   // whatever the number of steps that changed it, and their new history
   // entries in one multi-row insert.
@@ -218,6 +222,8 @@ class SqliteTx final : public WriteTx {
   std::int64_t next_order_seq_ = 0;  // 0: read MAX(seq) first
   std::vector<BufferedEvent> events_;
   std::vector<BufferedDelivery> deliveries_;
+  BatchRows<domain::Notification> notifications_;
+  BatchRows<StockMovement> movements_;
   std::int64_t next_event_id_ = 0;  // 0: read MAX(id) first
 };
 

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "store/codec.hpp"
+#include "store/sqlite/multi_row_insert.hpp"
 #include "store/sqlite/sqlite_tx.hpp"
 
 namespace orderflow::store::sqlite {
@@ -29,24 +30,6 @@ Result<std::int64_t> SqliteTx::InsertEvent(const Event& e, const std::vector<std
   for (const auto& step : steps) deliveries_.push_back({id, step, e.due_at, e.created_at});
   return id;
 }
-
-namespace {
-
-// "INSERT INTO table (columns) VALUES (?, …), (?, …)…" for `rows` rows.
-std::string MultiRowInsert(const char* head, int columns, std::size_t rows) {
-  std::string row = "(";
-  for (int c = 0; c < columns; ++c) row += c == 0 ? "?" : ", ?";
-  row += ")";
-  std::string sql = head;
-  for (std::size_t r = 0; r < rows; ++r) sql += (r == 0 ? " VALUES " : ", ") + row;
-  return sql;
-}
-
-// Rows per statement: enough to write a unit's log in one or two, few
-// enough that the statement cache holds every shape.
-constexpr std::size_t kRowsPerInsert = 32;
-
-}  // namespace
 
 Status SqliteTx::FlushLog() {
   for (std::size_t first = 0; first < events_.size(); first += kRowsPerInsert) {

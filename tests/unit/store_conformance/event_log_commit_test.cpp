@@ -94,7 +94,15 @@ TYPED_TEST(EventLogCommitConformance, FailingUnitIsRolledBackAloneInsideAGroupCo
           OF_RETURN_IF_ERROR(tx.InsertOrder(MakeOrder("A", OrderId(i), "Ada", kNow + i)));
           OF_RETURN_IF_ERROR(
               tx.InsertNotification(MakeNotification("A", "n" + std::to_string(i), kNow)));
-          if (i == kFailing) return MakeError(ErrorCode::kConflict, "unit failed after writing");
+          if (i == kFailing) {
+            // A read of the batch's notifications, inside the unit that then
+            // fails: it sees the earlier units' and its own (the SQLite writer
+            // holds them until COMMIT and must write them out first), and
+            // the rollback must not take the earlier units' with it.
+            OF_ASSIGN_OR_RETURN(NotificationPage page, tx.ListNotifications(NF("A").Limit(500)));
+            EXPECT_EQ(page.items.size(), static_cast<std::size_t>(i + 1));
+            return MakeError(ErrorCode::kConflict, "unit failed after writing");
+          }
           if (i == kThrowing) throw std::runtime_error("unit threw after writing");
           return OkStatus();
         },
