@@ -20,7 +20,7 @@ struct IntakeOutcome {
   int status = 201;  // 201 created, 200 replay of an existing orderId, or a stored status
   // The response body when the unit had to render it (a stored
   // Idempotency-Key response); empty otherwise: the caller renders `order`
-  // after the commit, off the writer thread.
+  // after the commit, off the store's writer thread.
   std::string body;
   bool replay = false;  // `order` existed already (200)
   bool created = false;

@@ -62,18 +62,22 @@ void HandleOrderPost(Services& services, Request& request, Respond respond) {
       },
       [&services, respond = std::move(respond), outcome, store_id](Status s) mutable {
         if (!s.ok()) return RespondError(respond, s.error());
-        if (outcome->body.empty()) outcome->body = RenderOrder(outcome->order, outcome->replay);
         if (services.engine != nullptr) services.engine->ReportChained(outcome->chained);
-        if (outcome->created) {
-          const domain::Order& o = outcome->order;
-          LogOrder(spdlog::level::info, o.order_id, "order {} accepted in store {}: {} line(s), {}",
-                   o.order_id, store_id, o.items.size(),
-                   domain::FormatCents(o.total) + " " + o.currency);
-          if (services.changes != nullptr) {
-            services.changes->OnChange(store_id, "order", outcome->body);
+        // This runs on the store's writer thread, which every unit of work
+        // waits for: rendering, logging and the live feed go to the pool.
+        services.blocking.Post([&services, respond = std::move(respond), outcome, store_id] {
+          if (outcome->body.empty()) outcome->body = RenderOrder(outcome->order, outcome->replay);
+          if (outcome->created) {
+            const domain::Order& o = outcome->order;
+            LogOrder(spdlog::level::info, o.order_id,
+                     "order {} accepted in store {}: {} line(s), {}", o.order_id, store_id,
+                     o.items.size(), domain::FormatCents(o.total) + " " + o.currency);
+            if (services.changes != nullptr) {
+              services.changes->OnChange(store_id, "order", outcome->body);
+            }
           }
-        }
-        respond(JsonResponse(outcome->status, std::move(outcome->body)));
+          respond(JsonResponse(outcome->status, std::move(outcome->body)));
+        });
       });
 }
 
