@@ -88,6 +88,8 @@ eval "$(python3 scripts/db_statements.py "${DELIVERED:-0}" \
 echo "   SQL statements per delivered order (writer connection; all connections):"
 echo "   writes $STMT_WRITER_WRITE ($STMT_ALL_WRITE), reads $STMT_WRITER_READ ($STMT_ALL_READ)," \
   "transaction control $STMT_WRITER_TX_CONTROL ($STMT_ALL_TX_CONTROL), other $STMT_ALL_OTHER"
+echo "   group commits: $ORDERS_PER_COMMIT delivered orders and $PAGES_PER_COMMIT pages written per commit," \
+  "$STMT_WRITER_PAGES_WRITTEN pages per delivered order"
 
 kill "$(cat "$WORK/e2e.log.pid")"
 
@@ -199,13 +201,16 @@ committed; delays 0.
 | SQL write statements per delivered order, writer (all connections) | $STMT_WRITER_WRITE ($STMT_ALL_WRITE) | ≤ 25 (issue 13) |
 | SQL read statements per delivered order, writer (all connections) | $STMT_WRITER_READ ($STMT_ALL_READ) | |
 | transaction-control statements per delivered order, writer (all connections) | $STMT_WRITER_TX_CONTROL ($STMT_ALL_TX_CONTROL) | ≤ 6 (issue 13) |
+| database pages written per group commit (per delivered order) | $PAGES_PER_COMMIT ($STMT_WRITER_PAGES_WRITTEN), $ORDERS_PER_COMMIT delivered orders per commit | |
 
 Statements are counted in the store (\`orderflow_db_statements_total\` on
 \`/metrics\`, scraped before and after the end-to-end run; one per execution,
 by kind: INSERT/UPDATE/DELETE/upsert, SELECT, BEGIN/COMMIT/SAVEPOINT/RELEASE/
 ROLLBACK). The writer connection runs every unit of work; the other
 connections serve reads, the dispatcher's polling and the load generator's
-progress checks.
+progress checks. Pages are those the writer's commits wrote to the WAL
+(\`orderflow_db_pages_written_total\`, SQLite's SQLITE_DBSTATUS_CACHE_WRITE
+read after each commit): each is a 4 KiB frame the commit's fsync pays for.
 
 ## At $SCALE_ORDERS orders
 

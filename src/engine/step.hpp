@@ -22,8 +22,9 @@
 namespace orderflow::engine {
 
 struct EmitOptions {
-  std::string store_id;       // default: the cause's store
-  std::string order_id;       // default: the cause's order
+  // Initialised so that designated initialisers may leave them out.
+  std::string store_id{};     // default: the cause's store
+  std::string order_id{};     // default: the cause's order
   std::int64_t delay_ms = 0;  // > 0: a durable timer, delivered no earlier than now + delay
   // A store-level event outside its order's sequence: the engine neither
   // waits for nor holds up the order's other events (webhook sends).

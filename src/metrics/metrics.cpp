@@ -253,6 +253,15 @@ Result<std::string> Metrics::Scrape() {
                static_cast<double>(kinds->other));
     AddCounter(round_trips, {{"connection", connection}}, static_cast<double>(kinds->round_trips));
   }
+  auto commits =
+      Family("orderflow_db_commits_total",
+             "Group commits of the writer (a batch of units of work each)", MetricType::Counter);
+  AddCounter(commits, {{"connection", "writer"}}, static_cast<double>(counted.writer.commits));
+  auto pages = Family("orderflow_db_pages_written_total",
+                      "Database pages the writer's commits wrote (SQLite, to the write-ahead "
+                      "log; 0 on PostgreSQL)",
+                      MetricType::Counter);
+  AddCounter(pages, {{"connection", "writer"}}, static_cast<double>(counted.writer.pages_written));
 
   auto wal =
       Family("orderflow_db_wal_bytes",
@@ -276,8 +285,9 @@ Result<std::string> Metrics::Scrape() {
            std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
 
   std::vector<MetricFamily> families = registry_->Collect();
-  for (auto* f : {&depth, &retrying, &dead_letters, &lag, &in_flight, &orders, &db, &db_read, &sse,
-                  &statements, &round_trips, &resident, &virt, &start_time, &uptime}) {
+  for (auto* f :
+       {&depth, &retrying, &dead_letters, &lag, &in_flight, &orders, &db, &db_read, &sse,
+        &statements, &round_trips, &commits, &pages, &resident, &virt, &start_time, &uptime}) {
     families.push_back(std::move(*f));
   }
   if (!wal.metric.empty()) families.push_back(std::move(wal));

@@ -49,6 +49,10 @@ class StatementTally {
     }
   }
   void CountRoundTrip() { round_trips_.fetch_add(1, std::memory_order_relaxed); }
+  void CountCommit(std::int64_t pages_written) {
+    commits_.fetch_add(1, std::memory_order_relaxed);
+    pages_written_.fetch_add(pages_written, std::memory_order_relaxed);
+  }
 
   StatementCounts::Kinds Snapshot() const {
     StatementCounts::Kinds out;
@@ -57,6 +61,8 @@ class StatementTally {
     out.tx_control = tx_control_.load(std::memory_order_relaxed);
     out.other = other_.load(std::memory_order_relaxed);
     out.round_trips = round_trips_.load(std::memory_order_relaxed);
+    out.commits = commits_.load(std::memory_order_relaxed);
+    out.pages_written = pages_written_.load(std::memory_order_relaxed);
     return out;
   }
 
@@ -66,6 +72,8 @@ class StatementTally {
   std::atomic<std::int64_t> tx_control_{0};
   std::atomic<std::int64_t> other_{0};
   std::atomic<std::int64_t> round_trips_{0};
+  std::atomic<std::int64_t> commits_{0};
+  std::atomic<std::int64_t> pages_written_{0};
 };
 
 // --- implementation ---

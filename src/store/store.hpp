@@ -523,6 +523,8 @@ struct StatementCounts {
     std::int64_t tx_control = 0;
     std::int64_t other = 0;
     std::int64_t round_trips = 0;
+    std::int64_t commits = 0;        // group commits (the writer)
+    std::int64_t pages_written = 0;  // database pages those commits wrote (SQLite: to the WAL)
   };
   Kinds writer;   // the writer's connection: units of work and group commits
   Kinds readers;  // all other connections: Read, claims, pings

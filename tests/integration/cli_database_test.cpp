@@ -31,7 +31,7 @@ constexpr const char* kReadOnlyCommands[] = {"export", "export --format jsonl --
 // `orderflow --db sqlite:typo.db export` used to create typo.db and exit 0.
 TEST(CliDatabase, ReadOnlyCommandsOnAMissingSqliteFileFailAndCreateNothing) {
   TempDir dir;
-  for (const std::string path : {dir.File("typo.db"), dir.File("no/such/dir/typo.db")}) {
+  for (const std::string& path : {dir.File("typo.db"), dir.File("no/such/dir/typo.db")}) {
     for (const char* command : kReadOnlyCommands) {
       for (const std::string& args : {" --db sqlite:" + path + " " + command,
                                       " " + std::string(command) + " --db sqlite:" + path}) {

@@ -130,7 +130,9 @@ TEST(EgressPolicy, CidrsParseStrictlyAndMatchByPrefix) {
                           "0x7f000001", "example.com", "10.0.0.0/8/8", "[::1]"}) {
     auto parsed = Cidr::Parse(bad);
     EXPECT_FALSE(parsed.ok()) << bad;
-    if (!parsed.ok()) EXPECT_EQ(parsed.code(), ErrorCode::kValidation);
+    if (!parsed.ok()) {
+      EXPECT_EQ(parsed.code(), ErrorCode::kValidation);
+    }
   }
 }
 

@@ -155,8 +155,13 @@ domain::Product MakeProduct(const std::string& name) {
 }
 
 StatementCounts::Kinds Minus(const StatementCounts::Kinds& a, const StatementCounts::Kinds& b) {
-  return {a.write - b.write, a.read - b.read, a.tx_control - b.tx_control, a.other - b.other,
-          a.round_trips - b.round_trips};
+  return {a.write - b.write,
+          a.read - b.read,
+          a.tx_control - b.tx_control,
+          a.other - b.other,
+          a.round_trips - b.round_trips,
+          a.commits - b.commits,
+          a.pages_written - b.pages_written};
 }
 
 // Inserts the store, then one product as a warm-up (prepares its
@@ -210,6 +215,11 @@ TEST(SqliteStatementCounts, OneInsertProductUnitAndOneRead) {
   EXPECT_EQ(costs.write_unit.read, 0);
   EXPECT_EQ(costs.write_unit.tx_control, 4);
   EXPECT_EQ(costs.write_unit.round_trips, 0);
+  // One group commit, which wrote the products table's page and those of
+  // its two indexes to the WAL.
+  EXPECT_EQ(costs.write_unit.commits, 1);
+  EXPECT_GE(costs.write_unit.pages_written, 3);
+  EXPECT_LE(costs.write_unit.pages_written, 6);
   // BEGIN, the product's SELECT, COMMIT on a reader.
   EXPECT_EQ(costs.read.write, 0);
   EXPECT_EQ(costs.read.read, 1);

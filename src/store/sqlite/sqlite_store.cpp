@@ -275,8 +275,14 @@ bool SqliteStore::Impl::CommitBatch(std::vector<WriteUnit>& batch) {
       }
     }
     NoteOutcome(MakeError(ErrorCode::kUnavailable, "commit failed: " + why));
-  } else if (wrote || !storage.ok()) {
-    NoteOutcome(storage);
+  } else {
+    if (wrote || !storage.ok()) NoteOutcome(storage);
+    // Pages the commit wrote to the WAL (and any spilled before it): what
+    // the disk pays for a batch, reset for the next one.
+    int pages = 0;
+    int unused = 0;
+    sqlite3_db_status(writer->raw(), SQLITE_DBSTATUS_CACHE_WRITE, &pages, &unused, 1);
+    writer_statements.CountCommit(pages);
   }
   for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results[i]));
   if (committed.ok() && commit_listener) commit_listener();
