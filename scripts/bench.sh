@@ -244,9 +244,10 @@ One SQLite writer thread runs all SQL, with one fsync per group commit. With
 step chaining (\`--step-chain\`, docs/event_log_format.md) an order takes two
 units of work: the intake (order, fraud check, reservation, alerts) and the
 payment's unit (payment, fulfilment, shipping, delivery, alerts). Per
-delivered order the writer still steps about 100 SQL rows: 8 events, 8
-delivery rows, 6 history rows, 5 order updates, 3 notifications, stock
-movements and counters, each a B-tree insert or update with its indexes.
+delivered order the writer still steps about 100 SQL rows: 8 events (which
+carry the order's 6 history entries: the log is the history), 8 delivery
+rows, 5 order updates, 3 notifications, stock movements and counters, each
+a B-tree insert or update with its indexes.
 That, not HTTP or JSON (see the micro-benchmarks), bounds throughput on two
 cores: about 0.5 ms of writer CPU an order.
 

@@ -2,7 +2,8 @@
 // the dashboard at scale. The orders are imported as finished (delivered, or
 // failed for about one in twelve) over the last seven days, with their full
 // history and the dashboard counters; they do not move stock (they are past
-// business) and create no events.
+// business) and emit no events: their history goes into the event log as
+// history-only rows, which no step handles (store/history_log.hpp).
 
 #include <chrono>
 #include <cstdio>
@@ -27,7 +28,7 @@ constexpr const char* kCarriers[] = {"UPS", "FedEx", "DHL", "USPS"};
 
 // A version 7 UUID (RFC 9562): the creation time in milliseconds, then
 // random bits. Imported oldest first, the ids arrive in key order, so the
-// order-id and history indexes grow at their right edge instead of taking
+// order-id and events-by-order indexes grow at their right edge instead of taking
 // a random page (a cache miss at a million orders) for every row.
 std::string TimeOrderedUuid(TimeMs created, std::mt19937_64& rng) {
   std::uint64_t hi = (static_cast<std::uint64_t>(created) << 16) | 0x7000 | (rng() & 0x0fff);

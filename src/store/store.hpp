@@ -275,7 +275,9 @@ class OrderReader {
                                                            TimeMs since) = 0;
 };
 
-// Orders, written (with their history and the hourly stats).
+// Orders, written (with their history and the hourly stats). The history
+// is kept in the event log: each entry is written with the unit's events
+// (store/history_log.hpp, docs/event_log_format.md "History").
 class Orders : public virtual OrderReader {
  public:
   // kConflict when the orderId exists in the order's store (ids are unique

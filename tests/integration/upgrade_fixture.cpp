@@ -168,6 +168,15 @@ std::vector<FixtureDelivery> Fixture::InState(int state) const {
   return out;
 }
 
+std::map<std::string, std::vector<domain::HistoryEntry>> ReadFlatHistory(RawDb& db) {
+  std::map<std::string, std::vector<domain::HistoryEntry>> out;
+  for (const auto& r :
+       db.Query("SELECT order_id, status, at, detail FROM order_history ORDER BY order_id, idx")) {
+    out[r[0]].push_back(domain::HistoryEntry{r[1], Int(r[2]), r[3]});
+  }
+  return out;
+}
+
 Fixture ReadFixture(RawDb& db) {
   Fixture f;
   Rows stores = db.Query("SELECT store_id FROM stores");
@@ -181,14 +190,13 @@ Fixture ReadFixture(RawDb& db) {
     FixtureOrder o{r[0], r[1], r[2], r[3], r[4], Int(r[5]), ParseItems(r[6]), {}};
     f.orders.emplace(o.order_id, std::move(o));
   }
-  for (const auto& r :
-       db.Query("SELECT order_id, status, at, detail FROM order_history ORDER BY order_id, idx")) {
-    auto it = f.orders.find(r[0]);
+  for (auto& [order_id, history] : ReadFlatHistory(db)) {
+    auto it = f.orders.find(order_id);
     if (it == f.orders.end()) {
-      ADD_FAILURE() << "history of an unknown order " << r[0];
+      ADD_FAILURE() << "history of an unknown order " << order_id;
       continue;
     }
-    it->second.history.push_back(domain::HistoryEntry{r[1], Int(r[2]), r[3]});
+    it->second.history = std::move(history);
   }
   for (const auto& r :
        db.Query("SELECT d.event_id, d.step, e.topic, e.order_id, d.state, d.attempts, d.next_at, "

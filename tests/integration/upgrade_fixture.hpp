@@ -93,4 +93,8 @@ struct Fixture {
 // Reads the fixture from a database that holds its dump and nothing else.
 Fixture ReadFixture(RawDb& db);
 
+// Every order's history, in order, from the flat `order_history` rows: the
+// table of schema 3, or the view over the event log from schema 6 on.
+std::map<std::string, std::vector<domain::HistoryEntry>> ReadFlatHistory(RawDb& db);
+
 }  // namespace orderflow::testing::upgrade

@@ -461,6 +461,27 @@ void ExpectDrained(store::Store& s, const Fixture& f) {
   }
 }
 
+// Migration 006: every history row of the old table is now carried by the
+// event log, in order, with the same status, detail and time, and the flat
+// order_history rows (a view now) read back the same.
+void ExpectHistoryMovedIntoTheLog(RawDb& raw, const Fixture& f) {
+  std::int64_t entries = 0;
+  for (const auto& entry : f.orders)
+    entries += static_cast<std::int64_t>(entry.second.history.size());
+  EXPECT_GT(entries, 0);
+  EXPECT_EQ(raw.QueryInt("SELECT COUNT(*) FROM events WHERE history_status IS NOT NULL"), entries);
+  auto history = upgrade::ReadFlatHistory(raw);
+  for (const auto& [order_id, fo] : f.orders) {
+    const std::vector<domain::HistoryEntry>& got = history[order_id];
+    ASSERT_EQ(got.size(), fo.history.size()) << fo.customer_name;
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      EXPECT_EQ(got[i].status, fo.history[i].status) << fo.customer_name << " #" << i;
+      EXPECT_EQ(got[i].detail, fo.history[i].detail) << fo.customer_name << " #" << i;
+      EXPECT_EQ(got[i].at, fo.history[i].at) << fo.customer_name << " #" << i;
+    }
+  }
+}
+
 // One back end's database, loaded with the fixture's dump.
 struct LoadedFixture {
   TempDir dir;
@@ -483,6 +504,7 @@ void RunUpgrade(LoadedFixture& loaded) {
     ASSERT_NE(s, nullptr);
     ExpectStoreHoldsFixture(*s, fixture);
   }
+  ExpectHistoryMovedIntoTheLog(*loaded.open_raw(), fixture);
 
   GatewayProcess gateway(GatewayBinary());
   ServerProcess::Options options;

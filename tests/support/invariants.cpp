@@ -20,14 +20,19 @@ void ExpectFlowInvariants(const QueryIntFn& query, const std::string& store_id) 
   EXPECT_EQ(
       query("SELECT COALESCE(SUM(reserved), 0) FROM products WHERE store_id = '" + store_id + "'"),
       0);
-  // Exactly one payment per delivered order; no history entry twice.
+  // Exactly one payment per delivered order; no history entry twice. The
+  // history is the event log's rows with history_status set (migration 006).
   EXPECT_EQ(query("SELECT COUNT(*) FROM orders o WHERE o.status = 'delivered' AND "
-                  "(SELECT COUNT(*) FROM order_history h WHERE h.order_id = o.order_id "
-                  " AND h.status = 'PAYMENT_RECEIVED') <> 1"),
+                  "(SELECT COUNT(*) FROM events h WHERE h.store_id = o.store_id "
+                  " AND h.order_id = o.order_id AND h.history_status = 'PAYMENT_RECEIVED') <> 1"),
             0);
-  EXPECT_EQ(query("SELECT COUNT(*) FROM (SELECT order_id, status FROM order_history "
-                  "GROUP BY order_id, status HAVING COUNT(*) > 1) AS dup"),
+  EXPECT_EQ(query("SELECT COUNT(*) FROM (SELECT order_id, history_status FROM events "
+                  "WHERE history_status IS NOT NULL "
+                  "GROUP BY order_id, history_status HAVING COUNT(*) > 1) AS dup"),
             0);
+  // The flat view agrees with the log: one row per entry.
+  EXPECT_EQ(query("SELECT COUNT(*) FROM order_history"),
+            query("SELECT COUNT(*) FROM events WHERE history_status IS NOT NULL"));
   // Each order reserved, released and committed each product at most once;
   // stock was committed for delivered orders only.
   EXPECT_EQ(

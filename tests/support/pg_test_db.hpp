@@ -44,6 +44,10 @@ struct PostgresFactory {
   static std::int64_t QueryInt(const std::string& dir, const std::string& sql) {
     return PgQueryInt(dir, sql);
   }
+  // A script of statements (one simple-protocol round trip).
+  static void Exec(const std::string& dir, const std::string& script) {
+    (void)PgQueryInt(dir, script);
+  }
 };
 
 }  // namespace orderflow::testing

@@ -9,11 +9,13 @@
 #include <algorithm>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <utility>
 #include <vector>
 
+#include "store/history_log.hpp"
 #include "store/order_cache.hpp"
 #include "store/postgres/connection.hpp"
 #include "store/store.hpp"
@@ -145,8 +147,9 @@ class PgTx final : public WriteTx {
   // batch's.
   void BeginUnit();
   void EndUnit(bool committed);
-  // Writes the unit's buffered events with their pending deliveries and
-  // handled marks (one statement; queued in a pipelined batch).
+  // Writes the unit's buffered events with the history entries made so far,
+  // their pending deliveries and handled marks (one statement; queued in a
+  // pipelined batch).
   Status FlushLog();
   // Writes the counter and hourly-stats deltas of the batch's released units
   // (one set-based upsert per table, rows in key order so that concurrent
@@ -194,7 +197,12 @@ class PgTx final : public WriteTx {
     Event event;
     std::vector<std::string> steps;
     std::string handled;
+    std::size_t ordinal = 0;                      // the unit's ordinal-th event
+    std::optional<domain::HistoryEntry> history;  // the history entry it carries
   };
+  // Puts the unit's pending history entries on its buffered events, and
+  // those no event can carry on buffered rows of their own (history_log.hpp).
+  Status PlaceUnitHistory();
   BufferedEvent* FindBufferedEvent(std::int64_t event_id);
   // In a pipelined batch stock changes wait for FlushBatch, and stores and
   // products are read once per batch: no product row is locked before the
@@ -218,6 +226,9 @@ class PgTx final : public WriteTx {
   int event_ids_used_ = 0;
   std::vector<std::int64_t> event_ids_;  // reserved, unused; taken from the back
   std::vector<BufferedEvent> events_;    // the running unit's, written by FlushLog
+  std::size_t unit_events_ = 0;          // events the running unit emitted
+  // History entries of the running unit that FlushLog has not written yet.
+  std::vector<PendingHistory> history_;
   OrderCache orders_;
   // Rows read in this pipelined batch, without pending stock changes.
   std::map<ProductKey, domain::Product> products_;

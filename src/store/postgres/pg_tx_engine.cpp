@@ -50,7 +50,7 @@ Result<std::int64_t> PgTx::InsertEvent(const Event& e, const std::vector<std::st
   // waits for it and a step that handles it in this unit is recorded in its
   // row (`handled`) rather than by a second statement.
   OF_ASSIGN_OR_RETURN(std::int64_t id, NextEventId());
-  BufferedEvent& buffered = events_.emplace_back(BufferedEvent{e, steps, {}});
+  BufferedEvent& buffered = events_.emplace_back(BufferedEvent{e, steps, {}, unit_events_++, {}});
   buffered.event.id = id;
   inserted_events_ = true;
   return id;
@@ -63,10 +63,27 @@ PgTx::BufferedEvent* PgTx::FindBufferedEvent(std::int64_t event_id) {
   return nullptr;
 }
 
+Status PgTx::PlaceUnitHistory() {
+  if (history_.empty()) return OkStatus();
+  std::vector<HistorySlot> slots;
+  slots.reserve(events_.size());
+  for (BufferedEvent& b : events_) slots.push_back(HistorySlot{&b.event, b.ordinal, &b.history});
+  std::vector<PendingHistory> own = PlaceHistory(std::move(history_), slots);
+  history_.clear();
+  for (PendingHistory& p : own) {
+    BufferedEvent& b = events_.emplace_back(
+        BufferedEvent{HistoryOnlyEvent(p), {}, {}, unit_events_++, std::move(p.entry)});
+    OF_ASSIGN_OR_RETURN(b.event.id, NextEventId());
+  }
+  return OkStatus();
+}
+
 Status PgTx::FlushLog() {
+  OF_RETURN_IF_ERROR(PlaceUnitHistory());
   if (events_.empty()) return OkStatus();
-  // One statement for the unit's events and their pending deliveries
-  // (array parameters); queued in a pipelined batch.
+  // One statement for the unit's events, the history entries they carry and
+  // their pending deliveries (array parameters); queued in a pipelined
+  // batch.
   std::vector<std::int64_t> ids;
   std::vector<std::string> stores;
   std::vector<std::string> orders;
@@ -75,6 +92,10 @@ Status PgTx::FlushLog() {
   std::vector<std::int64_t> created;
   std::vector<std::int64_t> due;
   std::vector<std::string> handled;
+  std::vector<std::int64_t> has_history;  // 1: the history_* columns are set
+  std::vector<std::string> h_status;
+  std::vector<std::string> h_detail;
+  std::vector<std::int64_t> h_at;
   std::vector<std::int64_t> d_events;
   std::vector<std::string> d_steps;
   std::vector<std::int64_t> d_next;
@@ -89,6 +110,10 @@ Status PgTx::FlushLog() {
     created.push_back(e.created_at);
     due.push_back(e.due_at);
     handled.push_back(b.handled);
+    has_history.push_back(b.history ? 1 : 0);
+    h_status.push_back(b.history ? b.history->status : std::string());
+    h_detail.push_back(b.history ? b.history->detail : std::string());
+    h_at.push_back(b.history ? b.history->at : 0);
     for (const auto& step : b.steps) {
       d_events.push_back(e.id);
       d_steps.push_back(step);
@@ -99,14 +124,18 @@ Status PgTx::FlushLog() {
   events_.clear();
   return conn_.Send(
       "WITH e AS (INSERT INTO events (id, store_id, order_id, topic, payload, created_at, due_at, "
-      "handled) SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], "
-      "$5::text[], $6::bigint[], $7::bigint[], $8::text[])) "
+      "handled, history_status, history_detail, history_at) SELECT i, s, o, t, p, c, d, h, "
+      "CASE WHEN hh = 1 THEN hs END, CASE WHEN hh = 1 THEN hd END, CASE WHEN hh = 1 THEN ha END "
+      "FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], "
+      "$7::bigint[], $8::text[], $13::bigint[], $14::text[], $15::text[], $16::bigint[]) "
+      "AS u(i, s, o, t, p, c, d, h, hh, hs, hd, ha)) "
       "INSERT INTO deliveries (event_id, step, state, attempts, next_at, updated_at) "
       "SELECT d.e, d.s, 0, 0, d.n, d.u FROM unnest($9::bigint[], $10::text[], $11::bigint[], "
       "$12::bigint[]) AS d(e, s, n, u)",
       {IntArray(ids), TextArray(stores), TextArray(orders), TextArray(topics), TextArray(payloads),
        IntArray(created), IntArray(due), TextArray(handled), IntArray(d_events), TextArray(d_steps),
-       IntArray(d_next), IntArray(d_updated)});
+       IntArray(d_next), IntArray(d_updated), IntArray(has_history), TextArray(h_status),
+       TextArray(h_detail), IntArray(h_at)});
 }
 
 Result<std::vector<Delivery>> PgTx::ListDueDeliveries(TimeMs now, int limit) {
@@ -208,10 +237,12 @@ Result<std::vector<Delivery>> PgTx::ListOrderDeliveries(const std::string& store
 Result<std::vector<Event>> PgTx::ListOrderEvents(const std::string& store_id,
                                                  const std::string& order_id) {
   OF_RETURN_IF_ERROR(FlushLog());
-  OF_ASSIGN_OR_RETURN(
-      Rows rows, conn_.Query(std::string("SELECT ") + kEventColumns +
-                                 " FROM events WHERE order_id = $1 AND store_id = $2 ORDER BY id",
-                             {order_id, store_id}));
+  // Rows that only carry history are not events anything emitted.
+  OF_ASSIGN_OR_RETURN(Rows rows,
+                      conn_.Query(std::string("SELECT ") + kEventColumns +
+                                      " FROM events WHERE order_id = $1 AND store_id = $2 "
+                                      "AND topic <> $3 ORDER BY id",
+                                  {order_id, store_id, std::string(kHistoryTopic)}));
   std::vector<Event> out;
   for (int r = 0; r < rows.size(); ++r) out.push_back(ReadEvent(rows, r));
   return out;

@@ -1,5 +1,5 @@
-// PgTx: orders and their history and counters, idempotency records,
-// notifications.
+// PgTx: orders and their counters (their history goes with the unit's
+// events, pg_tx_engine.cpp), idempotency records, notifications.
 #include <algorithm>
 #include <optional>
 
@@ -12,25 +12,6 @@ namespace {
 
 using domain::Order;
 
-// The history entries as three parallel arrays for unnest(...).
-struct HistoryArrays {
-  std::string status;
-  std::string detail;
-  std::string at;
-};
-
-HistoryArrays ToArrays(const std::vector<domain::HistoryEntry>& entries) {
-  std::vector<std::string> status;
-  std::vector<std::string> detail;
-  std::vector<std::int64_t> at;
-  for (const auto& e : entries) {
-    status.push_back(e.status);
-    detail.push_back(e.detail);
-    at.push_back(e.at);
-  }
-  return {TextArray(status), TextArray(detail), IntArray(at)};
-}
-
 }  // namespace
 
 Result<Order> PgTx::GetOrder(const std::string& store_id, const std::string& order_id) {
@@ -42,9 +23,11 @@ Result<Order> PgTx::GetOrder(const std::string& store_id, const std::string& ord
     found.emplace(std::move(rows));
     return OkStatus();
   }));
+  // The history is the order's events that carry an entry (events_by_order).
   OF_ASSIGN_OR_RETURN(
-      Rows h, conn_.Query("SELECT status, detail, at FROM order_history WHERE store_id = $1 "
-                          "AND order_id = $2 ORDER BY idx",
+      Rows h, conn_.Query("SELECT history_status, history_detail, history_at FROM events "
+                          "WHERE store_id = $1 AND order_id = $2 AND history_status IS NOT NULL "
+                          "ORDER BY id",
                           {store_id, order_id}));
   if (!found) return MakeError(ErrorCode::kInternal, "postgresql: the order query had no answer");
   if (found->empty()) return NotFound("order '" + order_id + "'");
@@ -52,6 +35,7 @@ Result<Order> PgTx::GetOrder(const std::string& store_id, const std::string& ord
   for (int r = 0; r < h.size(); ++r) {
     order.history.push_back(domain::HistoryEntry{h.Text(r, 0), h.Int(r, 2), h.Text(r, 1)});
   }
+  AppendPendingHistory(history_, store_id, order_id, order.history);
   orders_.Put(order);
   return order;
 }
@@ -178,6 +162,8 @@ void PgTx::BeginUnit() {
   ++unit_seq_;
   orders_.Clear();
   events_.clear();
+  unit_events_ = 0;
+  history_.clear();
   webhooks_changed_ = false;
   unit_ = Deltas{};
 }
@@ -284,10 +270,9 @@ Status PgTx::FlushBatch() {
 }
 
 Status PgTx::InsertOrder(const Order& o) {
-  // One statement: the order and its history (array parameters); the
-  // history follows only when the order was new. The hourly counter is a
-  // delta written by FlushBatch.
-  HistoryArrays h = ToArrays(o.history);
+  // One statement; the history goes with the unit's events (FlushLog),
+  // the hourly counter is a delta written by FlushBatch. A taken id fails
+  // the unit, so the history is then not written either.
   OF_RETURN_IF_ERROR(conn_.Send(
       "WITH o AS (INSERT INTO orders (order_id, store_id, customer_name, customer_email, "
       "customer_key, items, total, currency, status, payment_status, fulfillment_status, "
@@ -295,34 +280,12 @@ Status PgTx::InsertOrder(const Order& o) {
       "updated_at, email_key, payment_failed_at) VALUES ($1::text, $2::text, $3, $4, $5, $6, "
       "$7::bigint, $8, $9::text, $10::text, $11, $12, $13, $14, $15, $16, $17, $18::bigint, $19, "
       "CASE WHEN $10::text = 'failed' THEN $18::bigint END) "
-      "ON CONFLICT DO NOTHING RETURNING order_id), "
-      "h AS (INSERT INTO order_history (store_id, order_id, idx, status, detail, at) "
-      "SELECT $2::text, o.order_id, t.i - 1, t.status, t.detail, t.at FROM o, "
-      "unnest($20::text[], $21::text[], $22::bigint[]) WITH ORDINALITY AS t(status, detail, "
-      "at, i)) "
+      "ON CONFLICT DO NOTHING RETURNING order_id) "
       "SELECT COUNT(*) FROM o",
-      {o.order_id,
-       o.store_id,
-       o.customer_name,
-       o.customer_email,
-       CustomerKey(o.customer_name),
-       EncodeItems(o.items),
-       o.total,
-       o.currency,
-       domain::ToString(o.status),
-       o.payment_status,
-       o.fulfillment_status,
-       o.failure_reason,
-       o.tracking_number,
-       o.carrier,
-       o.payment_token,
-       o.request_hash,
-       o.created_at,
-       o.updated_at,
-       CustomerKey(o.customer_email),
-       h.status,
-       h.detail,
-       h.at},
+      {o.order_id, o.store_id, o.customer_name, o.customer_email, CustomerKey(o.customer_name),
+       EncodeItems(o.items), o.total, o.currency, domain::ToString(o.status), o.payment_status,
+       o.fulfillment_status, o.failure_reason, o.tracking_number, o.carrier, o.payment_token,
+       o.request_hash, o.created_at, o.updated_at, CustomerKey(o.customer_email)},
       [order_id = o.order_id](Rows& rows) -> Status {
         if (rows.Int(0, 0) == 0) {
           return MakeError(ErrorCode::kConflict, "order '" + order_id + "' already exists",
@@ -331,31 +294,29 @@ Status PgTx::InsertOrder(const Order& o) {
         return OkStatus();
       }));
   AddStats(o.store_id, o.created_at, o.status, 1, o.total);
+  for (const domain::HistoryEntry& h : o.history) {
+    history_.push_back(PendingHistory{o.store_id, o.order_id, h, unit_events_});
+  }
   return OkStatus();
 }
 
 Status PgTx::UpdateOrder(const Order& o, domain::OrderStatus previous,
                          const std::vector<domain::HistoryEntry>& new_history) {
-  // One statement: the guarded update and the appended history; when the
-  // status moved, the two hourly counters are deltas written by FlushBatch.
-  HistoryArrays h = ToArrays(new_history);
+  // One statement, the guarded update; the history goes with the unit's
+  // events (FlushLog; a refused guard fails the unit, so it is then not
+  // written either). When the status moved, the two hourly counters are
+  // deltas written by FlushBatch.
   OF_RETURN_IF_ERROR(conn_.Send(
       "WITH u AS (UPDATE orders SET status = $1::text, payment_status = $2::text, "
       "fulfillment_status = $3, failure_reason = $4, tracking_number = $5, carrier = $6, "
       "updated_at = $7::bigint, payment_failed_at = CASE WHEN $2::text = 'failed' "
       "THEN COALESCE(payment_failed_at, $7::bigint) ELSE payment_failed_at END "
       "WHERE order_id = $8::text AND store_id = $9::text AND status = $10::text "
-      "RETURNING order_id), "
-      "h AS (INSERT INTO order_history (store_id, order_id, idx, status, detail, at) "
-      "SELECT $9::text, u.order_id, (SELECT COUNT(*) FROM order_history "
-      "WHERE store_id = $9::text AND order_id = $8::text) "
-      "+ t.i - 1, t.status, t.detail, t.at FROM u, "
-      "unnest($11::text[], $12::text[], $13::bigint[]) WITH ORDINALITY AS t(status, detail, "
-      "at, i)) "
+      "RETURNING order_id) "
       "SELECT COUNT(*) FROM u",
       {domain::ToString(o.status), o.payment_status, o.fulfillment_status, o.failure_reason,
        o.tracking_number, o.carrier, o.updated_at, o.order_id, o.store_id,
-       domain::ToString(previous), h.status, h.detail, h.at},
+       domain::ToString(previous)},
       [order_id = o.order_id, previous](Rows& rows) -> Status {
         if (rows.Int(0, 0) == 0) {
           return MakeError(ErrorCode::kConflict, "order '" + order_id + "' is no longer " +
@@ -368,6 +329,9 @@ Status PgTx::UpdateOrder(const Order& o, domain::OrderStatus previous,
     AddStats(o.store_id, o.created_at, o.status, 1, o.total);
   }
   orders_.Updated(o, new_history);
+  for (const domain::HistoryEntry& h : new_history) {
+    history_.push_back(PendingHistory{o.store_id, o.order_id, h, unit_events_});
+  }
   return OkStatus();
 }
 

@@ -213,15 +213,17 @@ Result<Order> SqliteTx::GetOrder(const std::string& store_id, const std::string&
     if (!row) return NotFound("order '" + order_id + "'");
     OF_ASSIGN_OR_RETURN(order, ReadOrder(s));
   }
+  // The history is the order's events that carry an entry (events_by_order).
   auto h = conn_.Prepare(
-      "SELECT status, detail, at FROM order_history WHERE store_id = ? AND order_id = ? "
-      "ORDER BY idx");
+      "SELECT history_status, history_detail, history_at FROM events "
+      "WHERE store_id = ? AND order_id = ? AND history_status IS NOT NULL ORDER BY id");
   h.Bind(1, store_id).Bind(2, order_id);
   for (;;) {
     OF_ASSIGN_OR_RETURN(bool row, h.Step());
     if (!row) break;
     order.history.push_back(domain::HistoryEntry{h.Text(0), h.Int(2), h.Text(1)});
   }
+  AppendPendingHistory(history_, store_id, order_id, order.history);
   orders_.Put(order);
   return order;
 }
@@ -510,6 +512,8 @@ void SqliteTx::BeginUnit() {
   deliveries_.clear();
   notifications_.BeginUnit();
   movements_.BeginUnit();
+  unit_events_ = 0;
+  history_.clear();
 }
 
 Status SqliteTx::EndUnit() {

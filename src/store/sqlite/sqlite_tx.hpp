@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "store/history_log.hpp"
 #include "store/order_cache.hpp"
 #include "store/sqlite/batch_rows.hpp"
 #include "store/sqlite/connection.hpp"
@@ -142,14 +143,19 @@ class SqliteTx final : public WriteTx {
   // Makes the batch's counter changes so far visible to the unit's reads.
   Status FlushDeltas();
   Status WriteDeltas();
-  // Writes the unit's buffered events and deliveries (multi-row inserts).
+  // Writes the unit's buffered events, with the history entries made so far
+  // on them or on rows of their own (history_log.hpp), and its deliveries
+  // (multi-row inserts).
   Status FlushLog();
   // Writes the batch's buffered notifications and stock movements
   // (multi-row inserts); before any statement that reads those tables.
   Status FlushBatchRows();
+  // Puts the unit's pending history entries on its buffered events, and
+  // those no event can carry on buffered rows of their own.
+  Status PlaceUnitHistory();
   // Writes the orders the unit inserted or changed: one statement an order,
-  // whatever the number of steps that changed it, and their new history
-  // entries in one multi-row insert.
+  // whatever the number of steps that changed it. Their history goes with
+  // the unit's events (FlushLog).
   // `unit_ends`: nothing reads the orders again, so they are not kept in
   // the unit's order cache.
   Status FlushOrders(bool unit_ends = false);
@@ -196,7 +202,9 @@ class SqliteTx final : public WriteTx {
   // the unit (step chaining: no delivery row), and its pending deliveries.
   struct BufferedEvent {
     Event event;
-    std::string handled;  // comma-separated step names
+    std::string handled;                          // comma-separated step names
+    std::size_t ordinal = 0;                      // the unit's ordinal-th event
+    std::optional<domain::HistoryEntry> history;  // the history entry it carries
   };
   struct BufferedDelivery {
     std::int64_t event_id = 0;
@@ -213,7 +221,6 @@ class SqliteTx final : public WriteTx {
     std::string stored_status;
     std::string stored_payment;
     std::string stored_fulfillment;
-    std::size_t stored_history = 0;  // history entries in the database
   };
   std::vector<OrderWrite> order_writes_;
   // Store id + '\n' + order id -> index in order_writes_ (a unit may write
@@ -224,6 +231,9 @@ class SqliteTx final : public WriteTx {
   std::vector<BufferedDelivery> deliveries_;
   BatchRows<domain::Notification> notifications_;
   BatchRows<StockMovement> movements_;
+  std::size_t unit_events_ = 0;  // events the unit emitted
+  // History entries the unit made that FlushLog has not written yet.
+  std::vector<PendingHistory> history_;
   std::int64_t next_event_id_ = 0;  // 0: read MAX(id) first
 };
 

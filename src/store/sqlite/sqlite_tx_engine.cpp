@@ -25,25 +25,47 @@ Result<std::int64_t> SqliteTx::NextEventId() {
 
 Result<std::int64_t> SqliteTx::InsertEvent(const Event& e, const std::vector<std::string>& steps) {
   OF_ASSIGN_OR_RETURN(std::int64_t id, NextEventId());
-  BufferedEvent& buffered = events_.emplace_back(BufferedEvent{e, {}});
+  BufferedEvent& buffered = events_.emplace_back(BufferedEvent{e, {}, unit_events_++, {}});
   buffered.event.id = id;
   for (const auto& step : steps) deliveries_.push_back({id, step, e.due_at, e.created_at});
   return id;
 }
 
+Status SqliteTx::PlaceUnitHistory() {
+  if (history_.empty()) return OkStatus();
+  std::vector<HistorySlot> slots;
+  slots.reserve(events_.size());
+  for (BufferedEvent& b : events_) slots.push_back(HistorySlot{&b.event, b.ordinal, &b.history});
+  std::vector<PendingHistory> own = PlaceHistory(std::move(history_), slots);
+  history_.clear();
+  for (PendingHistory& p : own) {
+    BufferedEvent& b = events_.emplace_back(
+        BufferedEvent{HistoryOnlyEvent(p), {}, unit_events_++, std::move(p.entry)});
+    OF_ASSIGN_OR_RETURN(b.event.id, NextEventId());
+  }
+  return OkStatus();
+}
+
 Status SqliteTx::FlushLog() {
+  OF_RETURN_IF_ERROR(PlaceUnitHistory());
+  constexpr int kColumns = 11;
   for (std::size_t first = 0; first < events_.size(); first += kRowsPerInsert) {
     const std::size_t n = std::min(kRowsPerInsert, events_.size() - first);
     auto s = conn_.Prepare(MultiRowInsert(
         "INSERT INTO events (id, store_id, order_id, topic, payload, created_at, due_at, "
-        "handled)",
-        8, n));
+        "handled, history_status, history_detail, history_at)",
+        kColumns, n));
     for (std::size_t i = first; i < first + n; ++i) {
       const Event& e = events_[i].event;
-      const int at = static_cast<int>(i - first) * 8;  // the row's parameters follow
+      const int at = static_cast<int>(i - first) * kColumns;  // the row's parameters follow
       s.Bind(at + 1, e.id).Bind(at + 2, e.store_id).Bind(at + 3, e.order_id).Bind(at + 4, e.topic);
       s.Bind(at + 5, e.payload).Bind(at + 6, e.created_at).Bind(at + 7, e.due_at);
       s.Bind(at + 8, events_[i].handled);
+      if (const auto& h = events_[i].history) {
+        s.Bind(at + 9, h->status).Bind(at + 10, h->detail).Bind(at + 11, h->at);
+      } else {
+        s.BindNull(at + 9).BindNull(at + 10).BindNull(at + 11);
+      }
     }
     OF_RETURN_IF_ERROR(s.Run());
   }
@@ -187,9 +209,11 @@ Result<std::vector<Delivery>> SqliteTx::ListOrderDeliveries(const std::string& s
 Result<std::vector<Event>> SqliteTx::ListOrderEvents(const std::string& store_id,
                                                      const std::string& order_id) {
   OF_RETURN_IF_ERROR(FlushLog());
+  // Rows that only carry history are not events anything emitted.
   auto s = conn_.Prepare(std::string("SELECT ") + kEventColumns +
-                         " FROM events WHERE order_id = ? AND store_id = ? ORDER BY id");
-  s.Bind(1, order_id).Bind(2, store_id);
+                         " FROM events WHERE order_id = ? AND store_id = ? AND topic <> ? "
+                         "ORDER BY id");
+  s.Bind(1, order_id).Bind(2, store_id).Bind(3, std::string(kHistoryTopic));
   std::vector<Event> out;
   for (;;) {
     OF_ASSIGN_OR_RETURN(bool row, s.Step());

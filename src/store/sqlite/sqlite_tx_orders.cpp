@@ -1,9 +1,7 @@
 // The order side of SqliteTx's unit of work: orders the unit inserts or
 // changes are kept in the unit and written once at its end (FlushOrders),
-// one statement an order and their new history rows in one multi-row
-// insert, however many chained steps moved them.
-
-#include <algorithm>
+// one statement an order, however many chained steps moved them. Their new
+// history entries wait for the unit's events (FlushLog, history_log.hpp).
 
 #include "store/codec.hpp"
 #include "store/sqlite/order_sql.hpp"
@@ -41,6 +39,9 @@ Status SqliteTx::InsertOrder(const Order& o) {
   w.insert = true;
   order_write_index_[o.store_id + '\n' + o.order_id] = order_writes_.size();
   order_writes_.push_back(std::move(w));
+  for (const domain::HistoryEntry& h : o.history) {
+    history_.push_back(PendingHistory{o.store_id, o.order_id, h, unit_events_});
+  }
   return AddStats(o.store_id, o.created_at, o.status, 1, o.total);
 }
 
@@ -55,12 +56,12 @@ Status SqliteTx::UpdateOrder(const Order& o, domain::OrderStatus previous,
       return MakeError(ErrorCode::kConflict,
                        "order '" + o.order_id + "' is not in store '" + o.store_id + "'");
     }
-    OF_ASSIGN_OR_RETURN(Order stored, std::move(read));
+    if (!read.ok()) return read.error();
+    Order stored = std::move(read).value();
     OrderWrite fresh;
     fresh.stored_status = std::string(domain::ToString(stored.status));
     fresh.stored_payment = stored.payment_status;
     fresh.stored_fulfillment = stored.fulfillment_status;
-    fresh.stored_history = stored.history.size();
     fresh.order = std::move(stored);
     order_write_index_[o.store_id + '\n' + o.order_id] = order_writes_.size();
     w = &order_writes_.emplace_back(std::move(fresh));
@@ -71,6 +72,9 @@ Status SqliteTx::UpdateOrder(const Order& o, domain::OrderStatus previous,
   }
   ApplyOrderUpdate(o, new_history, w->order);
   orders_.Updated(o, new_history);
+  for (const domain::HistoryEntry& h : new_history) {
+    history_.push_back(PendingHistory{o.store_id, o.order_id, h, unit_events_});
+  }
   if (previous != o.status) {
     OF_RETURN_IF_ERROR(AddStats(o.store_id, o.created_at, previous, -1, -o.total));
     OF_RETURN_IF_ERROR(AddStats(o.store_id, o.created_at, o.status, 1, o.total));
@@ -78,29 +82,8 @@ Status SqliteTx::UpdateOrder(const Order& o, domain::OrderStatus previous,
   return OkStatus();
 }
 
-namespace {
-
-// Rows per multi-row history insert (the statement cache holds every shape).
-constexpr std::size_t kHistoryRowsPerInsert = 32;
-
-struct HistoryRow {
-  const Order* order;
-  std::size_t index;
-};
-
-std::string HistoryInsertSql(std::size_t rows) {
-  std::string sql =
-      "INSERT INTO order_history (store_id, order_id, idx, status, detail, at) VALUES ";
-  for (std::size_t r = 0; r < rows; ++r)
-    sql += r == 0 ? "(?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?)";
-  return sql;
-}
-
-}  // namespace
-
 Status SqliteTx::FlushOrders(bool unit_ends) {
   if (order_writes_.empty()) return OkStatus();
-  std::vector<HistoryRow> history;
   for (const OrderWrite& w : order_writes_) {
     const Order& o = w.order;
     if (w.insert) {
@@ -140,22 +123,6 @@ Status SqliteTx::FlushOrders(bool unit_ends) {
                          "order '" + o.order_id + "' is no longer " + w.stored_status);
       }
     }
-    for (std::size_t i = w.insert ? 0 : w.stored_history; i < o.history.size(); ++i) {
-      history.push_back({&o, i});
-    }
-  }
-  for (std::size_t first = 0; first < history.size(); first += kHistoryRowsPerInsert) {
-    const std::size_t n = std::min(kHistoryRowsPerInsert, history.size() - first);
-    auto s = conn_.Prepare(HistoryInsertSql(n));
-    for (std::size_t i = first; i < first + n; ++i) {
-      const Order& o = *history[i].order;
-      const domain::HistoryEntry& h = o.history[history[i].index];
-      const int at = static_cast<int>(i - first) * 6;  // the row's parameters follow
-      s.Bind(at + 1, o.store_id).Bind(at + 2, o.order_id);
-      s.Bind(at + 3, static_cast<std::int64_t>(history[i].index));
-      s.Bind(at + 4, h.status).Bind(at + 5, h.detail).Bind(at + 6, h.at);
-    }
-    OF_RETURN_IF_ERROR(s.Run());
   }
   if (!unit_ends) {
     for (const OrderWrite& w : order_writes_) orders_.Put(w.order);

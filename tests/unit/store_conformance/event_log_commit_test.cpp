@@ -147,6 +147,11 @@ TYPED_TEST(EventLogCommitConformance, FailingUnitIsRolledBackAloneInsideAGroupCo
   EXPECT_EQ(this->Notifications(NF("A").Limit(500)).items.size(),
             static_cast<std::size_t>(kUnits - 2));
   EXPECT_EQ(this->Totals("A", 0)[OrderStatus::kPending].orders, kUnits - 2);
+  // The history lives in the event log (one history-only row per unit here:
+  // the units emit no event to carry it); the flat view reads the same.
+  EXPECT_EQ(this->QueryInt("SELECT COUNT(*) FROM events WHERE history_status IS NOT NULL"),
+            kUnits - 2);
+  EXPECT_EQ(this->QueryInt("SELECT COUNT(*) FROM events"), kUnits - 2);
   EXPECT_EQ(this->QueryInt("SELECT COUNT(*) FROM order_history"), kUnits - 2);
 }
 

@@ -64,6 +64,22 @@ std::int64_t SqliteFactory::QueryInt(const std::string& dir, const std::string& 
   return RawSqlite(SqlitePath(dir)).QueryInt(sql);
 }
 
+void SqliteFactory::Exec(const std::string& dir, const std::string& script) {
+  sqlite3* db = nullptr;
+  const std::string path = SqlitePath(dir);
+  if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) {
+    ADD_FAILURE() << "cannot open " << path;
+    sqlite3_close(db);
+    return;
+  }
+  char* error = nullptr;
+  if (sqlite3_exec(db, script.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
+    ADD_FAILURE() << (error != nullptr ? error : "sqlite3_exec failed");
+  }
+  sqlite3_free(error);
+  sqlite3_close(db);
+}
+
 StoreInfo MakeStore(const std::string& id) {
   StoreInfo s;
   s.store_id = id;

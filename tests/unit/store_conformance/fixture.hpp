@@ -2,10 +2,11 @@
 // The store::Store conformance suite (SPEC §10), split per store role: every
 // back end must pass every role's files: catalogue_test.cpp; orders_test.cpp
 // and order_list_test.cpp; idempotency_test.cpp; notifications_test.cpp;
-// event_log_test.cpp and event_log_commit_test.cpp; webhooks_test.cpp. Each
-// file declares one typed suite over `StoreFactories`, derived from
-// `StoreFixture` (GoogleTest keeps a typed suite in one translation unit). A
-// back end joins by adding a factory type to `StoreFactories` below:
+// history_test.cpp; event_log_test.cpp and event_log_commit_test.cpp;
+// webhooks_test.cpp. Each file declares one typed suite over
+// `StoreFactories`, derived from `StoreFixture` (GoogleTest keeps a typed
+// suite in one translation unit). A back end joins by adding a factory type
+// to `StoreFactories` below:
 //
 //   struct PostgresFactory {
 //     // Opens (creating on first use) the store whose data belongs to the
@@ -15,6 +16,9 @@
 //     // Runs a query returning one integer directly on that database,
 //     // outside the Store API (for tables the API does not expose).
 //     static std::int64_t QueryInt(const std::string& dir, const std::string& sql);
+//     // Runs a script of statements on that database (creating it when
+//     // the store was never opened there); a failure is a test failure.
+//     static void Exec(const std::string& dir, const std::string& script);
 //   };
 //
 // Back-end specific checks (SQLite query plans, migration) are in
@@ -81,6 +85,7 @@ class RawSqlite {
 struct SqliteFactory {
   static std::unique_ptr<Store> Make(const std::string& dir);
   static std::int64_t QueryInt(const std::string& dir, const std::string& sql);
+  static void Exec(const std::string& dir, const std::string& script);
 };
 
 using orderflow::testing::PostgresFactory;
