@@ -10,6 +10,7 @@
 #include <libpq-fe.h>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <set>
@@ -166,6 +167,83 @@ TEST_F(PostgresStoreTest, OnlyTheOldestDueDeliveryOfAnOrderIsClaimed) {
   Complete(e1, "s2", kNow + 4);
   EXPECT_EQ(Keys(Claim(*a_, kNow + 5, 100)), (std::set<std::string>{Key(e2, "s1")}));
   (void)later;
+}
+
+// A claimer in the middle of its claim holds its orders' advisory locks
+// (ClaimDue); played here by a raw session. Another claimer leaves that
+// order alone, without waiting, and still gets every other order's work;
+// once the first one's lease is committed, its snapshot shows it.
+TEST_F(PostgresStoreTest, AClaimInProgressHoldsItsOrderOnly) {
+  std::int64_t e1 = AddEvent(MakeEvent("o1", "order.created"), {"s1"});
+  std::int64_t e2 = AddEvent(MakeEvent("o1", "order.paid"), {"s1"});
+  std::int64_t f = AddEvent(MakeEvent("o2", "order.created"), {"s1"});
+  PGconn* other = PQconnectdb(PgSchemaUrl(dir_.path()).c_str());
+  ASSERT_EQ(PQstatus(other), CONNECTION_OK) << PQerrorMessage(other);
+  auto exec = [other](const std::string& sql) {
+    PGresult* res = PQexec(other, sql.c_str());
+    EXPECT_TRUE(PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK)
+        << PQresultErrorMessage(res);
+    PQclear(res);
+  };
+  exec("BEGIN");
+  exec("SELECT pg_advisory_xact_lock(" + std::to_string(0x4f47) +
+       ", hashtext(current_schema() || ':A/o1'))");
+  EXPECT_EQ(Keys(Claim(*b_, kNow, 100)), (std::set<std::string>{Key(f, "s1")}));
+  // The other claimer took o1's later delivery (its clock was behind, say,
+  // and e1 not due yet for it) and commits its lease.
+  exec("UPDATE deliveries SET lease_until = " + std::to_string(kNow + 60'000) +
+       " WHERE event_id = " + std::to_string(e2));
+  exec("COMMIT");
+  PQfinish(other);
+  EXPECT_TRUE(Claim(*b_, kNow + 1, 100).empty());
+  Complete(e2, "s1", kNow + 2);
+  EXPECT_EQ(Keys(Claim(*a_, kNow + 3, 100)), (std::set<std::string>{Key(e1, "s1")}));
+}
+
+// Two instances claim and complete the same orders at once, with clocks
+// apart so that an order's first event (due between the two) is due for
+// one claimer only. After every claim, before its completion, no order may
+// have two leased pending deliveries (a lease ends with the completion, in
+// the same statement), and every delivery is completed exactly once.
+TEST_F(PostgresStoreTest, ConcurrentClaimersNeverRunOneOrderTwiceAtOnce) {
+  constexpr int kOrders = 10;
+  int total = 0;
+  for (int i = 0; i < kOrders; ++i) {
+    const std::string order = "o" + std::to_string(i);
+    AddEvent(MakeEvent(order, "order.created", kNow + 5), {"s1", "s2"});
+    AddEvent(MakeEvent(order, "order.paid"), {"s1"});
+    AddEvent(MakeEvent(order, "order.shipped"), {"s1", "s2"});
+    total += 5;
+  }
+  const std::string kDoubleLeased =
+      "SELECT COUNT(*) FROM (SELECT e.order_id FROM deliveries d JOIN events e "
+      "ON e.id = d.event_id WHERE d.state = 0 AND d.lease_until > 0 "
+      "GROUP BY e.order_id HAVING COUNT(*) > 1) x";
+  std::mutex mu;
+  std::set<std::string> done;
+  std::atomic<int> overlaps{0};
+  auto run = [&](Store& store, TimeMs now) {
+    for (int round = 0; round < 400; ++round) {
+      {
+        std::lock_guard lock(mu);
+        if (static_cast<int>(done.size()) == total) return;
+      }
+      for (const Delivery& d : Claim(store, now, 8, 60'000)) {
+        overlaps += static_cast<int>(PgQueryInt(dir_.path(), kDoubleLeased));
+        Status s = WriteSync(
+            store, [&](WriteTx& tx) { return tx.CompleteDelivery(d.event.id, d.step, 1, now); });
+        EXPECT_TRUE(s.ok()) << s.error().message;
+        std::lock_guard lock(mu);
+        EXPECT_TRUE(done.insert(Key(d.event.id, d.step)).second) << "claimed after completion";
+      }
+    }
+  };
+  std::thread t0([&] { run(*a_, kNow + 4); });
+  std::thread t1([&] { run(*b_, kNow + 6); });
+  t0.join();
+  t1.join();
+  EXPECT_EQ(overlaps.load(), 0) << "an order had two deliveries in flight at once";
+  EXPECT_EQ(static_cast<int>(done.size()), total);
 }
 
 TEST_F(PostgresStoreTest, AnExpiredLeaseHandsTheWorkToAnotherClaimer) {

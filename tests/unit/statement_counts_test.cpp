@@ -243,6 +243,8 @@ TEST(PostgresStatementCounts, OneInsertProductUnitAndOneRead) {
   EXPECT_EQ(costs.write_unit.tx_control, 6);
   EXPECT_EQ(costs.write_unit.other, 0);
   EXPECT_EQ(costs.write_unit.round_trips, 3);
+  EXPECT_EQ(costs.write_unit.commits, 1);
+  EXPECT_EQ(costs.write_unit.pages_written, 0) << "counted on SQLite only";
   // BEGIN … READ ONLY, the SELECT (prepared by the warm-up), COMMIT.
   EXPECT_EQ(costs.read.write, 0);
   EXPECT_EQ(costs.read.read, 1);

@@ -119,12 +119,14 @@ class PgTx final : public WriteTx {
   Status RequeueWebhookDelivery(const std::string& store_id, const std::string& webhook_id,
                                 std::int64_t delivery_id, TimeMs now) override;
 
-  // The claim query of PostgresStore::ClaimDueDeliveries; runs inside the
-  // caller's transaction, which the advisory lock then serialises against
-  // every other claimer until it ends.
-  static Result<std::vector<Delivery>> ClaimDue(Connection& conn, TimeMs now, int limit,
-                                                TimeMs lease_ms,
-                                                const std::vector<ClaimSkip>& skip);
+  // The claim of PostgresStore::ClaimDueDeliveries: runs inside the
+  // caller's transaction on `conn` in pipeline mode (one round trip here;
+  // `claimed` is filled when the caller next waits for the pipeline, which
+  // then also carries its COMMIT). Per-order advisory locks, held until that
+  // transaction ends, keep two claimers from taking deliveries of one order
+  // at once; claimers of different orders do not wait for each other.
+  static Status ClaimDue(Connection& conn, TimeMs now, int limit, TimeMs lease_ms,
+                         const std::vector<ClaimSkip>& skip, std::vector<Delivery>& claimed);
 
   // Event ids come from the events' identity sequence in blocks, the
   // first one reserved at the batch's first InsertEvent (so they exceed
@@ -147,9 +149,9 @@ class PgTx final : public WriteTx {
   // batch's.
   void BeginUnit();
   void EndUnit(bool committed);
-  // Writes the unit's buffered events with the history entries made so far,
-  // their pending deliveries and handled marks (one statement; queued in a
-  // pipelined batch).
+  // Writes the unit's merged order moves (FlushOrders), then its buffered
+  // events with the history entries made so far, their pending deliveries
+  // and handled marks (one statement; queued in a pipelined batch).
   Status FlushLog();
   // Writes the counter and hourly-stats deltas of the batch's released units
   // (one set-based upsert per table, rows in key order so that concurrent
@@ -204,6 +206,22 @@ class PgTx final : public WriteTx {
   // those no event can carry on buffered rows of their own (history_log.hpp).
   Status PlaceUnitHistory();
   BufferedEvent* FindBufferedEvent(std::int64_t event_id);
+  // The running unit's moves of one order, merged (pipelined batches): the
+  // order as last changed, the status the first move started from (the
+  // UPDATE's guard), the history entries of all moves and when the payment
+  // first failed.
+  struct BufferedOrderUpdate {
+    domain::Order order;
+    domain::OrderStatus guard;
+    std::optional<TimeMs> failed_at;
+  };
+  Status SendOrderUpdate(const BufferedOrderUpdate& update);
+  // Merges a move into the unit's buffered moves of that order.
+  Status BufferOrderUpdate(const domain::Order& order, domain::OrderStatus previous,
+                           std::optional<TimeMs> failed_at);
+  // Queues the merged order moves; called before anything reads orders
+  // from the database and at the unit's end (FlushLog).
+  Status FlushOrders();
   // In a pipelined batch stock changes wait for FlushBatch, and stores and
   // products are read once per batch: no product row is locked before the
   // batch's last round trip. Elsewhere (reads, the statement-by-statement
@@ -224,9 +242,10 @@ class PgTx final : public WriteTx {
   bool inserted_events_ = false;
   int event_id_block_ = 16;
   int event_ids_used_ = 0;
-  std::vector<std::int64_t> event_ids_;  // reserved, unused; taken from the back
-  std::vector<BufferedEvent> events_;    // the running unit's, written by FlushLog
-  std::size_t unit_events_ = 0;          // events the running unit emitted
+  std::vector<std::int64_t> event_ids_;             // reserved, unused; taken from the back
+  std::vector<BufferedEvent> events_;               // the running unit's, written by FlushLog
+  std::vector<BufferedOrderUpdate> order_updates_;  // the running unit's (FlushOrders)
+  std::size_t unit_events_ = 0;                     // events the running unit emitted
   // History entries of the running unit that FlushLog has not written yet.
   std::vector<PendingHistory> history_;
   OrderCache orders_;

@@ -12,8 +12,9 @@ namespace {
 
 // First key of OrderFlow's two-key advisory locks ("OF").
 constexpr int kLockSpace = 0x4f46;
-// Second key of the lock that serialises delivery claims.
-constexpr int kClaimLock = 1;
+// First key of the per-order claim locks (ClaimDue); the second is a hash
+// of the store and order ids.
+constexpr int kOrderClaimLock = 0x4f47;
 
 constexpr const char* kEventColumns = "id, store_id, order_id, topic, payload, created_at, due_at";
 
@@ -79,6 +80,7 @@ Status PgTx::PlaceUnitHistory() {
 }
 
 Status PgTx::FlushLog() {
+  OF_RETURN_IF_ERROR(FlushOrders());
   OF_RETURN_IF_ERROR(PlaceUnitHistory());
   if (events_.empty()) return OkStatus();
   // One statement for the unit's events, the history entries they carry and
@@ -147,43 +149,72 @@ Result<std::vector<Delivery>> PgTx::ListDueDeliveries(TimeMs now, int limit) {
   return ReadDeliveries(rows);
 }
 
-Result<std::vector<Delivery>> PgTx::ClaimDue(Connection& conn, TimeMs now, int limit,
-                                             TimeMs lease_ms, const std::vector<ClaimSkip>& skip) {
+Status PgTx::ClaimDue(Connection& conn, TimeMs now, int limit, TimeMs lease_ms,
+                      const std::vector<ClaimSkip>& skip, std::vector<Delivery>& claimed) {
   std::vector<std::string> skip_steps;
   std::vector<std::string> skip_stores;
   for (const auto& k : skip) {
     skip_steps.push_back(k.step);
     skip_stores.push_back(k.store_id);
   }
-  OF_ASSIGN_OR_RETURN(Rows locked,
-                      conn.Query("SELECT pg_advisory_xact_lock($1, $2)", {kLockSpace, kClaimLock}));
+  const std::string skip_steps_array = TextArray(skip_steps);
+  const std::string skip_stores_array = TextArray(skip_stores);
+  // First the orders: a transaction-scoped advisory lock per order with due
+  // work, tried, never waited for. Whoever claimed for an order before we
+  // got its lock has committed, so the next statement's snapshot (taken
+  // after this one) sees its leases; whoever comes after us waits for our
+  // commit the same way. Claimers thus serialise per order only. The key
+  // hashes schema, store and order; a collision between two orders only
+  // makes one of them wait for a later claim.
+  OF_ASSIGN_OR_RETURN(
+      Rows candidates,
+      conn.Query(
+          "SELECT c.store_id, c.order_id, pg_try_advisory_xact_lock($3::int, "
+          "hashtext(current_schema() || ':' || c.store_id || '/' || c.order_id)) FROM (SELECT "
+          "e.store_id, e.order_id, "
+          "MIN(d.next_at) AS due FROM (SELECT d.event_id, d.next_at FROM deliveries d "
+          "WHERE d.state = 0 AND d.next_at <= $1::bigint AND d.lease_until <= $1::bigint "
+          "ORDER BY d.next_at, d.event_id LIMIT $2::int * 4) d JOIN events e ON e.id = d.event_id "
+          "WHERE e.order_id <> '' GROUP BY e.store_id, e.order_id ORDER BY due LIMIT $2::int) c",
+          {now, limit, kOrderClaimLock}));
+  std::vector<std::string> locked_stores;
+  std::vector<std::string> locked_orders;
+  for (int r = 0; r < candidates.size(); ++r) {
+    if (candidates.Text(r, 2) != "t") continue;  // another claimer has that order now
+    locked_stores.push_back(candidates.Text(r, 0));
+    locked_orders.push_back(candidates.Text(r, 1));
+  }
   // Due, pending and not leased; per order only the oldest due (event, step)
   // and nothing of an order that still has a leased delivery (another
-  // process is working on it). Events without an order have no such rule.
-  OF_ASSIGN_OR_RETURN(
-      Rows rows,
-      conn.Query(
-          "WITH c AS (SELECT d.event_id, d.step FROM deliveries d JOIN events e "
-          "ON e.id = d.event_id WHERE d.state = 0 AND d.next_at <= $1::bigint "
-          "AND d.lease_until <= $1::bigint AND NOT EXISTS (SELECT 1 FROM "
-          "unnest($4::text[], $5::text[]) AS k(step, store) WHERE k.step = d.step AND "
-          "(k.store = '' OR k.store = e.store_id)) AND (e.order_id = '' OR ("
-          "NOT EXISTS (SELECT 1 FROM events e2 JOIN deliveries d2 ON d2.event_id = e2.id "
-          "WHERE e2.store_id = e.store_id AND e2.order_id = e.order_id AND e2.order_id <> '' AND "
-          "d2.state = 0 AND d2.next_at <= "
-          "$1::bigint "
-          "AND (d2.event_id, d2.step) < (d.event_id, d.step)) "
-          "AND NOT EXISTS (SELECT 1 FROM events e3 JOIN deliveries d3 ON d3.event_id = e3.id "
-          "WHERE e3.store_id = e.store_id AND e3.order_id = e.order_id AND e3.order_id <> '' AND "
-          "d3.state = 0 AND "
-          "d3.lease_until > $1::bigint))) "
-          "ORDER BY d.next_at, d.event_id, d.step LIMIT $2 FOR UPDATE OF d SKIP LOCKED), "
-          "u AS (UPDATE deliveries d SET lease_until = $1::bigint + $3::bigint FROM c "
-          "WHERE d.event_id = c.event_id AND d.step = c.step RETURNING d.*) " +
-              std::string("SELECT ") + kDeliveryColumns +
-              " FROM u d JOIN events e ON e.id = d.event_id ORDER BY d.next_at, d.event_id, d.step",
-          {now, limit, lease_ms, TextArray(skip_steps), TextArray(skip_stores)}));
-  return ReadDeliveries(rows);
+  // process is working on it), and only orders locked above. Events without
+  // an order have no such rule; their rows are claimed with SKIP LOCKED.
+  // The rows arrive with the caller's next wait for the pipeline.
+  return conn.Send(
+      "WITH c AS (SELECT d.event_id, d.step FROM deliveries d JOIN events e "
+      "ON e.id = d.event_id WHERE d.state = 0 AND d.next_at <= $1::bigint "
+      "AND d.lease_until <= $1::bigint AND NOT EXISTS (SELECT 1 FROM "
+      "unnest($4::text[], $5::text[]) AS k(step, store) WHERE k.step = d.step AND "
+      "(k.store = '' OR k.store = e.store_id)) AND (e.order_id = '' OR ("
+      "(e.store_id, e.order_id) IN (SELECT l.s, l.o FROM unnest($6::text[], $7::text[]) "
+      "AS l(s, o)) "
+      "AND NOT EXISTS (SELECT 1 FROM events e2 JOIN deliveries d2 ON d2.event_id = e2.id "
+      "WHERE e2.store_id = e.store_id AND e2.order_id = e.order_id AND e2.order_id <> '' AND "
+      "d2.state = 0 AND d2.next_at <= $1::bigint "
+      "AND (d2.event_id, d2.step) < (d.event_id, d.step)) "
+      "AND NOT EXISTS (SELECT 1 FROM events e3 JOIN deliveries d3 ON d3.event_id = e3.id "
+      "WHERE e3.store_id = e.store_id AND e3.order_id = e.order_id AND e3.order_id <> '' AND "
+      "d3.state = 0 AND d3.lease_until > $1::bigint))) "
+      "ORDER BY d.next_at, d.event_id, d.step LIMIT $2 FOR UPDATE OF d SKIP LOCKED), "
+      "u AS (UPDATE deliveries d SET lease_until = $1::bigint + $3::bigint FROM c "
+      "WHERE d.event_id = c.event_id AND d.step = c.step RETURNING d.*) " +
+          std::string("SELECT ") + kDeliveryColumns +
+          " FROM u d JOIN events e ON e.id = d.event_id ORDER BY d.next_at, d.event_id, d.step",
+      {now, limit, lease_ms, skip_steps_array, skip_stores_array, TextArray(locked_stores),
+       TextArray(locked_orders)},
+      [&claimed](Rows& rows) {
+        claimed = ReadDeliveries(rows);
+        return OkStatus();
+      });
 }
 
 Result<std::optional<TimeMs>> PgTx::NextDueTime() {

@@ -16,6 +16,7 @@ using domain::Order;
 
 Result<Order> PgTx::GetOrder(const std::string& store_id, const std::string& order_id) {
   if (const Order* cached = orders_.Find(store_id, order_id)) return *cached;
+  OF_RETURN_IF_ERROR(FlushOrders());
   // Both statements go out together: one round trip in pipeline mode.
   std::optional<Rows> found;
   OrderQuery q = GetOrderQuery(store_id, order_id);
@@ -43,6 +44,7 @@ Result<Order> PgTx::GetOrder(const std::string& store_id, const std::string& ord
 Result<OrderPage> PgTx::ListOrders(const OrderFilter& f) {
   // The statement text depends only on which filters are present, so each
   // connection prepares a bounded number of variants.
+  OF_RETURN_IF_ERROR(FlushOrders());
   OrderQuery q = ListOrdersQuery(f);
   OF_ASSIGN_OR_RETURN(Rows rows, conn_.Query(q.sql, q.params));
   OrderPage page;
@@ -85,6 +87,7 @@ Result<std::vector<StatusTotals>> PgTx::OrderTotals(const std::string& store_id,
 
 Result<std::int64_t> PgTx::CountCustomerOrders(const std::string& store_id,
                                                const std::string& customer, TimeMs since) {
+  OF_RETURN_IF_ERROR(FlushOrders());
   OrderQuery q = CountCustomerOrdersQuery(store_id, customer, since);
   OF_ASSIGN_OR_RETURN(Rows rows, conn_.Query(q.sql, q.params));
   return rows.empty() ? 0 : rows.Int(0, 0);
@@ -92,6 +95,7 @@ Result<std::int64_t> PgTx::CountCustomerOrders(const std::string& store_id,
 
 Result<std::int64_t> PgTx::CountCustomerFailedPayments(const std::string& store_id,
                                                        const std::string& customer, TimeMs since) {
+  OF_RETURN_IF_ERROR(FlushOrders());
   OrderQuery q = CountCustomerFailedPaymentsQuery(store_id, customer, since);
   OF_ASSIGN_OR_RETURN(Rows rows, conn_.Query(q.sql, q.params));
   return rows.empty() ? 0 : rows.Int(0, 0);
@@ -161,6 +165,7 @@ std::int64_t PgTx::PendingCounter(const std::string& store_id, const std::string
 void PgTx::BeginUnit() {
   ++unit_seq_;
   orders_.Clear();
+  order_updates_.clear();
   events_.clear();
   unit_events_ = 0;
   history_.clear();
@@ -176,6 +181,7 @@ void PgTx::ForgetReads() {
 
 void PgTx::EndUnit(bool committed) {
   ++unit_seq_;
+  order_updates_.clear();
   if (!committed) ForgetReads();
   if (committed) {
     for (const auto& [key, d] : unit_.stock) {
@@ -302,28 +308,23 @@ Status PgTx::InsertOrder(const Order& o) {
 
 Status PgTx::UpdateOrder(const Order& o, domain::OrderStatus previous,
                          const std::vector<domain::HistoryEntry>& new_history) {
-  // One statement, the guarded update; the history goes with the unit's
-  // events (FlushLog; a refused guard fails the unit, so it is then not
-  // written either). When the status moved, the two hourly counters are
-  // deltas written by FlushBatch.
-  OF_RETURN_IF_ERROR(conn_.Send(
-      "WITH u AS (UPDATE orders SET status = $1::text, payment_status = $2::text, "
-      "fulfillment_status = $3, failure_reason = $4, tracking_number = $5, carrier = $6, "
-      "updated_at = $7::bigint, payment_failed_at = CASE WHEN $2::text = 'failed' "
-      "THEN COALESCE(payment_failed_at, $7::bigint) ELSE payment_failed_at END "
-      "WHERE order_id = $8::text AND store_id = $9::text AND status = $10::text "
-      "RETURNING order_id) "
-      "SELECT COUNT(*) FROM u",
-      {domain::ToString(o.status), o.payment_status, o.fulfillment_status, o.failure_reason,
-       o.tracking_number, o.carrier, o.updated_at, o.order_id, o.store_id,
-       domain::ToString(previous)},
-      [order_id = o.order_id, previous](Rows& rows) -> Status {
-        if (rows.Int(0, 0) == 0) {
-          return MakeError(ErrorCode::kConflict, "order '" + order_id + "' is no longer " +
-                                                     std::string(domain::ToString(previous)));
-        }
-        return OkStatus();
-      }));
+  // The order moves at once in the statement-by-statement run; in a
+  // pipelined batch the unit's moves of one order are merged and written by
+  // FlushOrders, so chained steps that move it several times cost one
+  // UPDATE of its (indexed) row. The history goes with the unit's events
+  // (FlushLog; a refused guard fails the unit, so it is then not written
+  // either). When the status moved, the two hourly counters are deltas
+  // written by FlushBatch.
+  std::optional<TimeMs> failed_at;
+  if (o.payment_status == "failed") failed_at = o.updated_at;
+  // A refused update changes nothing, counters and cache included. (In a
+  // pipelined batch a refusal fails the attempt and the batch runs again
+  // statement by statement, where it is refused here.)
+  if (!Deferring()) {
+    OF_RETURN_IF_ERROR(SendOrderUpdate(BufferedOrderUpdate{o, previous, failed_at}));
+  } else {
+    OF_RETURN_IF_ERROR(BufferOrderUpdate(o, previous, failed_at));
+  }
   if (o.status != previous) {
     AddStats(o.store_id, o.created_at, previous, -1, -o.total);
     AddStats(o.store_id, o.created_at, o.status, 1, o.total);
@@ -333,6 +334,54 @@ Status PgTx::UpdateOrder(const Order& o, domain::OrderStatus previous,
     history_.push_back(PendingHistory{o.store_id, o.order_id, h, unit_events_});
   }
   return OkStatus();
+}
+
+Status PgTx::BufferOrderUpdate(const Order& o, domain::OrderStatus previous,
+                               std::optional<TimeMs> failed_at) {
+  for (BufferedOrderUpdate& u : order_updates_) {
+    if (u.order.store_id != o.store_id || u.order.order_id != o.order_id) continue;
+    if (u.order.status != previous) {
+      // Not a continuation of the merged move: the guard the database
+      // would check is the merged status, so write that first.
+      OF_RETURN_IF_ERROR(FlushOrders());
+      break;
+    }
+    u.order = o;
+    if (!u.failed_at) u.failed_at = failed_at;
+    return OkStatus();
+  }
+  order_updates_.push_back(BufferedOrderUpdate{o, previous, failed_at});
+  return OkStatus();
+}
+
+Status PgTx::FlushOrders() {
+  std::vector<BufferedOrderUpdate> updates;
+  updates.swap(order_updates_);
+  for (const BufferedOrderUpdate& u : updates) OF_RETURN_IF_ERROR(SendOrderUpdate(u));
+  return OkStatus();
+}
+
+Status PgTx::SendOrderUpdate(const BufferedOrderUpdate& u) {
+  // One statement: the update guarded by the status the first move started
+  // from.
+  const Order& o = u.order;
+  return conn_.Send(
+      "WITH u AS (UPDATE orders SET status = $1::text, payment_status = $2::text, "
+      "fulfillment_status = $3, failure_reason = $4, tracking_number = $5, carrier = $6, "
+      "updated_at = $7::bigint, payment_failed_at = COALESCE(payment_failed_at, $11::bigint) "
+      "WHERE order_id = $8::text AND store_id = $9::text AND status = $10::text "
+      "RETURNING order_id) "
+      "SELECT COUNT(*) FROM u",
+      {domain::ToString(o.status), o.payment_status, o.fulfillment_status, o.failure_reason,
+       o.tracking_number, o.carrier, o.updated_at, o.order_id, o.store_id,
+       domain::ToString(u.guard), u.failed_at ? Param(*u.failed_at) : Param(std::nullopt)},
+      [order_id = o.order_id, previous = u.guard](Rows& rows) -> Status {
+        if (rows.Int(0, 0) == 0) {
+          return MakeError(ErrorCode::kConflict, "order '" + order_id + "' is no longer " +
+                                                     std::string(domain::ToString(previous)));
+        }
+        return OkStatus();
+      });
 }
 
 Status PgTx::PutIdempotency(const std::string& store_id, const std::string& key,
