@@ -244,12 +244,15 @@ One SQLite writer thread runs all SQL, with one fsync per group commit. With
 step chaining (\`--step-chain\`, docs/event_log_format.md) an order takes two
 units of work: the intake (order, fraud check, reservation, alerts) and the
 payment's unit (payment, fulfilment, shipping, delivery, alerts). Per
-delivered order the writer still steps about 100 SQL rows: 8 events (which
-carry the order's 6 history entries: the log is the history), 8 delivery
-rows, 5 order updates, 3 notifications, stock movements and counters, each
-a B-tree insert or update with its indexes.
-That, not HTTP or JSON (see the micro-benchmarks), bounds throughput on two
-cores: about 0.5 ms of writer CPU an order.
+delivered order the writer writes the order row twice (insert, and once in
+the payment's unit), 8 events carrying the order's 6 history entries (the
+log is the history) in two multi-row inserts, one delivery row (the
+payment's, which leaves the unit) inserted and later marked done, two
+product updates (reserve, commit), and its share of the batch's multi-row
+inserts (alerts, stock movements) and summed counters: 8.4 statements.
+The writer thread is the bottleneck: what it runs besides SQL (the steps,
+allocation) is about half its time, B-tree work and the commit's WAL
+writes the rest. The load generator shares the two cores.
 
 Measured in one session on this machine, same-run A/B (two compiling jobs
 shared the cores, so absolute rates were low; ratios hold):
@@ -261,6 +264,18 @@ shared the cores, so absolute rates were low; ratios hold):
 | chained delivery rows written done (no pending-then-update) | delivery statements an order 16 → 8 |
 | counter and hourly-stats deltas written once a unit (SQLite) | stats upserts an order 9 → 3 |
 | all of the above | SQL rows stepped on the writer 131 → 101 an order; traced writer SQL CPU 792 → 482 µs an order |
+
+A later session (issue 13), writes and reads per delivered order on the
+writer, counted by the store:
+
+| change | effect |
+| --- | --- |
+| stores cached in the writer (\`StoreInfoCache\`, PRAGMA data_version per batch) | reads 10.1 → 6.1 |
+| fraud counts include the unit's buffered orders instead of flushing them | writes 17.3 → 15.3 (the intake writes its order once) |
+| alerts and stock movements kept for the whole group commit (\`batch_rows\`) | writes 15.3 → 10.4 |
+| history on the events rows, order_history dropped | writes 10.4 → 8.4 |
+| tcmalloc; SQLite memory statistics off; the intake's response rendered on the pool | server CPU per order about −20 % (glibc malloc and the statistics mutex were a third of the writer's samples) |
+| all of the above | make bench before (Intel Xeon, 2 cores): intake 2,377, end to end 2,373 orders/s; after (AMD EPYC, 2 cores, this run): see the table above. Different machines: the ratio is indicative only |
 
 Intake and end-to-end rates are now the same number: before chaining the
 intake run left most of the pipeline as a backlog, so its rate looked
