@@ -39,10 +39,12 @@ struct Shared {
   std::atomic<std::int64_t> ok{0};
   std::atomic<std::int64_t> connection_errors{0};
   std::atomic<bool> stop{false};
-  std::mutex statuses_mu;
-  std::map<int, std::int64_t> statuses;  // GUARDED_BY(statuses_mu)
-  LatencyHistogram latency;
-  Clock::time_point start;
+  // Initialised so that the aggregate initialisation in RunLoad may leave
+  // them out.
+  std::mutex statuses_mu{};
+  std::map<int, std::int64_t> statuses{};  // GUARDED_BY(statuses_mu)
+  LatencyHistogram latency{};
+  Clock::time_point start{};
 };
 
 std::string OrderBody(const LoadOptions& o, std::int64_t n) {
