@@ -2,6 +2,10 @@
 // changes are kept in the unit and written once at its end (FlushOrders),
 // one statement an order, however many chained steps moved them. Their new
 // history entries wait for the unit's events (FlushLog, history_log.hpp).
+// The fraud guard's customer counts, which must see those buffered orders,
+// are here too.
+
+#include <algorithm>
 
 #include "store/codec.hpp"
 #include "store/sqlite/order_sql.hpp"
@@ -130,6 +134,56 @@ Status SqliteTx::FlushOrders(bool unit_ends) {
   order_writes_.clear();
   order_write_index_.clear();
   return OkStatus();
+}
+
+// The counts include the unit's own orders, still buffered (FlushOrders):
+// counting those here instead of writing them first keeps an intake to one
+// write of its order. Flushing for the fraud check inserted the order
+// mid-unit and updated it again at the unit's end.
+
+Result<std::int64_t> SqliteTx::CountCustomerOrders(const std::string& store_id,
+                                                   const std::string& customer, TimeMs since) {
+  const std::string key = CustomerKey(customer);
+  std::int64_t buffered = 0;
+  for (const OrderWrite& w : order_writes_) {
+    // A buffered update changes neither the customer nor created_at, so the
+    // stored row already counts as it will.
+    if (w.insert && w.order.store_id == store_id && w.order.created_at >= since &&
+        CustomerKey(w.order.customer_name) == key) {
+      ++buffered;
+    }
+  }
+  auto s = conn_.Prepare(CountCustomerOrdersSql());
+  s.Bind(1, store_id).Bind(2, key).Bind(3, since);
+  OF_ASSIGN_OR_RETURN(bool row, s.Step());
+  return (row ? s.Int(0) : 0) + buffered;
+}
+
+Result<std::int64_t> SqliteTx::CountCustomerFailedPayments(const std::string& store_id,
+                                                           const std::string& customer,
+                                                           TimeMs since) {
+  const std::string key = CustomerKey(customer);
+  auto failed = [](const OrderWrite& w) {
+    return w.order.payment_status == domain::kPaymentFailed;
+  };
+  // A buffered payment failure of a stored order changes the row's
+  // payment_failed_at: rare (nothing checks fraud in a payment's unit), so
+  // written out first rather than reproduced here.
+  const bool stale = std::any_of(order_writes_.begin(), order_writes_.end(), [&](auto& w) {
+    return !w.insert && failed(w) && w.stored_payment != domain::kPaymentFailed;
+  });
+  if (stale) OF_RETURN_IF_ERROR(FlushOrders());
+  std::int64_t buffered = 0;
+  for (const OrderWrite& w : order_writes_) {
+    if (w.insert && failed(w) && w.order.store_id == store_id && w.order.updated_at >= since &&
+        CustomerKey(w.order.customer_name) == key) {
+      ++buffered;
+    }
+  }
+  auto s = conn_.Prepare(CountCustomerFailedPaymentsSql());
+  s.Bind(1, store_id).Bind(2, key).Bind(3, since);
+  OF_ASSIGN_OR_RETURN(bool row, s.Step());
+  return (row ? s.Int(0) : 0) + buffered;
 }
 
 }  // namespace orderflow::store::sqlite
