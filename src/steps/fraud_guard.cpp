@@ -20,13 +20,11 @@ class FraudGuard final : public SimpleStep {
     if (order.status != domain::OrderStatus::kPending) return OkStatus();
     OF_ASSIGN_OR_RETURN(domain::StoreInfo store, st.catalogue().GetStore(event.store_id));
     domain::FraudSignals signals;
-    OF_ASSIGN_OR_RETURN(std::int64_t recent,
-                        st.orders().CountCustomerOrders(order.store_id, order.customer_name,
-                                                        order.created_at - kHourMs));
-    signals.earlier_orders_last_hour = std::max<std::int64_t>(0, recent - 1);
-    OF_ASSIGN_OR_RETURN(signals.failed_payments_last_day,
-                        st.orders().CountCustomerFailedPayments(order.store_id, order.customer_name,
-                                                                st.now() - 24 * kHourMs));
+    OF_ASSIGN_OR_RETURN(auto activity, st.orders().CountCustomerActivity(
+                                           order.store_id, order.customer_name,
+                                           order.created_at - kHourMs, st.now() - 24 * kHourMs));
+    signals.earlier_orders_last_hour = std::max<std::int64_t>(0, activity.orders - 1);
+    signals.failed_payments_last_day = activity.failed_payments;
     domain::FraudVerdict verdict = domain::EvaluateFraud(order, signals, store.fraud);
     boost::json::array reasons;
     std::string detail;

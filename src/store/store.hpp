@@ -273,6 +273,22 @@ class OrderReader {
   virtual Result<std::int64_t> CountCustomerFailedPayments(const std::string& store_id,
                                                            const std::string& customer,
                                                            TimeMs since) = 0;
+
+  // Both counts above, for the fraud guard: a back end that can answer them
+  // in one statement (one round trip) overrides this.
+  struct CustomerActivity {
+    std::int64_t orders = 0;           // CountCustomerOrders(orders_since)
+    std::int64_t failed_payments = 0;  // CountCustomerFailedPayments(failed_since)
+  };
+  virtual Result<CustomerActivity> CountCustomerActivity(const std::string& store_id,
+                                                         const std::string& customer,
+                                                         TimeMs orders_since, TimeMs failed_since) {
+    CustomerActivity a;
+    OF_ASSIGN_OR_RETURN(a.orders, CountCustomerOrders(store_id, customer, orders_since));
+    OF_ASSIGN_OR_RETURN(a.failed_payments,
+                        CountCustomerFailedPayments(store_id, customer, failed_since));
+    return a;
+  }
 };
 
 // Orders, written (with their history and the hourly stats). The history

@@ -232,17 +232,15 @@ TEST(PostgresStatementCounts, OneInsertProductUnitAndOneRead) {
   std::unique_ptr<Store> store = orderflow::testing::OpenPgStore(dir.path());
   if (!store) return;  // skipped or failed by OpenPgStore
   UnitCosts costs = MeasureUnits(*store);
-  // The batch runs in pipeline mode. Statements: BEGIN, SAVEPOINT unit, the
-  // INSERT (prepared by the warm-up), RELEASE SAVEPOINT unit, SAVEPOINT unit
-  // after the unit, RELEASE SAVEPOINT unit and COMMIT to end the batch.
-  // Round trips are the writer's waits: the INSERT's answer (BEGIN and
-  // SAVEPOINT were queued before it), every answer before COMMIT is queued,
-  // and the Sync that ends the pipeline with the COMMIT.
+  // The batch runs lean: pipelined, without savepoints. Statements: BEGIN,
+  // the INSERT (prepared by the warm-up) and COMMIT. Round trips are the
+  // writer's waits: the INSERT's answer (BEGIN was queued before it), and
+  // the Sync that ends the pipeline with the COMMIT.
   EXPECT_EQ(costs.write_unit.write, 1);
   EXPECT_EQ(costs.write_unit.read, 0);
-  EXPECT_EQ(costs.write_unit.tx_control, 6);
+  EXPECT_EQ(costs.write_unit.tx_control, 2);
   EXPECT_EQ(costs.write_unit.other, 0);
-  EXPECT_EQ(costs.write_unit.round_trips, 3);
+  EXPECT_EQ(costs.write_unit.round_trips, 2);
   EXPECT_EQ(costs.write_unit.commits, 1);
   EXPECT_EQ(costs.write_unit.pages_written, 0) << "counted on SQLite only";
   // BEGIN … READ ONLY, the SELECT (prepared by the warm-up), COMMIT.

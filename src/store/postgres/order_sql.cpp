@@ -61,4 +61,15 @@ OrderQuery CountCustomerFailedPaymentsQuery(const std::string& store_id,
       {store_id, CustomerKey(customer), since}};
 }
 
+OrderQuery CountCustomerActivityQuery(const std::string& store_id, const std::string& customer,
+                                      TimeMs orders_since, TimeMs failed_since) {
+  // The two counts above as scalar subqueries, each with its own plan.
+  OrderQuery orders = CountCustomerOrdersQuery(store_id, customer, orders_since);
+  std::string failed = CountCustomerFailedPaymentsQuery(store_id, customer, failed_since).sql;
+  failed.replace(failed.rfind("$3"), 2, "$4");
+  orders.sql = "SELECT (" + orders.sql + "), (" + failed + ")";
+  orders.params.emplace_back(failed_since);
+  return orders;
+}
+
 }  // namespace orderflow::store::pg

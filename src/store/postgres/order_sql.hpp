@@ -37,5 +37,8 @@ OrderQuery CountCustomerOrdersQuery(const std::string& store_id, const std::stri
 // orders_failed_payments (partial: only orders whose payment failed).
 OrderQuery CountCustomerFailedPaymentsQuery(const std::string& store_id,
                                             const std::string& customer, TimeMs since);
+// Both, in one statement (PgTx::CountCustomerActivity).
+OrderQuery CountCustomerActivityQuery(const std::string& store_id, const std::string& customer,
+                                      TimeMs orders_since, TimeMs failed_since);
 
 }  // namespace orderflow::store::pg

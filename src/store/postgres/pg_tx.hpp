@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -52,6 +53,9 @@ class PgTx final : public WriteTx {
   Result<std::int64_t> CountCustomerFailedPayments(const std::string& store_id,
                                                    const std::string& customer,
                                                    TimeMs since) override;
+  Result<CustomerActivity> CountCustomerActivity(const std::string& store_id,
+                                                 const std::string& customer, TimeMs orders_since,
+                                                 TimeMs failed_since) override;
   Result<std::optional<IdempotencyRecord>> GetIdempotency(const std::string& store_id,
                                                           const std::string& key) override;
   Result<NotificationPage> ListNotifications(const NotificationFilter& filter) override;
@@ -163,6 +167,18 @@ class PgTx final : public WriteTx {
   // webhook topic cache if the unit rolls back).
   bool webhooks_changed() const { return webhooks_changed_; }
 
+  // A lean batch (pg_tx_batch_rows.cpp): the writer's first attempt at a
+  // batch, pipelined and without savepoints, where any failing unit ends
+  // the attempt (the batch then runs again with a savepoint per unit). As
+  // no unit's rows are ever taken back alone, the rows the batch does not
+  // read back (events with their deliveries, alerts, stock movements) wait
+  // for the batch's end and go out as one multi-row statement per table
+  // (FlushBatchRows), not one per unit. Call before the first unit.
+  void KeepRowsForBatchEnd() { lean_ = true; }
+  // Queues the kept rows; the writer calls it after the last unit. A
+  // taken alert id fails the pipeline (the attempt).
+  Status FlushBatchRows();
+
  private:
   // Counter and hourly-stats changes, summed in memory and written by
   // FlushBatch. Key order is the lock order.
@@ -209,13 +225,17 @@ class PgTx final : public WriteTx {
   // The running unit's moves of one order, merged (pipelined batches): the
   // order as last changed, the status the first move started from (the
   // UPDATE's guard), the history entries of all moves and when the payment
-  // first failed.
+  // first failed. `insert`: the unit created the order, and its moves go
+  // into the INSERT (the intake and the steps chained after it write the
+  // row once).
   struct BufferedOrderUpdate {
     domain::Order order;
     domain::OrderStatus guard;
     std::optional<TimeMs> failed_at;
+    bool insert = false;
   };
   Status SendOrderUpdate(const BufferedOrderUpdate& update);
+  Status SendOrderInsert(const domain::Order& order, std::optional<TimeMs> failed_at);
   // Merges a move into the unit's buffered moves of that order.
   Status BufferOrderUpdate(const domain::Order& order, domain::OrderStatus previous,
                            std::optional<TimeMs> failed_at);
@@ -231,6 +251,16 @@ class PgTx final : public WriteTx {
   domain::Product WithPending(domain::Product p) const;
   // After a savepoint rolled back: what was read may include undone writes.
   void ForgetReads();
+  // Before a read of events, deliveries, alerts or the ledger: the unit's
+  // events, and in a lean batch every kept row, are queued first.
+  Status SeeOwnWrites();
+  // Before reading or changing what an order's or event's kept rows touch.
+  Status SeeKeptRowsOfOrder(const std::string& store_id, const std::string& order_id);
+  Status SeeKeptRowsOfEvent(std::int64_t event_id);
+  // One statement for `events` and their pending deliveries.
+  Status SendEvents(const std::vector<BufferedEvent>& events);
+  Status SendNotifications(const std::vector<domain::Notification>& notifications);
+  Status SendMovements(const std::vector<StockMovement>& movements);
 
   Connection& conn_;
   std::string_view secret_key_;
@@ -257,6 +287,20 @@ class PgTx final : public WriteTx {
   std::int64_t unit_seq_ = 0;
   Deltas unit_;   // the running unit's
   Deltas batch_;  // the released units'
+
+  // Rows a lean batch keeps for its end (KeepRowsForBatchEnd).
+  bool lean_ = false;
+  struct KeptRows {
+    std::vector<BufferedEvent> events;
+    std::set<std::int64_t> event_ids;
+    std::set<std::string> orders;  // OrderKey() of the kept events
+    std::vector<domain::Notification> notifications;
+    std::vector<StockMovement> movements;
+  };
+  KeptRows kept_;
+  static std::string OrderKey(const std::string& store_id, const std::string& order_id) {
+    return store_id + '\n' + order_id;
+  }
 };
 
 // Seals the webhook secrets an older version wrote in the clear and checks

@@ -99,6 +99,7 @@ Result<std::vector<Product>> PgTx::ListProducts(const std::string& store_id) {
 
 Result<std::vector<StockMovement>> PgTx::ListMovements(const std::string& store_id,
                                                        const std::string& product_id, int limit) {
+  OF_RETURN_IF_ERROR(SeeOwnWrites());
   OF_ASSIGN_OR_RETURN(
       Rows rows,
       conn_.Query(
@@ -128,6 +129,7 @@ Result<std::vector<StockMovement>> PgTx::ListMovements(const std::string& store_
 
 Result<std::pair<std::int64_t, std::int64_t>> PgTx::LedgerTotals(const std::string& store_id,
                                                                  const std::string& product_id) {
+  OF_RETURN_IF_ERROR(SeeOwnWrites());
   OF_ASSIGN_OR_RETURN(
       Rows rows,
       conn_.Query("SELECT COALESCE(SUM(stock_delta), 0), COALESCE(SUM(reserved_delta), 0) "
@@ -228,12 +230,11 @@ Result<Product> PgTx::ApplyMovement(const StockMovement& m) {
               " of '" + p.product_name + "': stock " + std::to_string(p.stock) + ", reserved " +
               std::to_string(p.reserved));
     }
-    OF_RETURN_IF_ERROR(
-        conn_.Send("INSERT INTO stock_movements (store_id, product_id, kind, stock_delta, "
-                   "reserved_delta, order_id, note, at) VALUES ($1, $2, $3, $4::bigint, "
-                   "$5::bigint, $6, $7, $8::bigint)",
-                   {m.store_id, m.product_id, ToString(m.kind), m.stock_delta, m.reserved_delta,
-                    m.order_id, m.note, m.at}));
+    if (lean_) {
+      kept_.movements.push_back(m);
+    } else {
+      OF_RETURN_IF_ERROR(SendMovements({m}));
+    }
     StockDelta& d = unit_.stock[ProductKey{m.store_id, m.product_id}];
     d.stock += m.stock_delta;
     d.reserved += m.reserved_delta;

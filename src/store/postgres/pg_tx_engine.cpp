@@ -83,9 +83,23 @@ Status PgTx::FlushLog() {
   OF_RETURN_IF_ERROR(FlushOrders());
   OF_RETURN_IF_ERROR(PlaceUnitHistory());
   if (events_.empty()) return OkStatus();
-  // One statement for the unit's events, the history entries they carry and
-  // their pending deliveries (array parameters); queued in a pipelined
-  // batch.
+  if (lean_) {
+    for (BufferedEvent& b : events_) {
+      kept_.event_ids.insert(b.event.id);
+      kept_.orders.insert(OrderKey(b.event.store_id, b.event.order_id));
+      kept_.events.push_back(std::move(b));
+    }
+    events_.clear();
+    return OkStatus();
+  }
+  std::vector<BufferedEvent> events;
+  events.swap(events_);
+  return SendEvents(events);
+}
+
+Status PgTx::SendEvents(const std::vector<BufferedEvent>& events) {
+  // One statement for the events, the history entries they carry and their
+  // pending deliveries (array parameters); queued in a pipelined batch.
   std::vector<std::int64_t> ids;
   std::vector<std::string> stores;
   std::vector<std::string> orders;
@@ -102,7 +116,7 @@ Status PgTx::FlushLog() {
   std::vector<std::string> d_steps;
   std::vector<std::int64_t> d_next;
   std::vector<std::int64_t> d_updated;
-  for (const BufferedEvent& b : events_) {
+  for (const BufferedEvent& b : events) {
     const Event& e = b.event;
     ids.push_back(e.id);
     stores.push_back(e.store_id);
@@ -123,7 +137,6 @@ Status PgTx::FlushLog() {
       d_updated.push_back(e.created_at);
     }
   }
-  events_.clear();
   return conn_.Send(
       "WITH e AS (INSERT INTO events (id, store_id, order_id, topic, payload, created_at, due_at, "
       "handled, history_status, history_detail, history_at) SELECT i, s, o, t, p, c, d, h, "
@@ -141,7 +154,7 @@ Status PgTx::FlushLog() {
 }
 
 Result<std::vector<Delivery>> PgTx::ListDueDeliveries(TimeMs now, int limit) {
-  OF_RETURN_IF_ERROR(FlushLog());
+  OF_RETURN_IF_ERROR(SeeOwnWrites());
   OF_ASSIGN_OR_RETURN(Rows rows,
                       conn_.Query(DeliveriesJoin() + "WHERE d.state = 0 AND d.next_at <= $1 "
                                                      "ORDER BY d.next_at, d.event_id LIMIT $2",
@@ -218,7 +231,7 @@ Status PgTx::ClaimDue(Connection& conn, TimeMs now, int limit, TimeMs lease_ms,
 }
 
 Result<std::optional<TimeMs>> PgTx::NextDueTime() {
-  OF_RETURN_IF_ERROR(FlushLog());
+  OF_RETURN_IF_ERROR(SeeOwnWrites());
   OF_ASSIGN_OR_RETURN(Rows rows,
                       conn_.Query("SELECT MIN(next_at) FROM deliveries WHERE state = 0"));
   if (rows.empty() || rows.IsNull(0, 0)) return std::optional<TimeMs>{};
@@ -226,7 +239,7 @@ Result<std::optional<TimeMs>> PgTx::NextDueTime() {
 }
 
 Result<Delivery> PgTx::GetDelivery(std::int64_t event_id, const std::string& step) {
-  OF_RETURN_IF_ERROR(FlushLog());
+  OF_RETURN_IF_ERROR(SeeOwnWrites());
   OF_ASSIGN_OR_RETURN(
       Rows rows,
       conn_.Query(DeliveriesJoin() + "WHERE d.event_id = $1 AND d.step = $2", {event_id, step}));
@@ -246,7 +259,7 @@ Result<Delivery> PgTx::GetDelivery(std::int64_t event_id, const std::string& ste
 
 Result<std::vector<Delivery>> PgTx::ListOrderDeliveries(const std::string& store_id,
                                                         const std::string& order_id) {
-  OF_RETURN_IF_ERROR(FlushLog());
+  OF_RETURN_IF_ERROR(SeeOwnWrites());
   OF_ASSIGN_OR_RETURN(
       Rows rows, conn_.Query(DeliveriesJoin() +
                                  "WHERE e.order_id = $1 AND e.store_id = $2 ORDER BY e.id, d.step",
@@ -267,7 +280,7 @@ Result<std::vector<Delivery>> PgTx::ListOrderDeliveries(const std::string& store
 
 Result<std::vector<Event>> PgTx::ListOrderEvents(const std::string& store_id,
                                                  const std::string& order_id) {
-  OF_RETURN_IF_ERROR(FlushLog());
+  OF_RETURN_IF_ERROR(SeeOwnWrites());
   // Rows that only carry history are not events anything emitted.
   OF_ASSIGN_OR_RETURN(Rows rows,
                       conn_.Query(std::string("SELECT ") + kEventColumns +
@@ -281,7 +294,7 @@ Result<std::vector<Event>> PgTx::ListOrderEvents(const std::string& store_id,
 
 Result<DeadLetterPage> PgTx::ListDeadLetters(const std::string& store_id,
                                              std::int64_t before_event_id, int limit) {
-  OF_RETURN_IF_ERROR(FlushLog());
+  OF_RETURN_IF_ERROR(SeeOwnWrites());
   OF_ASSIGN_OR_RETURN(
       Rows rows, conn_.Query(DeliveriesJoin() + "WHERE d.state = 2 AND e.store_id = $1 "
                                                 "AND ($2::bigint = 0 OR d.event_id < $2::bigint) "
@@ -297,7 +310,7 @@ Result<DeadLetterPage> PgTx::ListDeadLetters(const std::string& store_id,
 }
 
 Result<std::vector<StepCounts>> PgTx::CountDeliveries(const std::string& store_id) {
-  OF_RETURN_IF_ERROR(FlushLog());
+  OF_RETURN_IF_ERROR(SeeOwnWrites());
   std::map<std::string, StepCounts> by_step;
   OF_ASSIGN_OR_RETURN(
       Rows rows,
@@ -343,6 +356,7 @@ Result<std::vector<StepCounts>> PgTx::CountDeliveries(const std::string& store_i
 }
 
 Status PgTx::AddDelivery(const Event& event, const std::string& step, bool handled, TimeMs now) {
+  OF_RETURN_IF_ERROR(SeeKeptRowsOfEvent(event.id));
   BufferedEvent* buffered = FindBufferedEvent(event.id);
   if (buffered != nullptr &&
       (IsHandledBy(buffered->handled, step) ||
@@ -384,6 +398,7 @@ Status PgTx::CompleteDelivery(std::int64_t event_id, const std::string& step, in
                               TimeMs now) {
   // A delivery this unit wrote (an event it emitted, chained after all):
   // it becomes a mark on the event instead of a row.
+  OF_RETURN_IF_ERROR(SeeKeptRowsOfEvent(event_id));
   if (BufferedEvent* buffered = FindBufferedEvent(event_id)) {
     auto it = std::find(buffered->steps.begin(), buffered->steps.end(), step);
     if (it == buffered->steps.end()) {
@@ -435,7 +450,7 @@ Status PgTx::CompleteDelivery(std::int64_t event_id, const std::string& step, in
 
 Status PgTx::RetryDelivery(std::int64_t event_id, const std::string& step, int attempts,
                            TimeMs next_at, const std::string& error, TimeMs now) {
-  OF_RETURN_IF_ERROR(FlushLog());
+  OF_RETURN_IF_ERROR(SeeOwnWrites());
   OF_ASSIGN_OR_RETURN(
       Rows rows, conn_.Query("UPDATE deliveries SET attempts = $1, next_at = $2, last_error = $3, "
                              "updated_at = $4::bigint, started_at = CASE WHEN started_at = 0 "
@@ -448,7 +463,7 @@ Status PgTx::RetryDelivery(std::int64_t event_id, const std::string& step, int a
 
 Status PgTx::DeadLetterDelivery(std::int64_t event_id, const std::string& step, int attempts,
                                 const std::string& error, TimeMs now) {
-  OF_RETURN_IF_ERROR(FlushLog());
+  OF_RETURN_IF_ERROR(SeeOwnWrites());
   OF_ASSIGN_OR_RETURN(
       Rows rows,
       conn_.Query("UPDATE deliveries SET state = 2, attempts = $1, last_error = $2, "
@@ -462,7 +477,7 @@ Status PgTx::DeadLetterDelivery(std::int64_t event_id, const std::string& step, 
 
 Status PgTx::RedriveDelivery(const std::string& store_id, std::int64_t event_id,
                              const std::string& step, TimeMs now) {
-  OF_RETURN_IF_ERROR(FlushLog());
+  OF_RETURN_IF_ERROR(SeeOwnWrites());
   OF_ASSIGN_OR_RETURN(
       Rows rows, conn_.Query("UPDATE deliveries SET state = 0, attempts = 0, next_at = $1::bigint, "
                              "updated_at = $1::bigint, finished_at = 0, lease_until = 0 "

@@ -1,6 +1,7 @@
 // PgTx: orders and their counters (their history goes with the unit's
 // events, pg_tx_engine.cpp), idempotency records, notifications.
 #include <algorithm>
+#include <limits>
 #include <optional>
 
 #include "store/postgres/order_sql.hpp"
@@ -16,6 +17,7 @@ using domain::Order;
 
 Result<Order> PgTx::GetOrder(const std::string& store_id, const std::string& order_id) {
   if (const Order* cached = orders_.Find(store_id, order_id)) return *cached;
+  OF_RETURN_IF_ERROR(SeeKeptRowsOfOrder(store_id, order_id));
   OF_RETURN_IF_ERROR(FlushOrders());
   // Both statements go out together: one round trip in pipeline mode.
   std::optional<Rows> found;
@@ -87,18 +89,49 @@ Result<std::vector<StatusTotals>> PgTx::OrderTotals(const std::string& store_id,
 
 Result<std::int64_t> PgTx::CountCustomerOrders(const std::string& store_id,
                                                const std::string& customer, TimeMs since) {
-  OF_RETURN_IF_ERROR(FlushOrders());
-  OrderQuery q = CountCustomerOrdersQuery(store_id, customer, since);
-  OF_ASSIGN_OR_RETURN(Rows rows, conn_.Query(q.sql, q.params));
-  return rows.empty() ? 0 : rows.Int(0, 0);
+  OF_ASSIGN_OR_RETURN(
+      CustomerActivity a,
+      CountCustomerActivity(store_id, customer, since, std::numeric_limits<TimeMs>::max()));
+  return a.orders;
 }
 
 Result<std::int64_t> PgTx::CountCustomerFailedPayments(const std::string& store_id,
                                                        const std::string& customer, TimeMs since) {
-  OF_RETURN_IF_ERROR(FlushOrders());
-  OrderQuery q = CountCustomerFailedPaymentsQuery(store_id, customer, since);
+  OF_ASSIGN_OR_RETURN(
+      CustomerActivity a,
+      CountCustomerActivity(store_id, customer, std::numeric_limits<TimeMs>::max(), since));
+  return a.failed_payments;
+}
+
+// The stored rows' counts plus the unit's buffered inserts, so that the
+// intake's order is not written before the fraud guard reads.
+Result<OrderReader::CustomerActivity> PgTx::CountCustomerActivity(const std::string& store_id,
+                                                                  const std::string& customer,
+                                                                  TimeMs orders_since,
+                                                                  TimeMs failed_since) {
+  // A buffered payment failure of a stored order is written out first
+  // (rare: nothing checks fraud in a payment's unit); a buffered update
+  // changes neither the customer nor created_at.
+  const bool stale =
+      std::any_of(order_updates_.begin(), order_updates_.end(),
+                  [](const BufferedOrderUpdate& u) { return !u.insert && u.failed_at; });
+  if (stale) OF_RETURN_IF_ERROR(FlushOrders());
+  const std::string key = CustomerKey(customer);
+  CustomerActivity a;
+  for (const BufferedOrderUpdate& u : order_updates_) {
+    if (!u.insert || u.order.store_id != store_id || CustomerKey(u.order.customer_name) != key) {
+      continue;
+    }
+    if (u.order.created_at >= orders_since) ++a.orders;
+    if (u.failed_at && *u.failed_at >= failed_since) ++a.failed_payments;
+  }
+  OrderQuery q = CountCustomerActivityQuery(store_id, customer, orders_since, failed_since);
   OF_ASSIGN_OR_RETURN(Rows rows, conn_.Query(q.sql, q.params));
-  return rows.empty() ? 0 : rows.Int(0, 0);
+  if (!rows.empty()) {
+    a.orders += rows.Int(0, 0);
+    a.failed_payments += rows.Int(0, 1);
+  }
+  return a;
 }
 
 Result<std::optional<IdempotencyRecord>> PgTx::GetIdempotency(const std::string& store_id,
@@ -113,6 +146,7 @@ Result<std::optional<IdempotencyRecord>> PgTx::GetIdempotency(const std::string&
 }
 
 Result<NotificationPage> PgTx::ListNotifications(const NotificationFilter& f) {
+  OF_RETURN_IF_ERROR(SeeOwnWrites());
   std::string sql =
       std::string("SELECT ") + kNotificationColumns + " FROM notifications WHERE store_id = $1";
   std::vector<Param> params{f.store_id};
@@ -276,34 +310,65 @@ Status PgTx::FlushBatch() {
 }
 
 Status PgTx::InsertOrder(const Order& o) {
-  // One statement; the history goes with the unit's events (FlushLog),
-  // the hourly counter is a delta written by FlushBatch. A taken id fails
-  // the unit, so the history is then not written either.
-  OF_RETURN_IF_ERROR(conn_.Send(
+  // One statement, at the unit's end in a pipelined batch (FlushOrders,
+  // with the moves of the steps chained after the intake); the history
+  // goes with the unit's events (FlushLog), the hourly counter is a delta
+  // written by FlushBatch. A taken id fails the unit, so the history is
+  // then not written either.
+  std::optional<TimeMs> failed_at;
+  if (o.payment_status == "failed") failed_at = o.updated_at;
+  if (Deferring()) {
+    order_updates_.push_back(BufferedOrderUpdate{o, o.status, failed_at, true});
+  } else {
+    OF_RETURN_IF_ERROR(SendOrderInsert(o, failed_at));
+  }
+  AddStats(o.store_id, o.created_at, o.status, 1, o.total);
+  for (const domain::HistoryEntry& h : o.history) {
+    history_.push_back(PendingHistory{o.store_id, o.order_id, h, unit_events_});
+  }
+  // The steps chained after the intake read it back from here (its `seq`,
+  // which the database assigns, stays 0: no step uses it).
+  orders_.Put(o);
+  return OkStatus();
+}
+
+Status PgTx::SendOrderInsert(const Order& o, std::optional<TimeMs> failed_at) {
+  return conn_.Send(
       "WITH o AS (INSERT INTO orders (order_id, store_id, customer_name, customer_email, "
       "customer_key, items, total, currency, status, payment_status, fulfillment_status, "
       "failure_reason, tracking_number, carrier, payment_token, request_hash, created_at, "
       "updated_at, email_key, payment_failed_at) VALUES ($1::text, $2::text, $3, $4, $5, $6, "
       "$7::bigint, $8, $9::text, $10::text, $11, $12, $13, $14, $15, $16, $17, $18::bigint, $19, "
-      "CASE WHEN $10::text = 'failed' THEN $18::bigint END) "
+      "$20::bigint) "
       "ON CONFLICT DO NOTHING RETURNING order_id) "
       "SELECT COUNT(*) FROM o",
-      {o.order_id, o.store_id, o.customer_name, o.customer_email, CustomerKey(o.customer_name),
-       EncodeItems(o.items), o.total, o.currency, domain::ToString(o.status), o.payment_status,
-       o.fulfillment_status, o.failure_reason, o.tracking_number, o.carrier, o.payment_token,
-       o.request_hash, o.created_at, o.updated_at, CustomerKey(o.customer_email)},
+      {o.order_id,
+       o.store_id,
+       o.customer_name,
+       o.customer_email,
+       CustomerKey(o.customer_name),
+       EncodeItems(o.items),
+       o.total,
+       o.currency,
+       domain::ToString(o.status),
+       o.payment_status,
+       o.fulfillment_status,
+       o.failure_reason,
+       o.tracking_number,
+       o.carrier,
+       o.payment_token,
+       o.request_hash,
+       o.created_at,
+       o.updated_at,
+       CustomerKey(o.customer_email),
+       failed_at ? Param(*failed_at) : Param(std::nullopt)},
       [order_id = o.order_id](Rows& rows) -> Status {
         if (rows.Int(0, 0) == 0) {
           return MakeError(ErrorCode::kConflict, "order '" + order_id + "' already exists",
                            "orderId");
         }
         return OkStatus();
-      }));
-  AddStats(o.store_id, o.created_at, o.status, 1, o.total);
-  for (const domain::HistoryEntry& h : o.history) {
-    history_.push_back(PendingHistory{o.store_id, o.order_id, h, unit_events_});
-  }
-  return OkStatus();
+      });
 }
 
 Status PgTx::UpdateOrder(const Order& o, domain::OrderStatus previous,
@@ -346,7 +411,11 @@ Status PgTx::BufferOrderUpdate(const Order& o, domain::OrderStatus previous,
       OF_RETURN_IF_ERROR(FlushOrders());
       break;
     }
-    u.order = o;
+    if (u.insert) {
+      ApplyOrderUpdate(o, {}, u.order);
+    } else {
+      u.order = o;
+    }
     if (!u.failed_at) u.failed_at = failed_at;
     return OkStatus();
   }
@@ -362,6 +431,7 @@ Status PgTx::FlushOrders() {
 }
 
 Status PgTx::SendOrderUpdate(const BufferedOrderUpdate& u) {
+  if (u.insert) return SendOrderInsert(u.order, u.failed_at);
   // One statement: the update guarded by the status the first move started
   // from.
   const Order& o = u.order;
@@ -410,6 +480,11 @@ Status PgTx::CompleteIdempotency(const std::string& store_id, const std::string&
 }
 
 Status PgTx::InsertNotification(const domain::Notification& n) {
+  if (lean_) {
+    kept_.notifications.push_back(n);
+    if (!n.read) AddCounter(n.store_id, "unread_alerts", 1);
+    return OkStatus();
+  }
   OF_RETURN_IF_ERROR(
       conn_.Send("INSERT INTO notifications (notification_id, store_id, order_id, type, title, "
                  "message, read, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
@@ -427,6 +502,7 @@ Status PgTx::InsertNotification(const domain::Notification& n) {
 }
 
 Status PgTx::MarkNotificationRead(const std::string& store_id, const std::string& id) {
+  OF_RETURN_IF_ERROR(SeeOwnWrites());
   OF_ASSIGN_OR_RETURN(Rows rows,
                       conn_.Query("UPDATE notifications SET read = 1 WHERE store_id = $1 "
                                   "AND notification_id = $2 AND read = 0",
@@ -443,6 +519,7 @@ Status PgTx::MarkNotificationRead(const std::string& store_id, const std::string
 }
 
 Result<std::int64_t> PgTx::MarkAllNotificationsRead(const std::string& store_id) {
+  OF_RETURN_IF_ERROR(SeeOwnWrites());
   OF_ASSIGN_OR_RETURN(
       Rows rows, conn_.Query("UPDATE notifications SET read = 1 WHERE store_id = $1 AND read = 0",
                              {store_id}));

@@ -129,7 +129,7 @@ Result<WebhookAttemptPage> PgTx::ListWebhookAttempts(const std::string& store_id
 }
 
 Result<Event> PgTx::GetEvent(const std::string& store_id, std::int64_t event_id) {
-  OF_RETURN_IF_ERROR(FlushLog());
+  OF_RETURN_IF_ERROR(SeeOwnWrites());
   OF_ASSIGN_OR_RETURN(
       Rows rows,
       conn_.Query("SELECT id, store_id, order_id, topic, payload, created_at, due_at FROM events "

@@ -29,6 +29,8 @@ using pg::Pool;
 namespace {
 
 constexpr int kMaxBatchAttempts = 5;
+// After an abandoned lean attempt, this many batches start with savepoints.
+constexpr int kLeanPauseBatches = 16;
 // The NOTIFY channel of the stores sharing one schema; stores in other
 // schemas of the same database (other deployments, the tests) are not woken.
 std::string ChannelFor(const std::string& schema) {
@@ -103,8 +105,16 @@ struct PostgresStore::Impl {
   // and returns false: the batch then runs again with TryBatch, statement
   // by statement, where every error fails exactly its own unit or nested
   // part.
+  // `lean`: without savepoints, the rows nothing reads back kept for the
+  // batch's end (PgTx::KeepRowsForBatchEnd); a unit failing (or asking to
+  // run again) then abandons the attempt too, and the batch runs again
+  // pipelined with a savepoint per unit.
   bool TryPipelinedBatch(Connection& conn, std::vector<WriteUnit>& batch,
-                         std::vector<Status>& results);
+                         std::vector<Status>& results, bool lean);
+  // Batches that start with savepoints, after a lean attempt was abandoned:
+  // a run of failing units (refused requests) costs one re-run, not one
+  // per batch.
+  int lean_pause = 0;
   // Records the outcome of a batch for readiness; logs failures (rate
   // limited) and the first success after them.
   void NoteOutcome(const Status& outcome);
@@ -231,7 +241,7 @@ bool PostgresStore::Impl::TryBatch(Connection& conn, std::vector<WriteUnit>& bat
 }
 
 bool PostgresStore::Impl::TryPipelinedBatch(Connection& conn, std::vector<WriteUnit>& batch,
-                                            std::vector<Status>& results) {
+                                            std::vector<Status>& results, bool lean) {
   conn.ClearRetryable();
   if (!conn.EnterPipeline().ok()) return false;
   // Ends the attempt: nothing of it commits. The topic cache may hold what
@@ -242,9 +252,10 @@ bool PostgresStore::Impl::TryPipelinedBatch(Connection& conn, std::vector<WriteU
     webhook_topics.Clear();
     return false;
   };
-  (void)conn.Exec("BEGIN; SAVEPOINT unit");
+  (void)conn.Exec(lean ? "BEGIN" : "BEGIN; SAVEPOINT unit");
   PgTx tx(conn, config.secret_key, &webhook_topics);
   tx.ReserveEventIds(event_ids_hint);
+  if (lean) tx.KeepRowsForBatchEnd();
   for (std::size_t i = 0; i < batch.size(); ++i) {
     tx.BeginUnit();
     for (int run = 1;; ++run) {
@@ -255,6 +266,10 @@ bool PostgresStore::Impl::TryPipelinedBatch(Connection& conn, std::vector<WriteU
         results[i] = MakeError(ErrorCode::kInternal, "internal error");
       }
       if (results[i].ok()) results[i] = tx.FlushLog();
+      if (lean && !results[i].ok()) {
+        lean_pause = kLeanPauseBatches;
+        return abandon();
+      }
       // A failed run's queued answers arrive before it is rolled back, so
       // what they add to its counters is dropped with it.
       if (!results[i].ok()) (void)conn.Await();
@@ -273,14 +288,20 @@ bool PostgresStore::Impl::TryPipelinedBatch(Connection& conn, std::vector<WriteU
     }
     if (!results[i].ok() && tx.webhooks_changed()) webhook_topics.Clear();
     tx.EndUnit(results[i].ok());
-    (void)conn.Exec(results[i].ok() ? "RELEASE SAVEPOINT unit; SAVEPOINT unit"
-                                    : "ROLLBACK TO SAVEPOINT unit");
+    if (!lean) {
+      (void)conn.Exec(results[i].ok() ? "RELEASE SAVEPOINT unit; SAVEPOINT unit"
+                                      : "ROLLBACK TO SAVEPOINT unit");
+    }
   }
+  (void)tx.FlushBatchRows();
   // Every queued statement's check must have passed before COMMIT is
   // queued; the counter rows are then locked for the last round trip only.
-  if (!conn.Await().ok()) return abandon();
+  if (!conn.Await().ok()) {
+    if (lean) lean_pause = kLeanPauseBatches;
+    return abandon();
+  }
   (void)tx.FlushBatch();
-  std::string commit = "RELEASE SAVEPOINT unit; ";
+  std::string commit = lean ? "" : "RELEASE SAVEPOINT unit; ";
   if (tx.inserted_events()) commit += "NOTIFY " + channel + "; ";
   (void)conn.Exec(commit + "COMMIT");
   Status committed = conn.ExitPipeline();
@@ -308,6 +329,10 @@ void PostgresStore::Impl::CommitBatch(std::vector<WriteUnit>& batch) {
   std::vector<Status> results(batch.size());
   bool finished = false;
   batch_failure = OkStatus();
+  // Attempts in order: lean, pipelined with savepoints, statement by
+  // statement; each after the previous one was abandoned.
+  bool lean = lean_pause == 0;
+  if (lean_pause > 0) --lean_pause;
   bool pipelined = true;
   for (int attempt = 0; attempt < kMaxBatchAttempts && !finished; ++attempt) {
     std::fill(results.begin(), results.end(), OkStatus());
@@ -325,8 +350,9 @@ void PostgresStore::Impl::CommitBatch(std::vector<WriteUnit>& batch) {
     }
     const std::int64_t before = (*writer_conn)->round_trips();
     if (pipelined) {
-      finished = TryPipelinedBatch(**writer_conn, batch, results);
-      pipelined = false;
+      finished = TryPipelinedBatch(**writer_conn, batch, results, lean);
+      pipelined = lean;
+      lean = false;
       if (!finished) {
         ++writer_replays;
         writer_round_trips += (*writer_conn)->round_trips() - before;

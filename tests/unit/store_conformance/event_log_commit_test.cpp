@@ -155,6 +155,79 @@ TYPED_TEST(EventLogCommitConformance, FailingUnitIsRolledBackAloneInsideAGroupCo
   EXPECT_EQ(this->QueryInt("SELECT COUNT(*) FROM order_history"), kUnits - 2);
 }
 
+TYPED_TEST(EventLogCommitConformance, ALaterUnitReadsWhatEarlierUnitsOfItsBatchWrote) {
+  // Writers may keep rows until the batch's end (PostgreSQL's lean batch:
+  // events, alerts, ledger rows; SQLite's alerts and ledger rows): every
+  // read of a later unit in the same group commit must still see them.
+  this->Reopen();
+  Product p = this->AddProduct(MakeProduct("A", "Widget", "W-1", 100));
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  Completions done;
+  this->store().Write(
+      [released](WriteTx&) {
+        released.wait();
+        return OkStatus();
+      },
+      done.Callback(-1));
+  constexpr int kWriters = 8;
+  auto event_ids = std::make_shared<std::map<int, std::int64_t>>();
+  for (int i = 0; i < kWriters; ++i) {
+    this->store().Write(
+        [i, p, event_ids](WriteTx& tx) -> Status {
+          OF_RETURN_IF_ERROR(tx.InsertOrder(MakeOrder("A", OrderId(i), "Ada", kNow + i)));
+          OF_ASSIGN_OR_RETURN(
+              (*event_ids)[i],
+              tx.InsertEvent(MakeEvent("A", OrderId(i), "order.created", kNow), {"ship"}));
+          OF_RETURN_IF_ERROR(
+              tx.InsertNotification(MakeNotification("A", "n" + std::to_string(i), kNow)));
+          StockMovement m;
+          m.store_id = p.store_id;
+          m.product_id = p.product_id;
+          m.kind = MovementKind::kReserve;
+          m.reserved_delta = 1;
+          m.order_id = OrderId(i);
+          m.at = kNow;
+          Result<Product> moved = tx.ApplyMovement(m);
+          if (!moved.ok()) return moved.error();
+          return OkStatus();
+        },
+        done.Callback(i));
+  }
+  this->store().Write(
+      [p, event_ids, writers = kWriters](WriteTx& tx) -> Status {
+        // Its own order, not written yet either, counts for the fraud guard.
+        OF_RETURN_IF_ERROR(tx.InsertOrder(MakeOrder("A", OrderId(writers), "Ada", kNow + 50)));
+        OF_ASSIGN_OR_RETURN(auto activity, tx.CountCustomerActivity("A", "ada", 0, 0));
+        EXPECT_EQ(activity.orders, writers + 1);
+        EXPECT_EQ(activity.failed_payments, 0);
+        OF_ASSIGN_OR_RETURN(Order third, tx.GetOrder("A", OrderId(3)));
+        EXPECT_EQ(third.history.size(), 1u);
+        OF_ASSIGN_OR_RETURN(std::vector<Event> events, tx.ListOrderEvents("A", OrderId(3)));
+        EXPECT_EQ(events.size(), 1u);
+        OF_ASSIGN_OR_RETURN(NotificationPage alerts, tx.ListNotifications(NF("A").Limit(50)));
+        EXPECT_EQ(alerts.items.size(), static_cast<std::size_t>(writers));
+        OF_ASSIGN_OR_RETURN(auto ledger, tx.LedgerTotals(p.store_id, p.product_id));
+        EXPECT_EQ(ledger.second, writers);
+        // A delivery written by an earlier unit of the batch is completed.
+        return tx.CompleteDelivery(event_ids->at(5), "ship", 1, kNow + 60);
+      },
+      done.Callback(kWriters));
+  release.set_value();
+  ASSERT_TRUE(done.WaitFor(kWriters + 2));
+  for (const auto& [i, s] : done.results()) EXPECT_TRUE(s.ok()) << i << ": " << s.error().message;
+  auto due = ReadValue(this->store(), [](ReadTx& tx) { return tx.ListDueDeliveries(kNow, 50); });
+  ASSERT_TRUE(due.ok());
+  EXPECT_EQ(due->size(), static_cast<std::size_t>(kWriters - 1));
+  auto fifth = ReadValue(this->store(),
+                         [&](ReadTx& tx) { return tx.GetDelivery(event_ids->at(5), "ship"); });
+  ASSERT_TRUE(fifth.ok()) << fifth.error().message;
+  EXPECT_EQ(fifth->state, DeliveryState::kDone);
+  EXPECT_EQ(this->Ledger(p), (std::pair<std::int64_t, std::int64_t>{100, kWriters}));
+  EXPECT_EQ(this->Unread("A"), kWriters);
+  EXPECT_EQ(this->GetOrder("A", OrderId(kWriters)).history.size(), 1u);
+}
+
 TYPED_TEST(EventLogCommitConformance, DataSurvivesClosingAndReopening) {
   Product p = this->AddProduct(MakeProduct("A", "Widget", "W-1", 10));
   ASSERT_TRUE(this->Move(p, MovementKind::kReserve, 0, 3).ok());

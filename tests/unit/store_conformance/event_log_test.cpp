@@ -350,7 +350,10 @@ TYPED_TEST(EventLogConformance, AUnitThatNeverStopsAskingFailsAndWritesNothing) 
     return MakeError(ErrorCode::kRetryUnit, "again");
   });
   EXPECT_EQ(s.code(), ErrorCode::kInternal);
-  EXPECT_EQ(runs, kMaxUnitRuns);
+  // PostgreSQL's lean first attempt has no savepoint to run a unit again
+  // from: the first request ends that attempt, and the runs start over.
+  EXPECT_GE(runs, kMaxUnitRuns);
+  EXPECT_LE(runs, kMaxUnitRuns + 1);
   auto due = ReadValue(this->store(), [](ReadTx& tx) { return tx.ListDueDeliveries(kNow, 10); });
   ASSERT_TRUE(due.ok());
   EXPECT_TRUE(due->empty());
