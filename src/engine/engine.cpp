@@ -328,7 +328,10 @@ void Engine::Process(store::Delivery delivery) {
   // The unit itself succeeded: a failure is then the commit's (the store's).
   auto unit_ok = std::make_shared<bool>(false);
   auto replay = std::make_shared<ChainReplay>();
-  store_.Write(
+  const std::string store_id = shared->event.store_id;
+  const std::string order_id = shared->event.order_id;
+  store_.WriteForOrder(
+      store_id, order_id,
       [this, shared, already_handled, chained, unit_ok, replay, attempt,
        apply = std::move(apply).value()](store::WriteTx& tx) -> Status {
         TimeMs at = clock_.NowMs();

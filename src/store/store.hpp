@@ -560,6 +560,16 @@ class Store {
   // after the unit's transaction is durable (or with the unit's error, or
   // kUnavailable when the commit failed). `done` must not block.
   virtual void Write(WriteFn fn, DoneFn done) = 0;
+  // Write() of a unit that works on one existing order (a step's delivery).
+  // A back end may read that order for the whole batch at once (PostgreSQL:
+  // in the batch's first round trip) instead of once per unit; the unit
+  // reads it as usual. The default is Write().
+  virtual void WriteForOrder(const std::string& store_id, const std::string& order_id, WriteFn fn,
+                             DoneFn done) {
+    (void)store_id;
+    (void)order_id;
+    Write(std::move(fn), std::move(done));
+  }
   // Runs `fn` on a read snapshot. Blocks the calling thread: call it from a
   // worker pool, never from an I/O thread.
   virtual Status Read(const ReadFn& fn) = 0;

@@ -2,16 +2,16 @@
 
 namespace orderflow::store {
 
-void WriteQueue::Push(Store::WriteFn fn, Store::DoneFn done) {
+void WriteQueue::Push(WriteUnit unit) {
   {
     std::lock_guard lock(mu_);
     if (!closed_) {
-      units_.push_back(WriteUnit{std::move(fn), std::move(done)});
+      units_.push_back(std::move(unit));
       cv_.notify_one();
       return;
     }
   }
-  done(MakeError(ErrorCode::kUnavailable, "store is shutting down"));
+  unit.done(MakeError(ErrorCode::kUnavailable, "store is shutting down"));
 }
 
 bool WriteQueue::PopBatch(std::vector<WriteUnit>& batch, std::size_t max) {

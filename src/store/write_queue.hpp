@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <deque>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "store/store.hpp"
@@ -17,12 +18,18 @@ namespace orderflow::store {
 struct WriteUnit {
   Store::WriteFn fn;
   Store::DoneFn done;
+  // The order the unit works on (Store::WriteForOrder); empty if unknown.
+  std::string store_id;
+  std::string order_id;
 };
 
 class WriteQueue {
  public:
   // Queues a unit; after Close() answers `done` with kUnavailable at once.
-  void Push(Store::WriteFn fn, Store::DoneFn done);
+  void Push(Store::WriteFn fn, Store::DoneFn done) {
+    Push(WriteUnit{std::move(fn), std::move(done), {}, {}});
+  }
+  void Push(WriteUnit unit);
   // Blocks until something is queued, then moves up to `max` units into
   // `batch`. False once the queue is closed and drained (the writer ends).
   bool PopBatch(std::vector<WriteUnit>& batch, std::size_t max);

@@ -211,6 +211,11 @@ TEST_F(PgOrderIndexPlans, AtOneMillionOrders) {
              store::pg::CountCustomerFailedPaymentsQuery("A", "Cust 4242", kBase),
              "orders_failed_payments", /*may_sort=*/true);
   ExpectPlan("lookup", store::pg::GetOrderQuery("A", "o-1"), "orders_store_order_key");
+  ExpectPlan("batch prefetch", store::pg::GetOrdersQuery({"A", "A"}, {"o-1", "o-2"}),
+             "orders_store_order_key");
+  ExpectPlan("customer activity",
+             store::pg::CountCustomerActivityQuery("A", "Cust 4242", kBase, kBase),
+             "orders_by_customer", /*may_sort=*/true);
   ExpectOnlyTheLeanIndexes();
   ExpectPagesMatchAReferenceThatReadsNoIndex();
 }

@@ -247,6 +247,7 @@ void Connection::Drain() {
 }
 
 Status Connection::Send(const std::string& sql, const std::vector<Param>& params, Check check) {
+  SettleOwedExit();
   if (!pipeline_) {
     OF_ASSIGN_OR_RETURN(Rows rows, Query(sql, params));
     if (check) return check(rows);
@@ -266,6 +267,7 @@ Status Connection::Send(const std::string& sql, const std::vector<Param>& params
 }
 
 Result<Rows> Connection::Query(const std::string& sql, const std::vector<Param>& params) {
+  SettleOwedExit();
   if (pipeline_) {
     std::optional<Rows> out;
     OF_RETURN_IF_ERROR(Send(sql, params, [&out](Rows& rows) {
@@ -290,6 +292,7 @@ Result<Rows> Connection::Query(const std::string& sql, const std::vector<Param>&
 }
 
 Status Connection::Exec(const std::string& sql) {
+  SettleOwedExit();
   if (pipeline_) {
     if (pipeline_error_) return *pipeline_error_;
     Status queued = OkStatus();
@@ -315,6 +318,7 @@ Status Connection::Exec(const std::string& sql) {
 }
 
 Status Connection::Await() {
+  SettleOwedExit();
   if (!pipeline_) return OkStatus();
   if (!pending_.empty() && !pipeline_error_) {
     FlushAndDrain();
@@ -324,6 +328,7 @@ Status Connection::Await() {
 }
 
 Status Connection::EnterPipeline() {
+  SettleOwedExit();
   if (PQenterPipelineMode(conn_) == 0) {
     return MakeError(ErrorCode::kUnavailable, "cannot enter pipeline mode: " + LastError());
   }
@@ -333,13 +338,34 @@ Status Connection::EnterPipeline() {
 }
 
 Status Connection::ExitPipeline() {
+  SettleOwedExit();
   if (!pipeline_) return OkStatus();
   CountRoundTrip();
+  SendSync();
+  return FinishExit();
+}
+
+void Connection::ExitPipelineLater() {
+  SettleOwedExit();
+  if (!pipeline_) return;
+  SendSync();
+  exit_owed_ = true;
+}
+
+bool Connection::Alive() {
+  SettleOwedExit();
+  return PQconsumeInput(conn_) != 0 && !Broken();
+}
+
+void Connection::SendSync() {
   if (PQpipelineSync(conn_) == 0) {
     PipelineFailure(MakeError(ErrorCode::kUnavailable, "database unreachable: " + LastError()));
   } else {
     pending_.push_back(Pending{nullptr, {}, true});
   }
+}
+
+Status Connection::FinishExit() {
   Drain();
   pending_.clear();
   // Nothing may be left unread before the mode can end.

@@ -109,12 +109,20 @@ class Connection {
   // the pipeline's first failure, if any. The transaction is then in
   // whatever state the server left it (aborted after an error).
   Status ExitPipeline();
+  // Leaves pipeline mode without waiting: the Sync goes out now, and its
+  // answers are read (and any failure dropped) at the connection's next
+  // use. For a read-only transaction's COMMIT, whose outcome nobody needs.
+  void ExitPipelineLater();
+  // Reads what the server sent while the connection was idle: false when
+  // the session is gone (a server restart closes idle sessions), so that
+  // nothing is started on it.
+  bool Alive();
   // Waits for the answers of everything queued (pipeline mode; no-op
   // otherwise) and returns the pipeline's first failure. A check that
   // refused its rows fails only the client's view: the server went on, so
   // call this before queuing a COMMIT.
   Status Await();
-  bool InPipeline() const { return pipeline_; }
+  bool InPipeline() const { return pipeline_ && !exit_owed_; }
   bool PipelineFailed() const { return pipeline_error_.has_value(); }
   // Makes the pipeline failed with `error` (the caller cannot go on without
   // a rollback the pipeline does not have).
@@ -151,6 +159,17 @@ class Connection {
   Status QueueSent(int sent, Check check, std::string prepared_name = {});
   // Reads the answers of everything queued (pipeline mode).
   void Drain();
+  // Sends the Sync that ends the pipeline.
+  void SendSync();
+  // Reads the pipeline's answers up to its Sync and leaves pipeline mode.
+  Status FinishExit();
+  // Finishes an ExitPipelineLater; every public operation starts with it.
+  void SettleOwedExit() {
+    if (exit_owed_) {
+      exit_owed_ = false;
+      (void)FinishExit();
+    }
+  }
   // Asks the server for the answers so far (one round trip) and reads them.
   void FlushAndDrain();
   void PipelineFailure(Error error);
@@ -169,6 +188,7 @@ class Connection {
   StatementTally* tally_ = nullptr;
   std::int64_t round_trips_ = 0;
   bool pipeline_ = false;
+  bool exit_owed_ = false;  // ExitPipelineLater sent the Sync, its answers are unread
   std::deque<Pending> pending_;
   std::optional<Error> pipeline_error_;
 };

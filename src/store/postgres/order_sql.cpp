@@ -11,6 +11,16 @@ OrderQuery GetOrderQuery(const std::string& store_id, const std::string& order_i
       {order_id, store_id}};
 }
 
+OrderQuery GetOrdersQuery(const std::vector<std::string>& store_ids,
+                          const std::vector<std::string>& order_ids) {
+  // LATERAL: one index lookup per pair, whatever the statistics say (a
+  // semi-join may be planned as a scan of the whole table).
+  return {std::string("SELECT o.* FROM unnest($1::text[], $2::text[]) AS k(s, i) CROSS JOIN "
+                      "LATERAL (SELECT ") +
+              kOrderColumns + " FROM orders WHERE store_id = k.s AND order_id = k.i) o",
+          {TextArray(store_ids), TextArray(order_ids)}};
+}
+
 OrderQuery ListOrdersQuery(const OrderFilter& f) {
   OrderQuery q{std::string("SELECT ") + kOrderColumns + " FROM orders WHERE store_id = $1",
                {f.store_id}};

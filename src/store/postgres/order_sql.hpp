@@ -22,6 +22,11 @@ struct OrderQuery {
 // index.
 OrderQuery GetOrderQuery(const std::string& store_id, const std::string& order_id);
 
+// Several orders by id, in no particular order: $1 store ids, $2 order ids
+// (arrays of equal length). The same index, once per pair.
+OrderQuery GetOrdersQuery(const std::vector<std::string>& store_ids,
+                          const std::vector<std::string>& order_ids);
+
 // A page of ListOrders, newest first (ORDER BY seq DESC), asking for one row
 // more than `filter.limit` (the cursor of the next page). The text depends
 // only on which filters are set. Served by orders_by_store (store_id, seq)

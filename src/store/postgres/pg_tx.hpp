@@ -175,6 +175,10 @@ class PgTx final : public WriteTx {
   // for the batch's end and go out as one multi-row statement per table
   // (FlushBatchRows), not one per unit. Call before the first unit.
   void KeepRowsForBatchEnd() { lean_ = true; }
+  // In a lean batch: queues one read of these orders (with their history)
+  // for the whole batch; a unit's GetOrder of one of them is answered from
+  // it until a unit of the batch reads or changes that order.
+  void PrefetchOrders(const std::vector<std::pair<std::string, std::string>>& orders);
   // Queues the kept rows; the writer calls it after the last unit. A
   // taken alert id fails the pipeline (the attempt).
   Status FlushBatchRows();
@@ -298,6 +302,18 @@ class PgTx final : public WriteTx {
     std::vector<StockMovement> movements;
   };
   KeptRows kept_;
+  // PrefetchOrders: the orders asked for (by OrderKey) and, once the
+  // answers arrived (prefetch_arrived_), those found, with their history.
+  std::set<std::string> prefetch_keys_;
+  std::map<std::string, domain::Order> prefetched_;
+  bool prefetch_arrived_ = false;
+  // Orders the running unit read or wrote (OrderKey): no longer answered
+  // from the prefetch once the unit ends.
+  std::set<std::string> unit_orders_;
+  // The prefetched order, if it is still what the database holds for the
+  // running unit.
+  Result<std::optional<domain::Order>> Prefetched(const std::string& store_id,
+                                                  const std::string& order_id);
   static std::string OrderKey(const std::string& store_id, const std::string& order_id) {
     return store_id + '\n' + order_id;
   }

@@ -1,8 +1,12 @@
-// PgTx: the rows a lean batch keeps for its end (pg_tx.hpp,
-// KeepRowsForBatchEnd) and the multi-row statements that write them.
+// PgTx: what a lean batch does once for all its units (pg_tx.hpp,
+// KeepRowsForBatchEnd): the rows kept for its end and the multi-row
+// statements that write them, and the orders read for the whole batch
+// (PrefetchOrders).
 #include <string>
 #include <vector>
 
+#include "store/postgres/order_sql.hpp"
+#include "store/postgres/pg_rows.hpp"
 #include "store/postgres/pg_tx.hpp"
 
 namespace orderflow::store::pg {
@@ -20,6 +24,54 @@ Status PgTx::SeeKeptRowsOfOrder(const std::string& store_id, const std::string& 
 Status PgTx::SeeKeptRowsOfEvent(std::int64_t event_id) {
   if (kept_.event_ids.count(event_id) == 0) return OkStatus();
   return FlushBatchRows();
+}
+
+void PgTx::PrefetchOrders(const std::vector<std::pair<std::string, std::string>>& orders) {
+  if (!lean_ || orders.empty()) return;
+  std::vector<std::string> stores;
+  std::vector<std::string> ids;
+  for (const auto& [store_id, order_id] : orders) {
+    if (!prefetch_keys_.insert(OrderKey(store_id, order_id)).second) continue;
+    stores.push_back(store_id);
+    ids.push_back(order_id);
+  }
+  OrderQuery q = GetOrdersQuery(stores, ids);
+  Status sent = conn_.Send(q.sql, q.params, [this](Rows& rows) -> Status {
+    for (int r = 0; r < rows.size(); ++r) {
+      OF_ASSIGN_OR_RETURN(domain::Order o, ReadOrder(rows, r));
+      std::string key = OrderKey(o.store_id, o.order_id);
+      prefetched_[key] = std::move(o);
+    }
+    return OkStatus();
+  });
+  // The histories, as GetOrder reads them (events_by_order).
+  if (sent.ok()) {
+    sent = conn_.Send(
+        "SELECT h.* FROM unnest($1::text[], $2::text[]) AS k(s, o) CROSS JOIN LATERAL "
+        "(SELECT store_id, order_id, history_status, history_detail, history_at, id FROM events "
+        "WHERE store_id = k.s AND order_id = k.o AND history_status IS NOT NULL) h ORDER BY h.id",
+        {TextArray(stores), TextArray(ids)}, [this](Rows& rows) -> Status {
+          for (int r = 0; r < rows.size(); ++r) {
+            auto it = prefetched_.find(OrderKey(rows.Text(r, 0), rows.Text(r, 1)));
+            if (it == prefetched_.end()) continue;
+            it->second.history.push_back(
+                domain::HistoryEntry{rows.Text(r, 2), rows.Int(r, 4), rows.Text(r, 3)});
+          }
+          prefetch_arrived_ = true;
+          return OkStatus();
+        });
+  }
+  if (!sent.ok()) prefetch_keys_.clear();
+}
+
+Result<std::optional<domain::Order>> PgTx::Prefetched(const std::string& store_id,
+                                                      const std::string& order_id) {
+  const std::string key = OrderKey(store_id, order_id);
+  if (prefetch_keys_.count(key) == 0) return std::optional<domain::Order>();
+  if (!prefetch_arrived_) OF_RETURN_IF_ERROR(conn_.Await());
+  auto it = prefetched_.find(key);
+  if (!prefetch_arrived_ || it == prefetched_.end()) return std::optional<domain::Order>();
+  return std::optional<domain::Order>(it->second);
 }
 
 Status PgTx::FlushBatchRows() {

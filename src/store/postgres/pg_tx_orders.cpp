@@ -17,6 +17,13 @@ using domain::Order;
 
 Result<Order> PgTx::GetOrder(const std::string& store_id, const std::string& order_id) {
   if (const Order* cached = orders_.Find(store_id, order_id)) return *cached;
+  OF_ASSIGN_OR_RETURN(std::optional<Order> prefetched, Prefetched(store_id, order_id));
+  unit_orders_.insert(OrderKey(store_id, order_id));
+  if (prefetched) {
+    AppendPendingHistory(history_, store_id, order_id, prefetched->history);
+    orders_.Put(*prefetched);
+    return std::move(*prefetched);
+  }
   OF_RETURN_IF_ERROR(SeeKeptRowsOfOrder(store_id, order_id));
   OF_RETURN_IF_ERROR(FlushOrders());
   // Both statements go out together: one round trip in pipeline mode.
@@ -215,6 +222,13 @@ void PgTx::ForgetReads() {
 
 void PgTx::EndUnit(bool committed) {
   ++unit_seq_;
+  // What the unit read or wrote of an order may differ from the prefetch
+  // now (its moves, its history entries).
+  for (const std::string& key : unit_orders_) {
+    prefetch_keys_.erase(key);
+    prefetched_.erase(key);
+  }
+  unit_orders_.clear();
   order_updates_.clear();
   if (!committed) ForgetReads();
   if (committed) {
@@ -315,6 +329,7 @@ Status PgTx::InsertOrder(const Order& o) {
   // goes with the unit's events (FlushLog), the hourly counter is a delta
   // written by FlushBatch. A taken id fails the unit, so the history is
   // then not written either.
+  unit_orders_.insert(OrderKey(o.store_id, o.order_id));
   std::optional<TimeMs> failed_at;
   if (o.payment_status == "failed") failed_at = o.updated_at;
   if (Deferring()) {
@@ -380,6 +395,7 @@ Status PgTx::UpdateOrder(const Order& o, domain::OrderStatus previous,
   // (FlushLog; a refused guard fails the unit, so it is then not written
   // either). When the status moved, the two hourly counters are deltas
   // written by FlushBatch.
+  unit_orders_.insert(OrderKey(o.store_id, o.order_id));
   std::optional<TimeMs> failed_at;
   if (o.payment_status == "failed") failed_at = o.updated_at;
   // A refused update changes nothing, counters and cache included. (In a

@@ -255,7 +255,14 @@ bool PostgresStore::Impl::TryPipelinedBatch(Connection& conn, std::vector<WriteU
   (void)conn.Exec(lean ? "BEGIN" : "BEGIN; SAVEPOINT unit");
   PgTx tx(conn, config.secret_key, &webhook_topics);
   tx.ReserveEventIds(event_ids_hint);
-  if (lean) tx.KeepRowsForBatchEnd();
+  if (lean) {
+    tx.KeepRowsForBatchEnd();
+    std::vector<std::pair<std::string, std::string>> orders;
+    for (const WriteUnit& unit : batch) {
+      if (!unit.order_id.empty()) orders.emplace_back(unit.store_id, unit.order_id);
+    }
+    tx.PrefetchOrders(orders);
+  }
   for (std::size_t i = 0; i < batch.size(); ++i) {
     tx.BeginUnit();
     for (int run = 1;; ++run) {
@@ -480,20 +487,32 @@ void PostgresStore::Write(WriteFn fn, DoneFn done) {
   impl_->queue.Push(std::move(fn), std::move(done));
 }
 
+void PostgresStore::WriteForOrder(const std::string& store_id, const std::string& order_id,
+                                  WriteFn fn, DoneFn done) {
+  if (impl_->config.read_only) {
+    Write(std::move(fn), std::move(done));
+    return;
+  }
+  impl_->queue.Push(WriteUnit{std::move(fn), std::move(done), store_id, order_id});
+}
+
 Status PostgresStore::Read(const ReadFn& fn) {
-  // One REPEATABLE READ transaction gives the callback a consistent snapshot.
-  // A connection that died while idle fails at BEGIN, before the callback
-  // ran: the second try gets a fresh one.
+  // One REPEATABLE READ transaction gives the callback a consistent
+  // snapshot. It is pipelined: BEGIN goes out with the callback's first
+  // statement, and COMMIT is not waited for (its answer is read at the
+  // connection's next use), so a read of one query is one round trip. A
+  // connection whose session ended while it was idle (a server restart) is
+  // found before the callback runs: the second try gets a fresh one.
   constexpr const char* kBegin = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
   OF_ASSIGN_OR_RETURN(auto lease, impl_->pool->Acquire());
   std::optional<Pool::Lease> conn(std::move(lease));
-  if (Status begun = (*conn)->Exec(kBegin); !begun.ok()) {
-    if (!(*conn)->Broken()) return begun;
+  if (!(*conn)->Alive()) {
     conn.reset();
     OF_ASSIGN_OR_RETURN(auto again, impl_->pool->Acquire());
     conn.emplace(std::move(again));
-    OF_RETURN_IF_ERROR((*conn)->Exec(kBegin));
   }
+  OF_RETURN_IF_ERROR((*conn)->EnterPipeline());
+  (void)(*conn)->Exec(kBegin);
   Status result;
   PgTx tx(**conn, impl_->config.secret_key);
   try {
@@ -502,9 +521,18 @@ Status PostgresStore::Read(const ReadFn& fn) {
     spdlog::error("read threw: {}", e.what());
     result = MakeError(ErrorCode::kInternal, "internal error");
   }
-  if ((*conn)->Broken()) return Unreachable((*conn)->LastError());
-  (void)(*conn)->Exec(PQtransactionStatus((*conn)->raw()) == PQTRANS_INERROR ? "ROLLBACK"
-                                                                             : "COMMIT");
+  if ((*conn)->Broken()) {
+    (void)(*conn)->ExitPipeline();
+    return Unreachable((*conn)->LastError());
+  }
+  if ((*conn)->PipelineFailed()) {
+    // The server skipped the rest and left the transaction aborted.
+    (void)(*conn)->ExitPipeline();
+    if (!(*conn)->Broken()) (void)(*conn)->Exec("ROLLBACK");
+    return result;
+  }
+  (void)(*conn)->Exec("COMMIT");
+  (*conn)->ExitPipelineLater();
   return result;
 }
 

@@ -54,6 +54,8 @@ class PostgresStore : public Store {
   ~PostgresStore() override;
 
   void Write(WriteFn fn, DoneFn done) override;
+  void WriteForOrder(const std::string& store_id, const std::string& order_id, WriteFn fn,
+                     DoneFn done) override;
   Status Read(const ReadFn& fn) override;
   using Store::ClaimDueDeliveries;
   Result<std::vector<Delivery>> ClaimDueDeliveries(TimeMs now, int limit, TimeMs lease_ms,

@@ -228,6 +228,70 @@ TYPED_TEST(EventLogCommitConformance, ALaterUnitReadsWhatEarlierUnitsOfItsBatchW
   EXPECT_EQ(this->GetOrder("A", OrderId(kWriters)).history.size(), 1u);
 }
 
+TYPED_TEST(EventLogCommitConformance, AUnitReadsItsOrderAsEarlierUnitsOfTheBatchLeftIt) {
+  // Units written for an order (WriteForOrder) may be answered from one
+  // read of the batch's orders (PostgreSQL): an order that an earlier unit
+  // of the batch moved must still read as moved, with its new history.
+  this->Reopen();
+  this->AddOrder(MakeOrder("A", OrderId(1), "Ada", kNow));
+  this->AddOrder(MakeOrder("A", OrderId(2), "Bob", kNow));
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  Completions done;
+  this->store().Write(
+      [released](WriteTx&) {
+        released.wait();
+        return OkStatus();
+      },
+      done.Callback(-1));
+  this->store().WriteForOrder(
+      "A", OrderId(1),
+      [](WriteTx& tx) -> Status {
+        OF_ASSIGN_OR_RETURN(Order o, tx.GetOrder("A", OrderId(1)));
+        o.status = OrderStatus::kPaid;
+        o.payment_status = "paid";
+        o.updated_at = kNow + 5;
+        return tx.UpdateOrder(o, OrderStatus::kPending,
+                              {HistoryEntry{"PAID", kNow + 5, "charged"}});
+      },
+      done.Callback(0));
+  this->store().WriteForOrder(
+      "A", OrderId(1),
+      [](WriteTx& tx) -> Status {
+        OF_ASSIGN_OR_RETURN(Order o, tx.GetOrder("A", OrderId(1)));
+        EXPECT_EQ(o.status, OrderStatus::kPaid);
+        EXPECT_EQ(o.payment_status, "paid");
+        EXPECT_EQ(o.history.size(), 2u);
+        OF_ASSIGN_OR_RETURN(Order other, tx.GetOrder("A", OrderId(2)));
+        EXPECT_EQ(other.status, OrderStatus::kPending);
+        EXPECT_EQ(other.history.size(), 1u);
+        return OkStatus();
+      },
+      done.Callback(1));
+  this->store().WriteForOrder(
+      "A", OrderId(2),
+      [](WriteTx& tx) -> Status {
+        OF_ASSIGN_OR_RETURN(Order o, tx.GetOrder("A", OrderId(2)));
+        EXPECT_EQ(o.customer_name, "Bob");
+        EXPECT_EQ(o.history.size(), 1u);
+        return OkStatus();
+      },
+      done.Callback(2));
+  this->store().WriteForOrder(
+      "A", "no-such-order",
+      [](WriteTx& tx) -> Status {
+        EXPECT_EQ(tx.GetOrder("A", "no-such-order").code(), ErrorCode::kNotFound);
+        return OkStatus();
+      },
+      done.Callback(3));
+  release.set_value();
+  ASSERT_TRUE(done.WaitFor(5));
+  for (const auto& [i, s] : done.results()) EXPECT_TRUE(s.ok()) << i << ": " << s.error().message;
+  Order first = this->GetOrder("A", OrderId(1));
+  EXPECT_EQ(first.status, OrderStatus::kPaid);
+  EXPECT_EQ(first.history.size(), 2u);
+}
+
 TYPED_TEST(EventLogCommitConformance, DataSurvivesClosingAndReopening) {
   Product p = this->AddProduct(MakeProduct("A", "Widget", "W-1", 10));
   ASSERT_TRUE(this->Move(p, MovementKind::kReserve, 0, 3).ok());
