@@ -70,21 +70,28 @@ class Completions {
   std::map<int, Status> results_;
 };
 
+// Queues a unit (completion -1) that holds the writer until the returned
+// promise is set, so that the units queued meanwhile form one batch.
+std::promise<void> HoldWriter(Store& store, Completions& done) {
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  store.Write(
+      [released](WriteTx&) {
+        released.wait();
+        return OkStatus();
+      },
+      done.Callback(-1));
+  return release;
+}
+
 TYPED_TEST(EventLogCommitConformance, FailingUnitIsRolledBackAloneInsideAGroupCommit) {
   // A first unit holds the writer until every other unit is queued, so those
   // are committed together as one batch.
   this->Reopen();
   auto commits = std::make_shared<std::atomic<int>>(0);
   this->store().SetCommitListener([commits] { ++*commits; });
-  std::promise<void> release;
-  std::shared_future<void> released = release.get_future().share();
   Completions done;
-  this->store().Write(
-      [released](WriteTx&) {
-        released.wait();
-        return OkStatus();
-      },
-      done.Callback(-1));
+  std::promise<void> release = HoldWriter(this->store(), done);
   constexpr int kUnits = 40;
   constexpr int kFailing = 17;
   constexpr int kThrowing = 29;
@@ -161,15 +168,8 @@ TYPED_TEST(EventLogCommitConformance, ALaterUnitReadsWhatEarlierUnitsOfItsBatchW
   // read of a later unit in the same group commit must still see them.
   this->Reopen();
   Product p = this->AddProduct(MakeProduct("A", "Widget", "W-1", 100));
-  std::promise<void> release;
-  std::shared_future<void> released = release.get_future().share();
   Completions done;
-  this->store().Write(
-      [released](WriteTx&) {
-        released.wait();
-        return OkStatus();
-      },
-      done.Callback(-1));
+  std::promise<void> release = HoldWriter(this->store(), done);
   constexpr int kWriters = 8;
   auto event_ids = std::make_shared<std::map<int, std::int64_t>>();
   for (int i = 0; i < kWriters; ++i) {
@@ -235,15 +235,8 @@ TYPED_TEST(EventLogCommitConformance, AUnitReadsItsOrderAsEarlierUnitsOfTheBatch
   this->Reopen();
   this->AddOrder(MakeOrder("A", OrderId(1), "Ada", kNow));
   this->AddOrder(MakeOrder("A", OrderId(2), "Bob", kNow));
-  std::promise<void> release;
-  std::shared_future<void> released = release.get_future().share();
   Completions done;
-  this->store().Write(
-      [released](WriteTx&) {
-        released.wait();
-        return OkStatus();
-      },
-      done.Callback(-1));
+  std::promise<void> release = HoldWriter(this->store(), done);
   this->store().WriteForOrder(
       "A", OrderId(1),
       [](WriteTx& tx) -> Status {
