@@ -17,8 +17,12 @@ using domain::Order;
 
 Result<Order> PgTx::GetOrder(const std::string& store_id, const std::string& order_id) {
   if (const Order* cached = orders_.Find(store_id, order_id)) return *cached;
-  OF_ASSIGN_OR_RETURN(std::optional<Order> prefetched, Prefetched(store_id, order_id));
-  unit_orders_.insert(OrderKey(store_id, order_id));
+  // The batch's copy, unless this unit already wrote the order (its moves
+  // are then only in the database, once FlushOrders sent them).
+  std::optional<Order> prefetched;
+  if (unit_orders_.insert(OrderKey(store_id, order_id)).second) {
+    OF_ASSIGN_OR_RETURN(prefetched, Prefetched(store_id, order_id));
+  }
   if (prefetched) {
     AppendPendingHistory(history_, store_id, order_id, prefetched->history);
     orders_.Put(*prefetched);

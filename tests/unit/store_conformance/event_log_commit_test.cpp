@@ -235,6 +235,8 @@ TYPED_TEST(EventLogCommitConformance, AUnitReadsItsOrderAsEarlierUnitsOfTheBatch
   this->Reopen();
   this->AddOrder(MakeOrder("A", OrderId(1), "Ada", kNow));
   this->AddOrder(MakeOrder("A", OrderId(2), "Bob", kNow));
+  this->AddOrder(MakeOrder("A", OrderId(3), "Cy", kNow));
+  const Order third = this->GetOrder("A", OrderId(3));
   Completions done;
   std::promise<void> release = HoldWriter(this->store(), done);
   this->store().WriteForOrder(
@@ -270,6 +272,20 @@ TYPED_TEST(EventLogCommitConformance, AUnitReadsItsOrderAsEarlierUnitsOfTheBatch
         return OkStatus();
       },
       done.Callback(2));
+  // A unit that moves an order it did not read first reads the move back.
+  this->store().WriteForOrder(
+      "A", OrderId(3),
+      [third](WriteTx& tx) -> Status {
+        Order o = third;
+        o.status = OrderStatus::kCancelled;
+        o.updated_at = kNow + 7;
+        OF_RETURN_IF_ERROR(
+            tx.UpdateOrder(o, OrderStatus::kPending, {HistoryEntry{"CANCELLED", kNow + 7, ""}}));
+        OF_ASSIGN_OR_RETURN(Order again, tx.GetOrder("A", OrderId(3)));
+        EXPECT_EQ(again.status, OrderStatus::kCancelled);
+        return OkStatus();
+      },
+      done.Callback(4));
   this->store().WriteForOrder(
       "A", "no-such-order",
       [](WriteTx& tx) -> Status {
@@ -278,7 +294,7 @@ TYPED_TEST(EventLogCommitConformance, AUnitReadsItsOrderAsEarlierUnitsOfTheBatch
       },
       done.Callback(3));
   release.set_value();
-  ASSERT_TRUE(done.WaitFor(5));
+  ASSERT_TRUE(done.WaitFor(6));
   for (const auto& [i, s] : done.results()) EXPECT_TRUE(s.ok()) << i << ": " << s.error().message;
   Order first = this->GetOrder("A", OrderId(1));
   EXPECT_EQ(first.status, OrderStatus::kPaid);
