@@ -143,7 +143,8 @@ struct SqliteStore::Impl {
   // run beside the server) starts with empty caches (SeeOtherWriters).
   store::WebhookTopicCache webhook_topics{clock, 0};
   store::StoreInfoCache store_infos{clock, 0};
-  std::int64_t data_version = -1;  // used by the writer thread only
+  std::unique_ptr<store::RecentOrders> recent_orders;  // used by the writer thread only
+  std::int64_t data_version = -1;                      // used by the writer thread only
 
   std::mutex readers_mu;
   std::condition_variable readers_cv;
@@ -192,6 +193,7 @@ Status SqliteStore::Impl::SeeOtherWriters() {
   if (version != data_version) {
     webhook_topics.Clear();
     store_infos.Clear();
+    recent_orders->Clear();
     data_version = version;
   }
   return OkStatus();
@@ -217,7 +219,7 @@ bool SqliteStore::Impl::CommitBatch(std::vector<WriteUnit>& batch) {
   // commit that wrote nothing proves nothing about the disk.
   Status storage;
   bool wrote = false;
-  SqliteTx tx(*writer, config.secret_key, &webhook_topics, &store_infos);
+  SqliteTx tx(*writer, config.secret_key, &webhook_topics, &store_infos, recent_orders.get());
   // Each unit runs in its own savepoint so that a failing unit rolls back
   // alone. The statements are prepared once (sqlite3_exec would re-parse).
   for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -269,6 +271,7 @@ bool SqliteStore::Impl::CommitBatch(std::vector<WriteUnit>& batch) {
     (void)writer->Exec("ROLLBACK");
     webhook_topics.Clear();
     store_infos.Clear();
+    recent_orders->Clear();
     for (auto& r : results) {
       if (r.ok()) {
         r = MakeError(ErrorCode::kUnavailable, "commit failed (" + why + "); nothing was written");
@@ -276,6 +279,7 @@ bool SqliteStore::Impl::CommitBatch(std::vector<WriteUnit>& batch) {
     }
     NoteOutcome(MakeError(ErrorCode::kUnavailable, "commit failed: " + why));
   } else {
+    recent_orders->Committed();
     if (wrote || !storage.ok()) NoteOutcome(storage);
     // Pages the commit wrote to the WAL (and any spilled before it): what
     // the disk pays for a batch, reset for the next one.
@@ -311,6 +315,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteConfig& confi
   if (config.exclusive) {
     OF_ASSIGN_OR_RETURN(impl->lock, ProcessLock::Acquire(config.path));
   }
+  impl->recent_orders = std::make_unique<store::RecentOrders>(config.recent_orders);
   OF_ASSIGN_OR_RETURN(impl->writer, Connection::Open(config.path, false));
   impl->writer->CountInto(&impl->writer_statements);
   PrivateDatabaseFiles(config.path);

@@ -37,6 +37,10 @@ struct SqliteConfig {
   // fit in WAL space that failed commits allocated, so the probe alone
   // would say "ready" while every order fails.
   std::int64_t min_free_bytes = std::int64_t{1} << 20;
+  // Orders the writer keeps as its commits left them (recent_orders.hpp),
+  // so that a step's unit does not read back an order written just before
+  // (0: none).
+  std::size_t recent_orders = 8192;
 };
 
 class SqliteStore : public Store {

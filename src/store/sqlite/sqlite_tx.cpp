@@ -205,6 +205,13 @@ Result<Order> SqliteTx::GetOrder(const std::string& store_id, const std::string&
   if (const OrderWrite* w = FindOrderWrite(store_id, order_id)) return w->order;
   if (const Order* cached = orders_.Find(store_id, order_id)) return *cached;
   Order order;
+  if (const Order* recent =
+          recent_orders_ != nullptr ? recent_orders_->Find(store_id, order_id) : nullptr) {
+    order = *recent;
+    AppendPendingHistory(history_, store_id, order_id, order.history);
+    orders_.Put(order);
+    return order;
+  }
   {
     auto s = conn_.Prepare(GetOrderSql());
     s.Bind(1, order_id).Bind(2, store_id);
@@ -450,6 +457,7 @@ void SqliteTx::Deltas::Add(const Deltas& other) {
 }
 
 void SqliteTx::BeginUnit() {
+  if (recent_orders_ != nullptr) recent_orders_->DropUnit();
   orders_.Clear();
   order_writes_.clear();
   order_write_index_.clear();
@@ -473,6 +481,7 @@ Status SqliteTx::EndUnit() {
   batch_before_flush_.reset();
   notifications_.EndUnit();
   movements_.EndUnit();
+  if (recent_orders_ != nullptr) recent_orders_->KeepUnit();
   return OkStatus();
 }
 

@@ -10,6 +10,7 @@
 
 #include "store/history_log.hpp"
 #include "store/order_cache.hpp"
+#include "store/recent_orders.hpp"
 #include "store/sqlite/batch_rows.hpp"
 #include "store/sqlite/connection.hpp"
 #include "store/store.hpp"
@@ -24,11 +25,12 @@ class SqliteTx final : public WriteTx {
   // The caches (may be null: none) must outlive the transaction.
   explicit SqliteTx(Connection& conn, std::string_view secret_key = {},
                     WebhookTopicCache* webhook_topics = nullptr,
-                    StoreInfoCache* store_infos = nullptr)
+                    StoreInfoCache* store_infos = nullptr, RecentOrders* recent_orders = nullptr)
       : conn_(conn),
         secret_key_(secret_key),
         webhook_topics_(webhook_topics),
-        store_infos_(store_infos) {}
+        store_infos_(store_infos),
+        recent_orders_(recent_orders) {}
 
   Result<domain::StoreInfo> GetStore(const std::string& store_id) override;
   Result<std::vector<domain::StoreInfo>> ListStores() override;
@@ -177,6 +179,9 @@ class SqliteTx final : public WriteTx {
   bool webhooks_changed_ = false;  // in this unit
   StoreInfoCache* store_infos_;
   bool stores_changed_ = false;  // in this unit
+  // Orders earlier units and commits wrote; the unit's own go through
+  // order_writes_ and orders_ (staged for it by FlushOrders).
+  RecentOrders* recent_orders_;
   OrderCache orders_;
   // Counter and hourly-stats changes of the unit, written once at its end: a
   // unit that chains steps moves the same few rows many times.

@@ -128,8 +128,11 @@ Status SqliteTx::FlushOrders(bool unit_ends) {
       }
     }
   }
-  if (!unit_ends) {
-    for (const OrderWrite& w : order_writes_) orders_.Put(w.order);
+  for (OrderWrite& w : order_writes_) {
+    if (!unit_ends) orders_.Put(w.order);
+    if (recent_orders_ != nullptr) {
+      recent_orders_->Stage(unit_ends ? std::move(w.order) : w.order);
+    }
   }
   order_writes_.clear();
   order_write_index_.clear();
