@@ -127,24 +127,37 @@ Result<std::vector<domain::StoreInfo>> SqliteTx::ListStores() {
 }
 
 Result<Product> SqliteTx::GetProduct(const std::string& store_id, const std::string& product_id) {
+  if (products_ != nullptr) {
+    if (const Product* p = products_->Get(store_id, product_id)) return *p;
+  }
   auto s = conn_.Prepare(std::string("SELECT ") + kProductColumns +
                          " FROM products WHERE store_id = ? AND product_id = ?");
   s.Bind(1, store_id).Bind(2, product_id);
   OF_ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return NotFound("product '" + product_id + "'");
-  return ReadProduct(s);
+  return Cached(ReadProduct(s));
 }
 
 Result<Product> SqliteTx::FindProduct(const std::string& store_id, const std::string& product_name,
                                       const std::string& sku) {
   const bool by_name = !product_name.empty();
+  if (products_ != nullptr) {
+    const Product* p = by_name ? products_->FindByName(store_id, product_name)
+                               : products_->FindBySku(store_id, sku);
+    if (p != nullptr) return *p;
+  }
   auto s = conn_.Prepare(std::string("SELECT ") + kProductColumns +
                          " FROM products WHERE store_id = ? AND " +
                          (by_name ? "product_name = ?" : "sku = ?"));
   s.Bind(1, store_id).Bind(2, by_name ? product_name : sku);
   OF_ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return NotFound("product '" + (by_name ? product_name : sku) + "'");
-  return ReadProduct(s);
+  return Cached(ReadProduct(s));
+}
+
+Result<Product> SqliteTx::Cached(Result<Product> read) {
+  if (products_ != nullptr && read.ok()) products_->Put(*read);
+  return read;
 }
 
 Result<std::vector<Product>> SqliteTx::ListProducts(const std::string& store_id) {
@@ -352,6 +365,7 @@ Status SqliteTx::UpdateStore(const domain::StoreInfo& st) {
 }
 
 Status SqliteTx::InsertProduct(const Product& p) {
+  if (products_ != nullptr) products_->Clear();
   {
     auto s = conn_.Prepare(std::string("INSERT INTO products (") + kProductColumns +
                            ") VALUES (?, ?, ?, ?, ?, 0, 0, ?, ?, ?, ?, ?)");
@@ -385,6 +399,7 @@ Status SqliteTx::InsertProduct(const Product& p) {
 }
 
 Status SqliteTx::UpdateProduct(const Product& p) {
+  if (products_ != nullptr) products_->Clear();
   auto s = conn_.Prepare(
       "UPDATE products SET product_name = ?, sku = ?, price = ?, threshold = ?, status = ?, "
       "low_stock_alerted = ?, updated_at = ? WHERE store_id = ? AND product_id = ?");
@@ -429,7 +444,7 @@ Result<Product> SqliteTx::ApplyMovement(const StockMovement& m) {
             std::to_string(p.reserved));
   }
   movements_.Add(m);
-  return ReadProduct(s);
+  return Cached(ReadProduct(s));
 }
 
 Status SqliteTx::AddStats(const std::string& store_id, TimeMs created_at,
@@ -490,6 +505,7 @@ void SqliteTx::AbortUnit() {
   if (batch_before_flush_) batch_deltas_ = std::move(*batch_before_flush_);
   if (webhooks_changed_ && webhook_topics_ != nullptr) webhook_topics_->Clear();
   if (stores_changed_ && store_infos_ != nullptr) store_infos_->Clear();
+  if (products_ != nullptr) products_->Clear();
   notifications_.AbortUnit();
   movements_.AbortUnit();
   BeginUnit();

@@ -10,6 +10,7 @@
 
 #include "store/history_log.hpp"
 #include "store/order_cache.hpp"
+#include "store/product_cache.hpp"
 #include "store/recent_orders.hpp"
 #include "store/sqlite/batch_rows.hpp"
 #include "store/sqlite/connection.hpp"
@@ -25,12 +26,14 @@ class SqliteTx final : public WriteTx {
   // The caches (may be null: none) must outlive the transaction.
   explicit SqliteTx(Connection& conn, std::string_view secret_key = {},
                     WebhookTopicCache* webhook_topics = nullptr,
-                    StoreInfoCache* store_infos = nullptr, RecentOrders* recent_orders = nullptr)
+                    StoreInfoCache* store_infos = nullptr, RecentOrders* recent_orders = nullptr,
+                    ProductCache* products = nullptr)
       : conn_(conn),
         secret_key_(secret_key),
         webhook_topics_(webhook_topics),
         store_infos_(store_infos),
-        recent_orders_(recent_orders) {}
+        recent_orders_(recent_orders),
+        products_(products) {}
 
   Result<domain::StoreInfo> GetStore(const std::string& store_id) override;
   Result<std::vector<domain::StoreInfo>> ListStores() override;
@@ -168,6 +171,8 @@ class SqliteTx final : public WriteTx {
   // Records that `step` handled `event` in this unit; kConflict if it did.
   Status MarkHandled(const Event& event, const std::string& step);
   Result<std::vector<Delivery>> QueryDeliveries(Statement& s);
+  // `read` (a product row as the database holds it), kept in products_.
+  Result<domain::Product> Cached(Result<domain::Product> read);
 
   // The unit changed `store_id`'s endpoints: the cache forgets the store now
   // and everything if the unit rolls back.
@@ -182,6 +187,9 @@ class SqliteTx final : public WriteTx {
   // Orders earlier units and commits wrote; the unit's own go through
   // order_writes_ and orders_ (staged for it by FlushOrders).
   RecentOrders* recent_orders_;
+  // Products as the batch's transaction holds them; cleared when a unit
+  // rolls back (its stock movements go with it).
+  ProductCache* products_;
   OrderCache orders_;
   // Counter and hourly-stats changes of the unit, written once at its end: a
   // unit that chains steps moves the same few rows many times.

@@ -1,6 +1,7 @@
-// The SQLite writer's copy of recently written orders (recent_orders.hpp):
-// what a unit reads through it must be what the database holds, after
-// commits, rolled-back units and another process's writes.
+// The SQLite writer's copies of recently written orders (recent_orders.hpp)
+// and of the catalogue (product_cache.hpp): what a unit reads through them
+// must be what the database holds, after commits, rolled-back units and
+// another process's writes.
 
 #include <gtest/gtest.h>
 
@@ -8,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "store/product_cache.hpp"
 #include "store/recent_orders.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "unit/store_conformance/fixture.hpp"
@@ -166,7 +168,115 @@ TEST_F(SqliteRecentOrders, AnotherProcessesCommitIsSeen) {
   ExpectSameOrder(from_writer, GetOrder("A", OrderId(1)));
 }
 
-// --- the cache on its own --------------------------------------------------
+// --- products --------------------------------------------------------------
+
+StockMovement Reserve(const std::string& product_id, std::int64_t units) {
+  StockMovement m;
+  m.store_id = "A";
+  m.product_id = product_id;
+  m.kind = MovementKind::kReserve;
+  m.reserved_delta = units;
+  m.at = kNow;
+  return m;
+}
+
+Status Apply(WriteTx& tx, const StockMovement& m) {
+  auto r = tx.ApplyMovement(m);
+  if (!r.ok()) return r.error();
+  return OkStatus();
+}
+
+class SqliteProductCache : public SqliteRecentOrders {
+ protected:
+  // The product as a unit reads it, by id and by name, checked equal.
+  Product WriterProduct(const std::string& id, const std::string& name) {
+    auto by_id = WriteValue(store(), [&](WriteTx& tx) { return tx.GetProduct("A", id); });
+    auto by_name = WriteValue(store(), [&](WriteTx& tx) { return tx.FindProduct("A", name, ""); });
+    EXPECT_TRUE(by_id.ok() && by_name.ok());
+    if (!by_id.ok() || !by_name.ok()) return Product{};
+    EXPECT_EQ(by_id->stock, by_name->stock);
+    EXPECT_EQ(by_id->reserved, by_name->reserved);
+    return *by_id;
+  }
+  Product ReaderProduct(const std::string& id) {
+    auto r = ReadValue(store(), [&](ReadTx& tx) { return tx.GetProduct("A", id); });
+    EXPECT_TRUE(r.ok());
+    return r.ok() ? *r : Product{};
+  }
+};
+
+TEST_F(SqliteProductCache, AUnitReadsStockAsTheDatabaseHoldsIt) {
+  Product p = MakeProduct("A", "Widget", "W-1", 10);
+  p.product_id = "p-1";
+  AddProduct(p);
+  EXPECT_EQ(WriterProduct("p-1", "Widget").reserved, 0);  // now held by the writer
+  ASSERT_TRUE(WriteSync(store(), [](WriteTx& tx) { return Apply(tx, Reserve("p-1", 3)); }).ok());
+  EXPECT_EQ(WriterProduct("p-1", "Widget").reserved, 3);
+  // A unit that reserved, then failed: its reservation is gone for the
+  // units after it too.
+  Status failed = WriteSync(store(), [](WriteTx& tx) -> Status {
+    OF_RETURN_IF_ERROR(Apply(tx, Reserve("p-1", 4)));
+    return MakeError(ErrorCode::kConflict, "the step changed its mind");
+  });
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(WriterProduct("p-1", "Widget").reserved, 3);
+  EXPECT_EQ(ReaderProduct("p-1").reserved, 3);
+}
+
+TEST_F(SqliteProductCache, RenamesAndAnotherProcessesRestockAreSeen) {
+  Product p = MakeProduct("A", "Widget", "W-1", 10);
+  p.product_id = "p-1";
+  AddProduct(p);
+  EXPECT_EQ(WriterProduct("p-1", "Widget").stock, 10);
+  p.product_name = "Blue Widget";
+  ASSERT_TRUE(WriteSync(store(), [&p](WriteTx& tx) { return tx.UpdateProduct(p); }).ok());
+  auto old_name =
+      WriteValue(store(), [](WriteTx& tx) { return tx.FindProduct("A", "Widget", ""); });
+  EXPECT_EQ(old_name.code(), ErrorCode::kNotFound);
+  EXPECT_EQ(WriterProduct("p-1", "Blue Widget").stock, 10);
+  {
+    SqliteConfig config;
+    config.path = SqlitePath(dir_.path());
+    config.exclusive = false;
+    config.secret_key = orderflow::testing::kConformanceSecretKey;
+    auto other = SqliteStore::Open(config);
+    ASSERT_TRUE(other.ok()) << other.error().message;
+    StockMovement restock = Reserve("p-1", 0);
+    restock.kind = MovementKind::kRestock;
+    restock.stock_delta = 5;
+    ASSERT_TRUE(WriteSync(**other, [&](WriteTx& tx) { return Apply(tx, restock); }).ok());
+  }
+  EXPECT_EQ(WriterProduct("p-1", "Blue Widget").stock, 15);
+}
+
+TEST(ProductCacheTest, FindsByIdNameAndSkuPerStoreAndStartsOverWhenFull) {
+  ProductCache cache(2);
+  Product a = MakeProduct("A", "Widget", "W-1", 10);
+  a.product_id = "p-1";
+  cache.Put(a);
+  ASSERT_NE(cache.Get("A", "p-1"), nullptr);
+  ASSERT_NE(cache.FindByName("A", "Widget"), nullptr);
+  ASSERT_NE(cache.FindBySku("A", "W-1"), nullptr);
+  EXPECT_EQ(cache.FindByName("B", "Widget"), nullptr);
+  EXPECT_EQ(cache.FindBySku("A", ""), nullptr);
+  a.reserved = 2;
+  cache.Put(a);  // a movement: same row, new numbers
+  EXPECT_EQ(cache.FindByName("A", "Widget")->reserved, 2);
+  EXPECT_EQ(cache.size(), 1u);
+  Product b = MakeProduct("A", "Gadget", "", 1);
+  b.product_id = "p-2";
+  cache.Put(b);
+  EXPECT_EQ(cache.size(), 2u);
+  Product c = MakeProduct("A", "Doohickey", "", 1);
+  c.product_id = "p-3";
+  cache.Put(c);  // full: starts over with the new row
+  EXPECT_EQ(cache.size(), 1u);
+  EXPECT_EQ(cache.Get("A", "p-1"), nullptr);
+  EXPECT_EQ(cache.FindByName("A", "Widget"), nullptr);
+  EXPECT_NE(cache.FindByName("A", "Doohickey"), nullptr);
+}
+
+// --- the order cache on its own --------------------------------------------
 
 TEST(RecentOrdersTest, AUnitsOrdersShowOnlyOnceItEndsAndLastOnlyOnceTheBatchCommits) {
   RecentOrders recent(8);
