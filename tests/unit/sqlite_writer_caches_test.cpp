@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <future>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -60,6 +61,14 @@ Order Moved(Order o, OrderStatus status, TimeMs at) {
 
 class SqliteRecentOrders : public StoreFixture<SqliteFactory> {
  protected:
+  // A CLI command beside the server: a writer of its own on the same file.
+  Result<std::unique_ptr<SqliteStore>> OpenBeside() {
+    SqliteConfig config;
+    config.path = SqlitePath(dir_.path());
+    config.exclusive = false;
+    config.secret_key = orderflow::testing::kConformanceSecretKey;
+    return SqliteStore::Open(config);
+  }
   // The order as a unit of work reads it (the writer's path).
   Order WriterRead(const std::string& id) {
     auto r = WriteValue(store(), [&](WriteTx& tx) { return tx.GetOrder("A", id); });
@@ -151,12 +160,7 @@ TEST_F(SqliteRecentOrders, AnotherProcessesCommitIsSeen) {
   AddOrder(MakeOrder("A", OrderId(1), "Ada Lovelace", kNow));
   ASSERT_EQ(WriterRead(OrderId(1)).status, OrderStatus::kPending);  // now held by the writer
   {
-    // A CLI command beside the server: its own writer on the same file.
-    SqliteConfig config;
-    config.path = SqlitePath(dir_.path());
-    config.exclusive = false;
-    config.secret_key = orderflow::testing::kConformanceSecretKey;
-    auto other = SqliteStore::Open(config);
+    auto other = OpenBeside();
     ASSERT_TRUE(other.ok()) << other.error().message;
     ASSERT_TRUE(WriteSync(**other, [](WriteTx& tx) {
                   return Move(tx, OrderId(1), OrderStatus::kPending, OrderStatus::kCancelled,
@@ -235,11 +239,7 @@ TEST_F(SqliteProductCache, RenamesAndAnotherProcessesRestockAreSeen) {
   EXPECT_EQ(old_name.code(), ErrorCode::kNotFound);
   EXPECT_EQ(WriterProduct("p-1", "Blue Widget").stock, 10);
   {
-    SqliteConfig config;
-    config.path = SqlitePath(dir_.path());
-    config.exclusive = false;
-    config.secret_key = orderflow::testing::kConformanceSecretKey;
-    auto other = SqliteStore::Open(config);
+    auto other = OpenBeside();
     ASSERT_TRUE(other.ok()) << other.error().message;
     StockMovement restock = Reserve("p-1", 0);
     restock.kind = MovementKind::kRestock;
